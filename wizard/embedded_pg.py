@@ -208,3 +208,21 @@ class EmbeddedPostgres:
         from wizard.platform_shim import drop_database
 
         drop_database(self.admin_conninfo, name)
+
+    def ensure_database(self, name: str, owner: str = MIGRATOR) -> str:
+        """Like create_database, but keeps an existing one (for persistent data dirs)."""
+        import psycopg
+
+        with psycopg.connect(self.admin_conninfo(), autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+        return self.url(name) if exists else self.create_database(name, owner)
+
+
+def process_alive(pid: int) -> bool:
+    """True if `pid` runs; a zombie (exited, not yet reaped by an init that never reaps) is not alive."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False

@@ -1,0 +1,48 @@
+"""Shared fixtures: one real embedded Postgres per test session (per xdist worker), a fresh
+database per test. No fakes: every test talks to PostgreSQL 17 over TCP with a password."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+
+import pytest
+
+from wizard.embedded_pg import EmbeddedPostgres, process_alive
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg():
+    server = EmbeddedPostgres.throwaway().start()
+    pid = server.postmaster_pid()
+    yield server
+    server.stop()
+    # the suite must leave no postgres process behind
+    assert pid is not None and not process_alive(pid), f"postgres (pid {pid}) still running after stop"
+
+
+@pytest.fixture
+def make_db(pg):
+    """Factory: a new database with the Supabase platform shim; returns its URL (role `postgres`)."""
+    created: list[str] = []
+
+    def factory(prefix: str = "t") -> str:
+        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
+        created.append(name)
+        return pg.create_database(name)
+
+    yield factory
+    for name in created:
+        pg.drop_database(name)
+
+
+@pytest.fixture
+def db_url(make_db) -> str:
+    return make_db()
+
+
+def new_uuid() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,95 @@
+"""The `musekit` command. Start-up stays cheap: each subcommand lives in its own module under
+`wizard.commands`, which imports heavy libraries (textual, psycopg, pglast, httpx) only inside
+the function that runs it."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from wizard import __version__
+
+# name -> module in wizard.commands; each module defines HELP, register(parser) and run(args) -> int
+COMMANDS: dict[str, str] = {
+    "clone": "clone",
+    "resume": "resume",
+    "status": "status",
+    "muses": "muses",
+    "migrate": "migrate",
+    "verify": "verify",
+    "readme": "readme",
+    "localdb": "localdb",
+    "sandbox": "sandbox",
+}
+
+EXIT_CODES = """\
+exit codes:
+  0    success
+  1    the operation failed (the message says what and what to do)
+  2    bad usage or invalid input (nothing was changed)
+  3    verification found problems (lint or purity findings)
+  130  interrupted (Ctrl-C); the clone can be resumed with `musekit resume`
+"""
+
+DESCRIPTION = """\
+Launch a new Muse — a SaaS cloned from the MuseKit foundation — on its own Supabase project.
+
+Run `musekit` with no command to start the interactive wizard (add --sandbox to try it
+against a local emulator of the Supabase Management API, with an embedded Postgres).
+Every step is journaled: an interrupted clone continues with `musekit resume`.
+"""
+
+EPILOG = """\
+examples:
+  musekit --sandbox                                   try the wizard locally, nothing billable
+  musekit clone --sandbox --muse socioscheduler --name my-muse --yes
+  musekit muses list                                  the Muse templates shipped with musekit
+  musekit muses show realtor                          preview a template's tables and policies
+  musekit migrate --db-url URL --dir supabase/migrations --dry-run
+  musekit resume ./my-muse                            continue an interrupted clone
+
+""" + EXIT_CODES
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="musekit", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"musekit {__version__}")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="run the wizard against the local sandbox (embedded Postgres + API emulator)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        try:
+            module = importlib.import_module(f"wizard.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"wizard.commands.{module_name}":
+                raise
+            continue  # not built yet
+        cmd = sub.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP),
+                             epilog=getattr(module, "EPILOG", EXIT_CODES),
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.register(cmd)
+        cmd.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run = getattr(args, "_run", None)
+    try:
+        if run is None:
+            from wizard.commands.wizard_app import run as run_wizard
+
+            return run_wizard(args)
+        return run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
