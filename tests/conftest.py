@@ -46,3 +46,23 @@ def db_url(make_db) -> str:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+def apply_core(url: str) -> None:
+    """Apply the shipped core migrations to `url` (through the migration engine once it exists)."""
+    import psycopg
+
+    from wizard.paths import core_migrations_dir
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        for path in sorted(core_migrations_dir().glob("*.sql")):
+            with conn.transaction():
+                conn.execute(path.read_text())
+
+
+@pytest.fixture
+def core_db(make_db) -> str:
+    """A new database with the platform shim and the MuseKit core migrations applied."""
+    url = make_db("core")
+    apply_core(url)
+    return url
