@@ -91,6 +91,9 @@ class Journal(BaseModel):
     updated_at: datetime = Field(default_factory=now)
     inputs: CloneInputs
     project_ref: str | None = None
+    # set (and saved) just before POST /v1/projects: from then on, a project with this name in the
+    # organization is this clone's own, even if the process died before it learned the ref
+    create_requested_at: datetime | None = None
     connection: ConnectionRecord | None = None
     steps: dict[str, StepRecord] = Field(default_factory=lambda: {s: StepRecord() for s in STEPS})
     last_error: ErrorRecord | None = None

@@ -334,6 +334,7 @@ async def apply(
     atomic: bool = False,
     guard: Guard | None = None,
     before_file: Callable[[MigrationFile], Awaitable[None] | None] | None = None,
+    only: set[str] | None = None,
 ) -> ApplyResult:
     """Apply the pending `files` to the database at `url`.
 
@@ -341,22 +342,31 @@ async def apply(
     atomic=True: all pending files in one transaction (each still gets its history row); with a
     `guard`, a snapshot before and after must compare equal, else everything is rolled back.
     `before_file` runs before each file (the clone uses it as a failpoint / cancellation point).
+    `only`: apply just these versions now (the others must still be present: they are part of the
+    folder the database history is compared with).
+    Nothing is written when nothing is pending: a finished database is only read.
     """
     t0 = time.monotonic()
     conn = await connect(url)
     try:
-        if dry_run:
-            plan = make_plan(files, await read_history(conn), include_all=include_all)
-            return ApplyResult([], plan.applied, plan.pending, True, time.monotonic() - t0)
+        plan = _select(make_plan(files, await read_history(conn), include_all=include_all), only)
+        if dry_run or not (plan.pending or plan.backfill):
+            return ApplyResult([], plan.applied, plan.pending, dry_run, time.monotonic() - t0)
         await acquire_lock(conn, lock_timeout, progress)
         await ensure_history_tables(conn)
-        plan = make_plan(files, await read_history(conn), include_all=include_all)
+        plan = _select(make_plan(files, await read_history(conn), include_all=include_all), only)
         await _backfill(conn, plan.backfill)
         applied = await (_apply_atomic(conn, plan.pending, progress, guard, before_file) if atomic
                          else _apply_each(conn, plan.pending, progress, before_file))
         return ApplyResult(applied, plan.applied, [], False, time.monotonic() - t0)
     finally:
         await conn.close()  # closing the session releases the advisory lock
+
+
+def _select(plan: Plan, only: set[str] | None) -> Plan:
+    if only is not None:
+        plan.pending = [f for f in plan.pending if f.version in only]
+    return plan
 
 
 async def _backfill(conn: "psycopg.AsyncConnection", files: list[MigrationFile]) -> None:
