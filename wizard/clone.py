@@ -258,7 +258,7 @@ class Clone:
     async def _step_verify(self) -> str:
         from wizard.muse_apply import verify_database
 
-        problems = await verify_database(await self._db_url())
+        problems = await verify_database(await self._db_url(), self.template)
         if problems:
             raise CloneError("verify", f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems),
                              self.folder)
