@@ -1,0 +1,56 @@
+"""What the Management API client reports while it works (stdlib only). One callback receives
+these; `str(event)` is a line the CLI can print and the TUI can show."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateLimited:
+    wait_s: float
+    retry: int  # 1 for the first retry after a 429
+    max_retries: int
+    request: str  # "GET /v1/projects"
+
+    def __str__(self) -> str:
+        return (f"Supabase rate limit reached on {self.request}; waiting {self.wait_s:.0f} s as the API asks, "
+                f"then retrying ({self.retry} of {self.max_retries}).")
+
+
+@dataclass(frozen=True)
+class Retrying:
+    attempt: int  # the attempt about to be made (2 for the first retry)
+    max_attempts: int
+    wait_s: float
+    why: str
+    request: str
+
+    def __str__(self) -> str:
+        return (f"{self.request} failed ({self.why}); retrying in {self.wait_s:.1f} s "
+                f"(attempt {self.attempt} of {self.max_attempts}).")
+
+
+@dataclass(frozen=True)
+class HealthChanged:
+    ref: str
+    old: str | None  # None for the first observation
+    new: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        change = self.new if self.old is None else f"{self.old} -> {self.new}"
+        return f"project {self.ref}: {change}" + (f" ({self.detail})" if self.detail else "")
+
+
+@dataclass(frozen=True)
+class ApiWarning:
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+ApiEvent = RateLimited | Retrying | HealthChanged | ApiWarning
+EventCallback = Callable[[ApiEvent], None]
