@@ -7,32 +7,8 @@ acting as `authenticated`) may do x to the row labelled `label`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from tests.core_world import PEOPLE, World, random_hex64
-
-Rule = Callable[[World, str, str], bool]
-InsertBuilder = Callable[[World, str, str], tuple[str, dict]]
-
-
-def never(w: World, actor: str, label: str) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class TableCase:
-    table: str
-    can_read: Rule
-    update_set: str                   # SET clause an API client could send (always changes the row)
-    can_update: Rule
-    can_delete: Rule
-    insert: InsertBuilder             # statement inserting a row "for" the label
-    insert_labels: tuple[str, ...]
-    can_insert: Rule
-    write_labels: tuple[str, ...] | None = None   # rows to update/delete (default: every labelled row)
-    service_writes: frozenset[str] = frozenset({"insert", "update", "delete"})
-    service_only_writes: bool = False  # core-schema.md: "writes by service_role only"
+from tests.core_world import PEOPLE, random_hex64
+from tests.rls_matrix import TableCase, never
 
 
 def _org(label: str) -> str:

@@ -13,10 +13,12 @@ import pytest
 from psycopg import sql
 
 from tests.catalog_lints import lint_findings
-from tests.core_rls_cases import CASES, TableCase
-from tests.core_world import PEOPLE, World, seed_world
+from tests.core_rls_cases import CASES
+from tests.core_world import World, seed_world
 from tests.rls_helpers import (INSUFFICIENT_PRIVILEGE, acting_as, as_migrator, as_user, attempt, create_auth_user,
-                               row_text, sha256_hex, visible_ids)
+                               sha256_hex, visible_ids)
+from tests.rls_matrix import (anon_outcomes, delete_mismatches, insert_mismatches, read_mismatches,
+                              service_role_result, table_sql, update_mismatches)
 
 CORE_TABLES = {"users", "organizations", "memberships", "invitations", "customers", "products", "prices",
                "subscriptions", "metrics", "api_keys", "audit_logs", "notifications", "feature_flags"}
@@ -56,15 +58,6 @@ def db(core_db):
         yield c
 
 
-def _table_sql(template: str, table: str) -> sql.Composed:
-    return sql.SQL(template).format(table=sql.Identifier(table))
-
-
-def _count(conn: psycopg.Connection, table: str) -> int:
-    with as_migrator(conn):
-        return conn.execute(_table_sql("select count(*) from public.{table}", table)).fetchone()[0]
-
-
 # -- the table list -------------------------------------------------------------------------
 
 def test_core_has_exactly_the_13_tables_and_each_has_an_rls_case(conn):
@@ -76,7 +69,7 @@ def test_core_has_exactly_the_13_tables_and_each_has_an_rls_case(conn):
 def test_every_seeded_row_is_labelled(conn, world):
     """The read expectations below cover whole tables: no row may be unaccounted for."""
     for table in CORE_TABLES:
-        ids = {r[0] for r in conn.execute(_table_sql("select id::text from public.{table}", table))}
+        ids = {r[0] for r in conn.execute(table_sql("select id::text from public.{table}", table))}
         assert ids == set(world.rows[table].values()), table
 
 
@@ -84,73 +77,27 @@ def test_every_seeded_row_is_labelled(conn, world):
 
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_reads_follow_the_policy(conn, world, table):
-    case: TableCase = CASES[table]
-    for actor in PEOPLE:
-        expected = {rid for label, rid in world.rows[table].items() if case.can_read(world, actor, label)}
-        with as_user(conn, world.users[actor]):
-            seen = visible_ids(conn, table)
-        assert seen == expected, f"{actor} on {table}: saw {_labels(world, table, seen)}, expected {_labels(world, table, expected)}"
+    assert read_mismatches(conn, world, CASES[table]) == []
 
 
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_updates_follow_the_policy(conn, world, table):
-    case = CASES[table]
-    wrong = []
-    for actor, label in itertools.product(PEOPLE, case.write_labels or world.rows[table]):
-        rid = world.rows[table][label]
-        with as_user(conn, world.users[actor]):
-            before = row_text(conn, table, rid)
-            outcome = attempt(conn, _table_sql(f"update public.{{table}} set {case.update_set} where id = %s", table), (rid,))
-            changed = row_text(conn, table, rid) != before
-        allowed = case.can_update(world, actor, label)
-        if (allowed and not (outcome.succeeded and changed)) or (not allowed and not (outcome.refused and not changed)):
-            wrong.append(f"{actor} update {label}: allowed={allowed}, got {outcome}, changed={changed}")
-    assert wrong == []
+    assert update_mismatches(conn, world, CASES[table]) == []
 
 
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_deletes_follow_the_policy(conn, world, table):
-    case = CASES[table]
-    wrong = []
-    for actor, label in itertools.product(PEOPLE, case.write_labels or world.rows[table]):
-        rid = world.rows[table][label]
-        with as_user(conn, world.users[actor]):
-            outcome = attempt(conn, _table_sql("delete from public.{table} where id = %s", table), (rid,))
-            gone = row_text(conn, table, rid) is None
-        allowed = case.can_delete(world, actor, label)
-        if (allowed and not (outcome.succeeded and gone)) or (not allowed and not (outcome.refused and not gone)):
-            wrong.append(f"{actor} delete {label}: allowed={allowed}, got {outcome}, gone={gone}")
-    assert wrong == []
+    assert delete_mismatches(conn, world, CASES[table]) == []
 
 
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_inserts_follow_the_policy(conn, world, table):
-    case = CASES[table]
-    wrong = []
-    for actor, label in itertools.product(PEOPLE, case.insert_labels):
-        query, params = case.insert(world, actor, label)
-        with as_user(conn, world.users[actor]):
-            before = _count(conn, table)
-            outcome = attempt(conn, query, params)
-            added = _count(conn, table) - before
-        allowed = case.can_insert(world, actor, label)
-        if (allowed and not (outcome.succeeded and added == 1)) or (not allowed and not (outcome.refused and added == 0)):
-            wrong.append(f"{actor} insert for {label}: allowed={allowed}, got {outcome}, added={added}")
-    assert wrong == []
+    assert insert_mismatches(conn, world, CASES[table]) == []
 
 
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_anon_can_neither_read_nor_write(conn, world, table):
-    case = CASES[table]
-    label = next(iter(world.rows[table]))
-    statements = [
-        (_table_sql("select id from public.{table}", table), None),
-        (_table_sql(f"update public.{{table}} set {case.update_set} where id = %s", table), (world.rows[table][label],)),
-        (_table_sql("delete from public.{table} where id = %s", table), (world.rows[table][label],)),
-        case.insert(world, "alice", case.insert_labels[0]),
-    ]
-    with acting_as(conn, "anon"):
-        outcomes = [attempt(conn, q, p) for q, p in statements]
+    outcomes = anon_outcomes(conn, world, CASES[table])
     assert [o.sqlstate for o in outcomes] == [INSUFFICIENT_PRIVILEGE] * 4, outcomes
     assert all("permission denied" in o.message for o in outcomes)
 
@@ -158,29 +105,16 @@ def test_anon_can_neither_read_nor_write(conn, world, table):
 @pytest.mark.parametrize("table", sorted(CASES))
 def test_service_role_reads_everything_and_writes_what_it_should(conn, world, table):
     case = CASES[table]
-    with acting_as(conn, "service_role"):
-        assert visible_ids(conn, table) == set(world.rows[table].values())
-    # the last label: e.g. the inactive product/price, which no subscription references
-    label = (case.write_labels or tuple(world.rows[table]))[-1]
-    rid = world.rows[table][label]
-    with acting_as(conn, "service_role"):
-        updated = attempt(conn, _table_sql(f"update public.{{table}} set {case.update_set} where id = %s", table), (rid,))
-    with acting_as(conn, "service_role"):
-        deleted = attempt(conn, _table_sql("delete from public.{table} where id = %s", table), (rid,))
-        gone = row_text(conn, table, rid) is None
-    inserted = []
-    for insert_label in case.insert_labels:
-        query, params = case.insert(world, "alice", insert_label)
-        with acting_as(conn, "service_role"):
-            inserted.append(attempt(conn, query, params))
-    assert updated.succeeded == ("update" in case.service_writes), updated
-    assert (deleted.succeeded and gone) == ("delete" in case.service_writes), deleted
+    result = service_role_result(conn, world, case)
+    assert result.sees_all
+    assert result.updated.succeeded == ("update" in case.service_writes), result.updated
+    assert (result.deleted.succeeded and result.deleted_gone) == ("delete" in case.service_writes), result.deleted
     if "insert" in case.service_writes:
-        assert all(o.succeeded for o in inserted), inserted
+        assert all(o.succeeded for o in result.inserted), result.inserted
     else:
-        assert all(o.sqlstate == INSUFFICIENT_PRIVILEGE for o in inserted), inserted
-    if not updated.succeeded:
-        assert updated.sqlstate == INSUFFICIENT_PRIVILEGE
+        assert all(o.sqlstate == INSUFFICIENT_PRIVILEGE for o in result.inserted), result.inserted
+    if not result.updated.succeeded:
+        assert result.updated.sqlstate == INSUFFICIENT_PRIVILEGE
 
 
 def test_service_only_tables_are_the_ones_core_schema_names(conn):
@@ -192,11 +126,6 @@ def test_service_only_tables_are_the_ones_core_schema_names(conn):
         "or has_any_column_privilege('authenticated', c.oid, 'INSERT') or has_any_column_privilege('authenticated', c.oid, 'UPDATE') "
         "or has_table_privilege('authenticated', c.oid, 'DELETE'))").fetchall()
     assert {r[0] for r in privileged}.isdisjoint({t for t, c in CASES.items() if c.service_only_writes})
-
-
-def _labels(world: World, table: str, ids: set[str]) -> list[str]:
-    by_id = {rid: label for label, rid in world.rows[table].items()}
-    return sorted(by_id.get(i, i) for i in ids)
 
 
 # -- the new-user trigger -----------------------------------------------------------------------
@@ -387,7 +316,7 @@ def test_accept_invitation_refuses(conn, world, token, email, expires, sqlstate,
 def test_allowed_writers_still_cannot_touch_protected_columns(conn, world, table, label_of, who, assignment):
     rid = label_of(world)
     with as_user(conn, world.users[who]):
-        outcome = attempt(conn, _table_sql(f"update public.{{table}} set {assignment} where id = %s", table), (rid,))
+        outcome = attempt(conn, table_sql(f"update public.{{table}} set {assignment} where id = %s", table), (rid,))
     assert outcome.sqlstate == INSUFFICIENT_PRIVILEGE and "permission denied" in outcome.message
 
 
