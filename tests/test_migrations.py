@@ -5,6 +5,7 @@ import psycopg
 import pytest
 
 from wizard import migrations
+from wizard.db import DatabaseConnectError
 from wizard.migrations import (DriftError, GuardViolation, HistoryMismatch, LockTimeout, MigrationFolderError,
                                StatementFailed, apply, load_folder)
 from tests.supabase_cli import run_supabase
@@ -147,9 +148,9 @@ async def test_lock_wait_is_bounded(folder, db_url):
 
 async def test_connection_error_names_target_not_password(pg, folder, db_url):
     bad = db_url.replace(pg.migrator_password, "s3cret-wrong-pw")
-    with pytest.raises(migrations.ConnectError) as err:
+    with pytest.raises(DatabaseConnectError) as err:
         await apply(bad, load_folder(folder))
-    assert "postgres@127.0.0.1" in str(err.value) and "s3cret-wrong-pw" not in str(err.value)
+    assert "user postgres at 127.0.0.1" in str(err.value) and "s3cret-wrong-pw" not in str(err.value)
 
 
 class _AddsColumnCheck:

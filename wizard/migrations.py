@@ -19,6 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from wizard.db import describe_url  # noqa: F401  (re-exported for the commands)
 from wizard.sql_split import Statement, split_statements
 
 if TYPE_CHECKING:
@@ -208,34 +209,10 @@ def make_plan(files: Sequence[MigrationFile], history: dict[str, str | None], *,
 
 
 # -- database side -----------------------------------------------------------------------
-def describe_url(url: str) -> str:
-    """user@host:port/dbname of a connection URL, without the password."""
-    from psycopg.conninfo import conninfo_to_dict
-
-    try:
-        parts = conninfo_to_dict(url)
-    except Exception:
-        return "the given database URL (it could not be parsed)"
-    return f"{parts.get('user', '?')}@{parts.get('host', '?')}:{parts.get('port', 5432)}/{parts.get('dbname', '?')}"
-
-
-class ConnectError(MigrationError):
-    pass
-
-
 async def connect(url: str) -> "psycopg.AsyncConnection":
-    import psycopg
+    from wizard.db import connect as db_connect
 
-    try:
-        # prepare_threshold=None: no server-side prepared statements (Supabase's pooler breaks them)
-        return await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=None, connect_timeout=15)
-    except psycopg.Error as exc:
-        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
-        raise ConnectError(
-            f"could not connect to {describe_url(url)}: {reason}\n"
-            "  Check the host, port, user and password of the URL (for a hosted project use the session-mode "
-            "pooler, port 5432, user postgres.<ref>)."
-        ) from None
+    return await db_connect(url)
 
 
 async def read_history(conn: "psycopg.AsyncConnection") -> dict[str, str | None]:

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
 
     from wizard import migrations
     from wizard.console import MigrationPrinter
+    from wizard.db import DatabaseError, InvalidDatabaseUrl
 
     try:
         folder = Path(args.dir) if args.dir else _core_dir()
@@ -60,10 +61,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(migrations.apply(args.db_url, files, dry_run=args.dry_run, progress=printer.event,
                                               lock_timeout=args.lock_timeout, include_all=args.include_all))
-    except (migrations.MigrationFolderError, migrations.HistoryMismatch, migrations.DriftError) as exc:
+    except (migrations.MigrationFolderError, migrations.HistoryMismatch, migrations.DriftError,
+            InvalidDatabaseUrl) as exc:
         printer.error(exc)
         return 2
-    except migrations.MigrationError as exc:
+    except (migrations.MigrationError, DatabaseError) as exc:
         printer.error(exc)
         return 1
     except KeyboardInterrupt:
