@@ -76,6 +76,7 @@ HOSTILE = [
      "extensions"),
     ("create schema crm;", "schema-undeclared", "schema crm, which the template does not declare"),
     ("create role demo_bot;", "role-change", "demo_bot"),
+    ("alter database postgres set search_path = private, public;", "database-change", "database-wide"),
 ]
 
 

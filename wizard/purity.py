@@ -40,6 +40,7 @@ RULES: dict[str, str] = {
     "table-rls": "a Muse table without row level security",
     "table-policy": "a Muse table with row level security but no policy",
     "role-change": "creates or changes a database role",
+    "database-change": "changes database-wide settings or adds an event trigger",
     "extension": "creates or changes an extension",
     "default-privileges": "changes default privileges",
     "search-path": "changes search_path",
@@ -158,6 +159,11 @@ class _Checker:
                             f"{_verb(effect)} role {target.name}. Roles are shared by the whole project and "
                             "set up by Supabase and MuseKit core; grant privileges on the Muse's own objects "
                             "to anon/authenticated/service_role instead.")
+        if target.kind in ("database", "event-trigger"):
+            what = f"event trigger {target.name}" if target.kind == "event-trigger" else "database-wide settings"
+            return _finding(stmt, "database-change", "error",
+                            f"{_verb(effect)} {what}, which every Muse and core share. Set what the Muse needs "
+                            "per function (`set search_path = ''`) or per role in core, not for the database.")
         if target.kind == "extension":
             return _finding(stmt, "extension", "warning",
                             f"{_verb(effect)} extension {target.name}. Extensions are database-wide: make sure "

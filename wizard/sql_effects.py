@@ -371,6 +371,15 @@ def _role(stmt: RawStatement) -> list[Effect]:
     return [Effect(action, ObjectRef("role", None, n)) for n in dict.fromkeys(names or ["?"])]
 
 
+def _database(stmt: RawStatement) -> list[Effect]:
+    node = stmt.node
+    if stmt.kind in ("CreateEventTrigStmt", "AlterEventTrigStmt"):
+        return [Effect("create" if stmt.kind == "CreateEventTrigStmt" else "alter",
+                       ObjectRef("event-trigger", None, node.get("trigname", "")))]
+    name = node.get("dbname") or (node.get("setstmt") or {}).get("name") or "configuration"
+    return [Effect("alter", ObjectRef("database", None, name), stmt.kind)]
+
+
 def _publication(stmt: RawStatement) -> list[Effect]:
     name = stmt.node.get("pubname", "")
     return [Effect("alter", relation(*rv), f"publication {name}")
@@ -451,6 +460,12 @@ _HANDLERS: dict[str, Callable[[RawStatement], list[Effect]]] = {
     "GrantRoleStmt": _role,
     "ReassignOwnedStmt": _role,
     "DropOwnedStmt": _role,
+    "AlterDatabaseStmt": _database,
+    "AlterDatabaseSetStmt": _database,
+    "AlterDatabaseRefreshCollStmt": _database,
+    "AlterSystemStmt": _database,
+    "CreateEventTrigStmt": _database,
+    "AlterEventTrigStmt": _database,
     "CreatePublicationStmt": _publication,
     "AlterPublicationStmt": _publication,
     "SecLabelStmt": _seclabel,

@@ -33,7 +33,7 @@ class SqlParseError(ValueError):
         text = f"{path}:{line}: SQL syntax error: {message}"
         if statement:
             text += f"\n    in: {statement}"
-        text += "\n    Fix the statement (it must be valid PostgreSQL 17 SQL) and try again."
+        text += "\n    Fix the statement (it must be valid PostgreSQL SQL) and try again."
         super().__init__(text)
 
 
