@@ -14,8 +14,8 @@ from wizard.sql_model import (
     Policy, Schema, SchemaModel, SqlSource, StatementInfo, Table, Trigger, UniqueKey, View,
 )
 from wizard.sql_nodes import (
-    Node, def_options, def_value, object_with_args, qualified, qualify, range_var, role_name, svals,
-    type_name, unwrap,
+    Node, const_value, def_options, def_value, index_name, object_with_args, qualified, qualify, range_var,
+    relations_read, role_name, svals, type_name, type_qualified, unwrap,
 )
 from wizard.sql_source import RawStatement, TokenSpan, deparse_expression, parse_source, shorten
 
@@ -25,7 +25,6 @@ _DEFAULT_ENDS = frozenset({
     "COLLATE", "DEFERRABLE", "INITIALLY",
 })
 _TRUE = frozenset({"true", "on", "yes", "1"})
-_NAMEDATALEN = 63
 
 
 def build_model(files: Sequence[SqlSource]) -> SchemaModel:
@@ -35,33 +34,6 @@ def build_model(files: Sequence[SqlSource]) -> SchemaModel:
         for stmt in parse_source(source):
             builder.apply(stmt)
     return builder.finish()
-
-
-def index_name(node: Node) -> str:
-    """The index's name, or the one Postgres chooses for `create index on t (a, b)`: t_a_b_idx."""
-    if node.get("idxname"):
-        return node["idxname"]
-    _, table = range_var(node["relation"])
-    parts = []
-    for item in node.get("indexParams", ()):
-        elem = item["IndexElem"]
-        if elem.get("name"):
-            parts.append(elem["name"])
-        else:
-            call = elem.get("expr", {}).get("FuncCall")
-            parts.append(svals(call["funcname"])[-1] if call else "expr")
-    suffix = "excl" if node.get("excludeOpNames") else "idx"
-    label = "_".join(parts)
-    name = f"{table}_{label}_{suffix}" if label else f"{table}_{suffix}"
-    if len(name.encode()) > _NAMEDATALEN:  # Postgres shortens the longer of table and label
-        budget = _NAMEDATALEN - len(suffix) - 2
-        while len(table.encode()) + len(label.encode()) > budget:
-            if len(table) > len(label):
-                table = table[:-1]
-            else:
-                label = label[:-1]
-        name = f"{table}_{label}_{suffix}"
-    return name
 
 
 class _Builder:
@@ -154,8 +126,6 @@ class _Builder:
     def _table_as(self, stmt: RawStatement) -> None:
         schema, name = range_var(stmt.node["into"]["rel"])
         if stmt.node.get("objtype") == "OBJECT_MATVIEW":
-            from wizard.sql_nodes import relations_read
-
             refs = sorted({qualified(*r) for r in relations_read(stmt.node.get("query"))})
             self.views[qualified(schema, name)] = View(schema, name, stmt.location, materialized=True, references=refs)
         else:
@@ -295,8 +265,6 @@ class _Builder:
                     view.security_invoker = not reset and _truthy(options["security_invoker"])
 
     def _view(self, stmt: RawStatement) -> None:
-        from wizard.sql_nodes import relations_read
-
         node = stmt.node
         schema, name = range_var(node["view"])
         key = qualified(schema, name)
@@ -424,8 +392,6 @@ class _Builder:
             if column is not None:
                 column.comment = text
         elif objtype == "OBJECT_TYPE":
-            from wizard.sql_nodes import type_qualified
-
             schema, name = type_qualified(obj)
             enum = self.enums.get(qualified(schema or "public", name))
             if enum is not None:
@@ -461,8 +427,6 @@ class _Builder:
             store = self.policies if rtype == "OBJECT_POLICY" else self.triggers
             store.pop((qualified(*qualify(names[:-1])), names[-1]), None)
         elif rtype == "OBJECT_TYPE":
-            from wizard.sql_nodes import type_qualified
-
             schema, name = type_qualified(obj)
             self.enums.pop(qualified(schema or "public", name), None)
         elif rtype == "OBJECT_FUNCTION":
@@ -535,8 +499,6 @@ def _search_path(set_option: object) -> list[str] | None:
     var = set_option.get("VariableSetStmt", {})
     if var.get("name") != "search_path" or var.get("kind") != "VAR_SET_VALUE":
         return None
-    from wizard.sql_nodes import const_value
-
     return [str(const_value(a)) for a in var.get("args", ())]
 
 

@@ -10,8 +10,8 @@ from typing import Callable
 
 from wizard.sql_model import Effect, ObjectRef
 from wizard.sql_nodes import (
-    DEFAULT_SCHEMA, Node, def_options, def_value, object_with_args, qualified, qualify, range_var,
-    relations_read, role_name, svals, tree_references, type_qualified, unwrap,
+    DEFAULT_SCHEMA, Node, def_options, def_value, index_name, object_with_args, qualified, qualify,
+    range_var, relations_read, role_name, svals, tree_references, type_qualified, unwrap,
 )
 from wizard.sql_source import RawStatement
 
@@ -246,8 +246,6 @@ def _policy(stmt: RawStatement) -> list[Effect]:
 
 
 def _index(stmt: RawStatement) -> list[Effect]:
-    from wizard.sql_builder import index_name  # one place knows Postgres' naming
-
     node = stmt.node
     schema, table = range_var(node["relation"])
     ref = ObjectRef("index", schema, index_name(node), parent=qualified(schema, table))

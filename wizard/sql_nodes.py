@@ -13,6 +13,7 @@ DEFAULT_SCHEMA = "public"
 Node = dict[str, Any]
 
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_NAMEDATALEN = 63
 
 
 def unwrap(item: Node) -> tuple[str, Node]:
@@ -183,3 +184,30 @@ def def_value(arg: Any) -> str | None:
     if "TypeName" in arg:
         return type_name(arg)
     return None
+
+
+def index_name(node: Node) -> str:
+    """The index's name, or the one Postgres chooses for `create index on t (a, b)`: t_a_b_idx."""
+    if node.get("idxname"):
+        return node["idxname"]
+    _, table = range_var(node["relation"])
+    parts = []
+    for item in node.get("indexParams", ()):
+        elem = item["IndexElem"]
+        if elem.get("name"):
+            parts.append(elem["name"])
+        else:
+            call = elem.get("expr", {}).get("FuncCall")
+            parts.append(svals(call["funcname"])[-1] if call else "expr")
+    suffix = "excl" if node.get("excludeOpNames") else "idx"
+    label = "_".join(parts)
+    name = f"{table}_{label}_{suffix}" if label else f"{table}_{suffix}"
+    if len(name.encode()) > _NAMEDATALEN:  # Postgres shortens the longer of table and label
+        budget = _NAMEDATALEN - len(suffix) - 2
+        while len(table.encode()) + len(label.encode()) > budget:
+            if len(table) > len(label):
+                table = table[:-1]
+            else:
+                label = label[:-1]
+        name = f"{table}_{label}_{suffix}"
+    return name
