@@ -53,19 +53,19 @@ def static_findings(template: MuseTemplate) -> list:
     from wizard.purity import check_static
 
     findings = check_static(template_model(template), core_model(), declared_schemas=template.manifest.schemas)
-    return [f for f in findings if getattr(f, "level", "error") == "error"]
+    return [f for f in findings if f.is_error]
 
 
 class CoreGuard:
     """migrations.Guard: the core's catalog fingerprint must not change."""
 
     async def snapshot(self, conn: "psycopg.AsyncConnection") -> Any:
-        from wizard.purity import core_fingerprint
+        from wizard.fingerprint import core_fingerprint
 
         return await core_fingerprint(conn, core_model())
 
     def compare(self, before: Any, after: Any) -> list[str]:
-        from wizard.purity import diff_fingerprints
+        from wizard.fingerprint import diff_fingerprints
 
         return diff_fingerprints(before, after)
 
