@@ -106,6 +106,8 @@ class Clone:
         with clone._lock:
             save_journal(folder, journal)
         registry.register(folder, journal)
+        clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
+        clone._emit(CloneEvent("step_done", "validate", journal.steps["validate"].note, 1, len(STEPS)))
         return clone
 
     @classmethod
@@ -118,6 +120,8 @@ class Clone:
         """Run every step not yet done. On a finished clone, only checks (writes nothing)."""
         with self._lock:
             self.journal = load_journal(self.folder)  # the file is the truth, not what another process held
+            if self.journal.steps["connection"].status == "done":
+                await self._refresh_connection()
             if self.journal.finished:
                 await self.check()
                 return self.journal
@@ -215,6 +219,15 @@ class Clone:
                                   transaction_port=conn.transaction_port)
         self.journal.connection = record
         return f"{conn.session_url} (session mode, for migrations)"
+
+    async def _refresh_connection(self) -> None:
+        """The pooler's address can change between runs (a restarted sandbox, a migrated project):
+        ask again, and rewrite the journal only if it did."""
+        before = self.journal.connection
+        await self._step_connection()
+        if self.journal.connection != before:
+            self._log("connection", "the database address changed since the last run; journal updated")
+            save_journal(self.folder, self.journal)
 
     async def _step_files(self) -> str:
         from wizard.readme import ensure_readme

