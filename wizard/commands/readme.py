@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import argparse
+
+HELP = "write the table list of a Muse's README (from its migrations or its database)"
+DESCRIPTION = """\
+Write the section of a Muse's README.md between <!-- musekit:tables:start --> and
+<!-- musekit:tables:end -->: the tables the Muse adds (purpose, columns, row level security
+and policies), its enums and views, and the MuseKit core tables and functions it relies on.
+
+DIR is a cloned Muse folder (supabase/migrations/ holds the core migrations and the Muse's;
+its name comes from .musekit/clone.json) or a Muse template folder (muse.toml + migrations/).
+Which tables are the Muse's: the ones its own migration files create. With --db-url their
+details come from the live database's catalog (read-only), otherwise from the SQL.
+
+A missing README is created (title, description, how to apply the migrations, the list);
+a README without markers gets them at its end. Text outside the markers is never changed,
+and a README already up to date is not rewritten."""
+EPILOG = """\
+examples:
+  musekit readme --dir ./my-muse
+  musekit readme --dir ./my-muse --db-url "$DB_URL"
+  musekit readme --dir ./my-muse --check          exit 1 if the README is out of date
+
+exit codes: 0 written or already up to date, 1 out of date (--check) or the database could
+not be read, 2 bad folder, broken markers or invalid SQL (nothing written)
+"""
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", required=True, metavar="DIR", help="a cloned Muse folder or a Muse template folder")
+    p.add_argument("--db-url", metavar="URL",
+                   help="read the tables from this database's catalog (postgresql://user:password@host:port/db; "
+                        "or set it in an env var and pass \"$VAR\")")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if the README would change")
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import sys
+    from pathlib import Path
+
+    from wizard.db import DatabaseError, InvalidDatabaseUrl, describe_url
+    from wizard.migrations import MigrationError
+    from wizard.muse_templates import TemplateError
+    from wizard.readme import MuseSources, ReadmeDatabaseError, ReadmeError, build_doc, render_table_list, update_readme
+    from wizard.readme_doc import count_phrase
+    from wizard.sql_model import SqlParseError
+
+    def fail(exc: Exception, code: int) -> int:
+        print(f"error: {exc}", file=sys.stderr)
+        return code
+
+    try:
+        sources = MuseSources.for_folder(Path(args.dir))
+        doc = asyncio.run(build_doc(sources, args.db_url))
+        update = update_readme(sources, render_table_list(doc), write=not args.check)
+    except InvalidDatabaseUrl as exc:
+        return fail(exc, 2)
+    except (DatabaseError, ReadmeDatabaseError) as exc:
+        return fail(exc, 1)
+    except (ReadmeError, TemplateError, MigrationError, SqlParseError) as exc:
+        return fail(exc, 2)
+
+    source = f"the catalog of {describe_url(args.db_url)}" if args.db_url else "the migration files"
+    counts = (f"{count_phrase(len(doc.tables), 'table')}, {count_phrase(len(doc.enums), 'enum')}, "
+              f"{count_phrase(len(doc.views), 'view')}, from {source}")
+    if args.check:
+        if update.changed:
+            why = {"created": "does not exist yet", "added": "has no table-list markers yet",
+                   "replaced": "has an out of date table list"}[update.action]
+            print(f"{update.path}: {why} ({counts}). Run `musekit readme --dir {args.dir}` to write it.")
+            return 1
+        print(f"{update.path}: the table list is up to date ({counts}).")
+        return 0
+    said = {"created": "created, with the table list", "added": "table list added at the end",
+            "replaced": "table list updated", "unchanged": "table list already up to date; nothing written"}
+    print(f"{update.path}: {said[update.action]} ({counts}).")
+    return 0
