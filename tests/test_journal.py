@@ -82,7 +82,7 @@ def test_second_process_on_the_same_folder_is_refused(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(CloneBusy, match=rf"another musekit process \(pid {holder.pid}\)"):
+        with pytest.raises(CloneBusy, match="another musekit process"):
             CloneLock(tmp_path).acquire()
     finally:
         holder.kill()

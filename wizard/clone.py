@@ -22,7 +22,9 @@ from wizard.muse_templates import MuseTemplate, TemplateError, core_files, load_
 if TYPE_CHECKING:
     from wizard.management_api import ManagementAPI
 
-FAILPOINT_ENV = "MUSEKIT_FAILPOINT"  # e.g. "before:healthy", "after:project", "migration:20260101000300"
+# Test hook: the process kills itself (SIGKILL) at a named point, e.g. "before:healthy",
+# "after:project", "project:after_create", "migration:20260101000300", "statement:20260101000100:5".
+FAILPOINT_ENV = "MUSEKIT_FAILPOINT"
 MIGRATIONS_DIR = Path("supabase") / "migrations"
 
 EventKind = Literal["step_started", "step_done", "step_failed", "log", "migration", "api", "warning"]
@@ -87,27 +89,34 @@ class Clone:
     @classmethod
     async def start(cls, folder: Path, inputs: CloneInputs, api: "ManagementAPI", **kwargs) -> "Clone":
         """Validate everything that can be checked without side effects, then write the journal.
-        Bad input raises before any file is written or any project created."""
+        Bad input raises before any project is created, and leaves no file behind. The returned
+        clone holds the folder's lock until `run()` ends (or `close()`)."""
         folder = Path(folder).resolve()
-        if journal_path(folder).exists():
-            raise CloneInputError(f"{folder} already holds a clone ({journal_path(folder)}). "
-                               f"Continue it with `musekit resume {folder}`, or choose another --dir.")
-        if folder.exists() and any(p.name != ".musekit" for p in folder.iterdir()):
-            raise CloneInputError(f"{folder} exists and is not empty. Choose a new folder for the Muse (--dir).")
-        template = _load_template(inputs.muse)
-        inputs = inputs.model_copy(update={"muse": str(template.path) if not template.shipped else template.slug})
-        await _validate_remote(api, inputs)
-        journal = Journal(inputs=inputs)
-        journal.mark("validate", "running")
-        journal.mark("validate", "done", note=f"template {template.slug}: {len(template.files)} migration files")
-        folder.mkdir(parents=True, exist_ok=True)
-        clone = cls(folder, journal, api, **kwargs)
-        clone._template = template
-        with clone._lock:
+        created = not folder.exists()
+        lock = CloneLock(folder).acquire()  # a second `musekit clone` for this folder stops here
+        try:
+            if journal_path(folder).exists():
+                raise CloneInputError(f"{folder} already holds a clone ({journal_path(folder)}). "
+                                      f"Continue it with `musekit resume {folder}`, or choose another --dir.")
+            if any(p.name != ".musekit" for p in folder.iterdir()):
+                raise CloneInputError(f"{folder} exists and is not empty. Choose a new folder for the Muse (--dir).")
+            template = _load_template(inputs.muse)
+            inputs = inputs.model_copy(update={"muse": template.slug if template.shipped else str(template.path)})
+            await _validate_remote(api, inputs)
+            journal = Journal(inputs=inputs)
+            journal.mark("validate", "running")
+            journal.mark("validate", "done", note=f"template {template.slug}: {len(template.files)} migration files")
             save_journal(folder, journal)
+        except BaseException:
+            lock.release()
+            _remove_litter(folder, created)
+            raise
+        clone = cls(folder, journal, api, **kwargs)
+        clone._template, clone._lock = template, lock
         registry.register(folder, journal)
         clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
         clone._emit(CloneEvent("step_done", "validate", journal.steps["validate"].note, 1, len(STEPS)))
+        _failpoint("after:validate")
         return clone
 
     @classmethod
@@ -116,8 +125,14 @@ class Clone:
         return cls(folder, load_journal(folder), api, **kwargs)
 
     # -- running ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the folder's lock (run() does it when it ends)."""
+        self._lock.release()
+
     async def run(self) -> Journal:
         """Run every step not yet done. On a finished clone, only checks (writes nothing)."""
+        if not self._lock.held:
+            self._lock.acquire()
         with self._lock:
             self.journal = load_journal(self.folder)  # the file is the truth, not what another process held
             if self.journal.steps["connection"].status == "done":
@@ -148,8 +163,10 @@ class Clone:
             raise CloneError(step, str(exc), self.folder) from None
         except Exception as exc:
             from wizard.api_errors import ManagementApiError
+            from wizard.db import DatabaseError
+            from wizard.readme_doc import ReadmeError
 
-            if not isinstance(exc, ManagementApiError):
+            if not isinstance(exc, (ManagementApiError, DatabaseError, ReadmeError)):
                 self._record_failure(step, f"unexpected {type(exc).__name__}: {exc}")
                 raise
             self._record_failure(step, str(exc))
@@ -324,6 +341,8 @@ class Clone:
             elif ev.kind == "file_applied":
                 self._emit(CloneEvent("migration", step, f"applied {ev.file.filename} ({ev.seconds:.2f} s)",
                                       ev.index, ev.total))
+            elif ev.kind == "statement":
+                _failpoint(f"statement:{ev.file.version}:{ev.index}")
             elif ev.kind == "waiting_for_lock":
                 self._emit(CloneEvent("log", step, "waiting for another migration run on this database"))
         return progress
@@ -368,6 +387,19 @@ class Clone:
                              f"or ${credentials.DB_PASSWORD_ENV}. Set {credentials.DB_PASSWORD_ENV} and resume.",
                              self.folder)
         return self._password
+
+
+def _remove_litter(folder: Path, created: bool) -> None:
+    """Undo what a refused `start` created: the folder it made, or the empty .musekit in a folder that existed."""
+    import shutil
+
+    if created:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        (folder / ".musekit").rmdir()
+    except OSError:
+        pass
 
 
 def _load_template(ref: str) -> MuseTemplate:

@@ -163,27 +163,29 @@ class CloneBusy(JournalError):
 
 
 class CloneLock:
-    """An exclusive lock on a Muse folder held for the life of one clone/resume process.
-    The OS drops it when the process dies (kill -9 included), so there is nothing stale to clean."""
+    """An exclusive lock on a Muse folder held for the life of one clone/resume process: a flock
+    on the `.musekit` directory itself, so taking it writes nothing. The OS drops it when the
+    process dies (kill -9 included), so there is nothing stale to clean."""
 
     def __init__(self, folder: Path):
-        self.path = Path(folder) / JOURNAL_DIR / "lock"
+        self.path = Path(folder) / JOURNAL_DIR
         self._fd: int | None = None
 
     def acquire(self) -> "CloneLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
             os.close(fd)
-            raise CloneBusy(f"another musekit process (pid {holder}) is working on {self.path.parent.parent}. "
+            raise CloneBusy(f"another musekit process (a clone or resume) is working on {self.path.parent}. "
                             f"Wait for it to finish, or stop it; then `musekit resume` continues.") from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
         self._fd = fd
         return self
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
 
     def release(self) -> None:
         if self._fd is not None:
@@ -192,7 +194,7 @@ class CloneLock:
             self._fd = None
 
     def __enter__(self) -> "CloneLock":
-        return self.acquire()
+        return self if self.held else self.acquire()
 
     def __exit__(self, *exc: object) -> None:
         self.release()
