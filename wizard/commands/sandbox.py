@@ -35,6 +35,8 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="do not log each request")
     f = p.add_argument_group("faults (all off by default)")
     f.add_argument("--rate-limit-every", type=int, default=0, metavar="N", help="answer every Nth API request with 429")
+    f.add_argument("--rate-limit-reset", type=int, default=0, metavar="SECONDS",
+                   help="x-ratelimit-reset on those 429s (default: the seconds left in the real one-minute window)")
     f.add_argument("--error-burst", type=int, default=0, metavar="K",
                    help="answer the first K API requests with --error-status, without effect")
     f.add_argument("--error-status", type=int, default=500, metavar="CODE", help="the 5xx status of --error-burst (default: 500)")
@@ -61,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from wizard.sandbox import Faults, SandboxError, default_data_dir, start_sandbox
 
     try:
-        faults = Faults(rate_limit_every=args.rate_limit_every, error_burst=args.error_burst,
+        faults = Faults(rate_limit_every=args.rate_limit_every, rate_limit_reset=args.rate_limit_reset,
+                        error_burst=args.error_burst,
                         error_status=args.error_status, latency=args.latency,
                         drop_after_create=args.drop_after_create, init_failed=args.init_failed,
                         slow_health=args.slow_health)

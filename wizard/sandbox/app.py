@@ -119,7 +119,7 @@ def _api(sb: Sandbox, method: str, path: str, handler: Handler, scope_param: str
         if fault.status is not None and fault.status != 429:
             return error(fault.status, fault.message)
         if fault.status == 429 or not verdict.allowed:
-            request.state.ratelimit = verdict.exhausted()
+            request.state.ratelimit = verdict.exhausted(fault.reset if fault.status == 429 else 0)
             return error(429, "ThrottlerException: Too Many Requests")
         try:
             return await handler(request)

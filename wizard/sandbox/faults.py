@@ -15,6 +15,7 @@ class Faults:
     consumed as they fire; `rate_limit_every` counts API requests from the moment it is set."""
 
     rate_limit_every: int = 0  # every Nth API request answers 429 (0: off)
+    rate_limit_reset: int = 0  # x-ratelimit-reset on those 429s (0: the real window's remaining seconds)
     error_burst: int = 0  # the next K API requests answer `error_status` (5xx) without effect
     error_status: int = 500
     latency: float = 0.0  # seconds added before every API answer
@@ -52,6 +53,7 @@ class RequestFault:
 
     latency: float = 0.0
     status: int | None = None  # 429 or 5xx; None: answer normally
+    reset: int = 0  # for a 429: the x-ratelimit-reset to send (0: the limiter's)
 
     @property
     def message(self) -> str:
@@ -88,7 +90,7 @@ class FaultInjector:
                 self._faults = replace(f, error_burst=f.error_burst - 1)
                 return RequestFault(f.latency, f.error_status)
             if f.rate_limit_every and self._requests % f.rate_limit_every == 0:
-                return RequestFault(f.latency, 429)
+                return RequestFault(f.latency, 429, f.rate_limit_reset)
             return RequestFault(f.latency, None)
 
     def take(self, counter: str) -> bool:

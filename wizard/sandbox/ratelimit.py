@@ -25,8 +25,8 @@ class Verdict:
                 (b"x-ratelimit-remaining", str(self.remaining).encode()),
                 (b"x-ratelimit-reset", str(self.reset).encode())]
 
-    def exhausted(self) -> "Verdict":
-        return Verdict(False, self.limit, 0, self.reset)
+    def exhausted(self, reset: int = 0) -> "Verdict":
+        return Verdict(False, self.limit, 0, reset or self.reset)
 
 
 class RateLimiter:
