@@ -1,0 +1,87 @@
+"""Kill `musekit clone` (a real process) at every step boundary and inside migrations, then
+`musekit resume`: the end state must equal an uninterrupted clone's. The Management API is a
+separate `musekit sandbox` process; the databases are real."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.clone_helpers import (DB_PASSWORD, SandboxProcess, assert_no_secret_in_files, folder_snapshot, history,
+                                 project_db_url, projects_named, run_musekit)
+
+FAILPOINTS = [
+    "after:validate",
+    "project:before_create",
+    "project:after_create",
+    "after:project",
+    "after:healthy",
+    "after:connection",
+    "after:files",
+    "statement:20260101000100:12",   # inside the first core file
+    "migration:20260101000300",      # between core files
+    "after:core_migrations",
+    "statement:20260601000200:3",    # inside the Muse's (atomic) files
+    "after:muse_migrations",
+    "after:verify",
+    "after:readme",
+]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("faults")
+    token = "sbp_" + secrets.token_hex(20)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
+    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    sandbox = SandboxProcess(root / "sandbox", token, env)
+    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token, MUSEKIT_DB_PASSWORD=DB_PASSWORD)
+    reference = root / "reference"
+    done = run_musekit("clone", "--muse", "socioscheduler", "--name", "reference", "--dir", str(reference), "--yes",
+                       env=env, cwd=root)
+    assert done.returncode == 0, done.stderr
+    yield {"root": root, "env": env, "sandbox": sandbox, "token": token, "reference": reference}
+    sandbox.stop()
+
+
+def end_state(world, folder, name):
+    journal = json.loads((folder / ".musekit" / "clone.json").read_text())
+    url = project_db_url(world["sandbox"].url, world["token"], journal["project_ref"], DB_PASSWORD)
+    return folder_snapshot(folder), history(url), journal
+
+
+@pytest.mark.parametrize("failpoint", FAILPOINTS)
+def test_killed_anywhere_resume_ends_like_an_uninterrupted_clone(world, failpoint):
+    name = "k-" + failpoint.replace(":", "-").replace("_", "-")
+    folder = world["root"] / name
+    env = dict(world["env"], MUSEKIT_FAILPOINT=failpoint)
+    killed = run_musekit("clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
+                         env=env, cwd=world["root"])
+    assert killed.returncode == -9, (killed.returncode, killed.stderr)
+
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+
+    files, hist, journal = end_state(world, folder, name)
+    ref_files, ref_hist, _ = end_state(world, world["reference"], "reference")
+    assert files == ref_files  # same migration files and README, byte for byte
+    assert hist == ref_hist  # same history: versions, names, statements; nothing applied twice
+    assert all(step["status"] == "done" for step in journal["steps"].values())
+    assert len(projects_named(world["sandbox"].url, world["token"], name)) == 1
+    assert_no_secret_in_files([folder, world["root"] / "data"], [world["token"], DB_PASSWORD])
+
+
+def test_two_clones_of_one_folder_at_once_make_one_project(world):
+    folder = world["root"] / "twins"
+    args = ["clone", "--muse", "socioscheduler", "--name", "twins", "--dir", str(folder), "--yes"]
+    procs = [subprocess.Popen([sys.executable, "-m", "wizard", *args], env=world["env"], cwd=world["root"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [(p.wait(120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in outs)
+    assert codes == [0, 2], outs
+    refused = next(err for code, err in outs if code == 2)
+    assert "another musekit process" in refused or "already holds a clone" in refused
+    assert len(projects_named(world["sandbox"].url, world["token"], "twins")) == 1
