@@ -73,7 +73,8 @@ class Clone:
 
     def __init__(self, folder: Path, journal: Journal, api: "ManagementAPI", *, store: credentials.SecretStore,
                  on_event: EventSink | None = None, db_password: str | None = None,
-                 password_prompt: PasswordPrompt | None = None, on_new_password: NewPasswordNotice | None = None):
+                 password_prompt: PasswordPrompt | None = None, on_new_password: NewPasswordNotice | None = None,
+                 health_timeout_s: float = 600.0):
         self.folder = Path(folder).resolve()
         self.journal = journal
         self.api = api
@@ -82,6 +83,7 @@ class Clone:
         self._password = db_password
         self._prompt = password_prompt
         self._on_new_password = on_new_password
+        self.health_timeout_s = health_timeout_s
         self._template: MuseTemplate | None = None
         self._lock = CloneLock(self.folder)
 
@@ -205,7 +207,7 @@ class Clone:
             project = await self.api.get_project(j.project_ref)
             return f"project {project.ref} ({project.status})"
         if j.create_requested_at is not None:
-            found = await self.api.find_project(inputs.name, inputs.organization)
+            found = await self.api.find_project(inputs.name, inputs.organization, exclude_refs=j.abandoned_refs)
             if found is not None:
                 self._log("project", f"found project {found.ref} created by an earlier run")
                 self._adopt(found.ref)
@@ -227,8 +229,34 @@ class Clone:
         save_journal(self.folder, self.journal)
 
     async def _step_healthy(self) -> str:
-        await self.api.wait_until_healthy(self._ref())
+        from wizard.api_errors import ProjectFailed
+
+        try:
+            await self.api.wait_until_healthy(self._ref(), timeout_s=self.health_timeout_s)
+        except ProjectFailed as exc:
+            if exc.project_status not in ("INIT_FAILED", "REMOVED"):
+                raise
+            raise CloneError("healthy", await self._abandon_project(str(exc), exc.project_status), self.folder) from None
         return "database and pooler are healthy"
+
+    async def _abandon_project(self, why: str, status: str) -> str:
+        """A project that failed to initialise can never become healthy: give it up (delete it) and
+        let the next run create a new one under the same name."""
+        from wizard.api_errors import ManagementApiError
+        from wizard.journal import StepRecord
+
+        j, ref = self.journal, self._ref()
+        j.abandoned_refs.append(ref)
+        j.project_ref, j.create_requested_at, j.connection = None, None, None
+        j.steps["project"] = StepRecord(note=f"project {ref} ended {status}; a new one will be created")
+        save_journal(self.folder, j)
+        try:
+            await self.api.delete_project(ref)
+            cleanup = "musekit deleted it"
+        except ManagementApiError as exc:
+            cleanup = f"deleting it failed ({exc}); delete it in the Supabase dashboard"
+        return (f"{why}\n  Project {ref} can never become healthy: {cleanup}. `musekit resume` creates a new "
+                f"project named {j.inputs.name!r}.")
 
     async def _step_connection(self) -> str:
         conn = await self.api.database_connection(self._ref())

@@ -94,6 +94,8 @@ class Journal(BaseModel):
     # set (and saved) just before POST /v1/projects: from then on, a project with this name in the
     # organization is this clone's own, even if the process died before it learned the ref
     create_requested_at: datetime | None = None
+    # projects this clone created that ended INIT_FAILED/REMOVED: given up, deleted, never adopted again
+    abandoned_refs: list[str] = Field(default_factory=list)
     connection: ConnectionRecord | None = None
     steps: dict[str, StepRecord] = Field(default_factory=lambda: {s: StepRecord() for s in STEPS})
     last_error: ErrorRecord | None = None

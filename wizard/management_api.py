@@ -198,12 +198,15 @@ class ManagementAPI:
         call = _Call("GET", f"/v1/projects/{checked_ref(ref)}", f"read project {ref}")
         return self._parse(call, await self._send(call), _PROJECT)
 
-    async def find_project(self, name: str, organization: str) -> ProjectWithDatabase | None:
+    async def find_project(self, name: str, organization: str, *, exclude_refs: Iterable[str] = ()
+                           ) -> ProjectWithDatabase | None:
         """The live (not REMOVED) project called `name` in the organization given by slug or id; None when
-        there is none. Several such projects raise DuplicateProjectName: musekit will not pick one."""
+        there is none. Several such projects raise DuplicateProjectName: musekit will not pick one.
+        `exclude_refs`: projects known not to be the one wanted (e.g. one that failed and was given up)."""
+        excluded = set(exclude_refs)
         matches = [p for p in await self.list_projects()
                    if p.name == name and organization in (p.organization_slug, p.organization_id)
-                   and p.status is not ProjectStatus.REMOVED]
+                   and p.status is not ProjectStatus.REMOVED and p.ref not in excluded]
         if len(matches) > 1:
             refs = ", ".join(f"{p.ref} ({p.status})" for p in matches)
             raise DuplicateProjectName(
