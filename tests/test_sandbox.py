@@ -551,7 +551,17 @@ def test_start_refuses_tokens_the_supabase_cli_would_refuse(tmp_path):
     assert not (tmp_path / "never" / "state.json").exists()
 
 
-def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir):
+def read_banner(proc: subprocess.Popen) -> str:
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "press Ctrl-C" in line:
+            return "".join(lines)
+    raise AssertionError(f"musekit sandbox exited ({proc.wait()}) before serving:\n{''.join(lines)}")
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir, stop_signal):
     token = "sbp_" + "0123456789" * 4
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
@@ -559,12 +569,7 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir):
          "--health-delay", "0", "--rate-limit", "3", "--error-burst", "1", "--error-status", "504"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     try:
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if "press Ctrl-C" in line:
-                break
-        banner = "".join(lines)
+        banner = read_banner(proc)
         url = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", banner).group(1)
         assert "SANDBOX" in banner and token in banner and str(data_dir) in banner
         assert f"supabase --profile {data_dir / 'supabase-profile.yaml'} projects list" in banner
@@ -579,14 +584,42 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir):
             assert [r.status_code for r in seen] == [200, 200, 200, 429]
             assert [r.headers["x-ratelimit-remaining"] for r in seen] == ["2", "1", "0", "0"]
             assert api.get("/v1/organizations").status_code == 200  # another endpoint, another bucket
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop_signal)
         assert proc.wait(timeout=30) == 0
+        assert "stopping the sandbox" in proc.stdout.read()
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     assert not process_alive(pg_pid)
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+def test_a_cluster_left_by_a_killed_sandbox_is_adopted_and_then_stopped(data_dir):
+    token = "sbp_" + "9" * 40
+    proc = subprocess.Popen([sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(data_dir), "--token", token,
+                             "--quiet", "--health-delay", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", read_banner(proc)).group(1)
+        with client(url, token) as api:
+            ref = create(api, db_pass="orphan pw", name="orphaned")["ref"]
+        proc.kill()  # no chance to stop its cluster
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    orphan = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    assert process_alive(orphan)
+    handle = start_sandbox(data_dir, token=token)
+    try:
+        assert handle.pg.postmaster_pid() == orphan
+        with client(handle.url, token) as api:
+            with psycopg.connect(pooler_url(api, ref, "orphan pw")) as conn:
+                assert conn.execute("select current_user").fetchone() == (f"postgres.{ref}",)
+    finally:
+        handle.stop()
+    assert not process_alive(orphan)
 
 
 def test_musekit_sandbox_rejects_a_bad_token_with_exit_2(tmp_path):

@@ -15,7 +15,7 @@ into its data dir, so the official CLI can talk to it:
   SUPABASE_ACCESS_TOKEN=<token> supabase --profile <data-dir>/supabase-profile.yaml projects list
 
 State (organizations, projects) and the cluster persist in --data-dir: a restarted sandbox still
-has its projects and their databases. Runs until Ctrl-C or SIGTERM, then stops the cluster.
+has its projects and their databases. Runs until Ctrl-C, SIGTERM or SIGHUP, then stops the cluster.
 
 Faults can be injected at start (flags below) or changed while it runs:
   curl -X PUT -H "Authorization: Bearer <token>" -d '{"rate_limit_every": 3}' <url>/_sandbox/faults
@@ -83,7 +83,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"musekit sandbox: {exc}", file=sys.stderr)
         return 1
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # SIGINT explicitly (a background job inherits it ignored); SIGHUP: a closed terminal
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         print(handle.banner())
         print("press Ctrl-C to stop", flush=True)
