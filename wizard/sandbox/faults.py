@@ -49,9 +49,9 @@ class Faults:
 
 @dataclass(frozen=True)
 class RequestFault:
-    """What to do to one API request before it reaches its handler."""
+    """What to do to one API request before it reaches its handler (latency is applied apart,
+    before authentication)."""
 
-    latency: float = 0.0
     status: int | None = None  # 429 or 5xx; None: answer normally
     reset: int = 0  # for a 429: the x-ratelimit-reset to send (0: the limiter's)
 
@@ -88,10 +88,10 @@ class FaultInjector:
             self._requests += 1
             if f.error_burst > 0:
                 self._faults = replace(f, error_burst=f.error_burst - 1)
-                return RequestFault(f.latency, f.error_status)
+                return RequestFault(f.error_status)
             if f.rate_limit_every and self._requests % f.rate_limit_every == 0:
-                return RequestFault(f.latency, 429, f.rate_limit_reset)
-            return RequestFault(f.latency, None)
+                return RequestFault(429, f.rate_limit_reset)
+            return RequestFault()
 
     def take(self, counter: str) -> bool:
         """Consume one from `drop_after_create` or `init_failed`; True if it fired."""
