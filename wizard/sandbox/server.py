@@ -214,7 +214,9 @@ def _listen(port: int, fallback: int) -> socket.socket:
     """A listening socket on 127.0.0.1: `port`, or (port 0) `fallback` if free, else any."""
     candidates = [port] if port else ([fallback, 0] if fallback else [0])
     for candidate in candidates:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for
+        # TCP-proto sockets; without it every keep-alive request waits ~40 ms (Nagle + delayed ACK)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", candidate))
