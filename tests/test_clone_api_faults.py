@@ -13,8 +13,8 @@ from wizard.sandbox.server import start_sandbox
 
 
 @pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = start_sandbox(tmp_path_factory.mktemp("sandbox-faults"), health_delay=0)
+def sandbox(cluster_dir_factory):
+    handle = start_sandbox(cluster_dir_factory(), health_delay=0)
     yield handle
     handle.stop()
 

