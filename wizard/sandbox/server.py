@@ -202,6 +202,8 @@ def _port_free(port: int) -> bool:
     if not port:
         return False
     with socket.socket() as s:
+        # as postgres binds: connections of the last run may linger in TIME_WAIT on this port
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
