@@ -131,3 +131,34 @@ async def test_impure_user_template_fails_validation_with_the_rule(sandbox, env,
         await clone_once(sandbox, env / "evil-muse", "evil", muse=str(tpl))
     assert not (env / "evil-muse").exists()
     assert projects_named(sandbox.url, sandbox.token, "evil") == []
+
+
+async def test_cloned_folder_is_managed_by_the_official_cli(sandbox, env):
+    from tests.supabase_cli import run_supabase
+
+    folder = env / "cli-muse"
+    journal = await clone_once(sandbox, folder, "cli-managed")
+    url = project_db_url(sandbox.url, sandbox.token, journal.project_ref, DB_PASSWORD)
+    listed = run_supabase("migration", "list", "--db-url", url, cwd=folder)
+    assert listed.returncode == 0, listed.stderr
+    for f in [*core_files(), *load_template("socioscheduler").files]:
+        assert listed.stdout.count(f.version) >= 2, f.version  # local and remote
+    pushed = run_supabase("db", "push", "--db-url", url, "--yes", cwd=folder)
+    assert pushed.returncode == 0, pushed.stderr
+    assert "Remote database is up to date" in pushed.stdout + pushed.stderr
+
+
+def test_clone_command_json_lines(sandbox, env, monkeypatch):
+    import json
+    import subprocess
+    import sys
+
+    run_env = dict(os.environ, SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=sandbox.token)
+    proc = subprocess.run([sys.executable, "-m", "wizard", "clone", "--muse", "realtor", "--name", "json-lines",
+                           "--dir", str(env / "jl"), "--yes", "--json"], env=run_env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    events = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [e["step"] for e in events if e["event"] == "step_done"] == list(STEPS)
+    assert events[-1]["event"] == "finished" and events[-1]["project_ref"]
+    assert sandbox.token not in proc.stdout + proc.stderr and DB_PASSWORD not in proc.stdout + proc.stderr
