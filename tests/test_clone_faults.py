@@ -85,3 +85,37 @@ def test_two_clones_of_one_folder_at_once_make_one_project(world):
     refused = next(err for code, err in outs if code == 2)
     assert "another musekit process" in refused or "already holds a clone" in refused
     assert len(projects_named(world["sandbox"].url, world["token"], "twins")) == 1
+
+
+def test_ctrl_c_stops_with_exit_130_and_resume_finishes(world):
+    import signal
+    import time
+
+    import httpx
+
+    name, folder = "interrupted", world["root"] / "interrupted"
+    faults_url = f"{world['sandbox'].url}/_sandbox/faults"
+    auth = {"Authorization": f"Bearer {world['token']}"}
+    httpx.put(faults_url, json={"slow_health": 5}, headers=auth).raise_for_status()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "wizard", "clone", "--muse", "socioscheduler", "--name", name,
+                                 "--dir", str(folder), "--yes"], env=world["env"], cwd=world["root"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        journal = folder / ".musekit" / "clone.json"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if journal.exists() and json.loads(journal.read_text())["steps"]["healthy"]["status"] == "running":
+                break
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        httpx.put(faults_url, json={}, headers=auth).raise_for_status()
+    assert proc.returncode == 130, err
+    assert f"musekit resume {folder}" in err
+    state = json.loads(journal.read_text())
+    assert state["steps"]["healthy"]["status"] == "failed" and state["last_error"]["message"] == "interrupted"
+    # the project keeps coming up on its own schedule; resume waits for it and finishes
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"], timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(projects_named(world["sandbox"].url, world["token"], name)) == 1
