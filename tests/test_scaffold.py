@@ -407,6 +407,10 @@ def test_defaults_outside_the_safe_set_are_refused_with_the_rule(type_name, text
     assert fragment in str(err.value)
 
 
+def test_a_blank_default_means_no_default():
+    assert ColumnSpec(name="a", type="text", default="  ").default is None
+
+
 def test_a_bad_default_names_its_field():
     spec = simple_spec()
     spec.tables[0].columns[1].default = "'angry'"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # Postgres types a scaffolded column may have (plus the spec's own enums, by name).
 CURATED_TYPES: tuple[str, ...] = (
@@ -37,6 +37,12 @@ class ColumnSpec(_Model):
     nullable: bool = True
     default: str | None = Field(default=None, description="SQL text of a constant: 'text', 12.5, true, now(), "
                                                           "gen_random_uuid()")
+
+    @field_validator("default", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        # an empty default field in a form or spec file means "no default"
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class TableSpec(_Model):

@@ -1,0 +1,317 @@
+from __future__ import annotations
+
+import argparse
+import sys
+
+HELP = "list, preview, apply and create Muse templates"
+DESCRIPTION = """\
+A Muse template is a folder with muse.toml (name, description, version, core_version) and
+migrations/<14-digit version>_<name>.sql: the Muse's own tables, enums, views and policies,
+applied after the MuseKit core and never changing it.
+
+  musekit muses list                      the templates shipped with musekit
+  musekit muses show SLUG|PATH            what the SQL creates: tables, columns, RLS, policies, views
+  musekit muses apply SLUG|PATH --db-url  pending core migrations, then the Muse's (purity-guarded)
+  musekit muses new SLUG ...              scaffold a new template (tables with RLS, grants, indexes)"""
+EPILOG = """\
+examples:
+  musekit muses list --json
+  musekit muses show socioscheduler
+  musekit muses show ./my-muse --json
+  musekit muses apply realtor --db-url "$DB_URL" --dry-run
+  musekit muses new recipes --table 'recipes:Recipes a user saves' \\
+      --column 'recipes.title:text:notnull' --column "recipes.servings:integer:null:2" \\
+      --enum 'difficulty:easy,medium,hard' --column "recipes.difficulty:difficulty:notnull:'easy'"
+  musekit muses new recipes --spec recipes.toml --dir templates/muses
+
+exit codes: 0 success, 1 the operation failed (database, migration), 2 bad usage or an invalid
+template/spec (nothing changed), 3 the template breaks the core-purity rules (nothing applied)
+"""
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="muses_command", metavar="SUBCOMMAND")
+    fmt = argparse.RawDescriptionHelpFormatter
+
+    ls = sub.add_parser("list", help="the Muse templates shipped with musekit", formatter_class=fmt,
+                        description="The shipped Muse templates: slug, name, how many tables their SQL creates, "
+                                    "description.")
+    ls.add_argument("--json", action="store_true", help="print one JSON list")
+
+    show = sub.add_parser("show", help="preview what a template's SQL creates", formatter_class=fmt,
+                          description="Preview a template from its SQL alone (no database): enums, tables with "
+                                      "columns, types, nullability, defaults and foreign keys, row level security "
+                                      "and policies (command, roles, USING / WITH CHECK), indexes, views, and the "
+                                      "static core-purity check.")
+    show.add_argument("template", metavar="SLUG|PATH", help="a shipped slug (see `musekit muses list`) or a folder")
+    out = show.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="the parsed model as JSON (the TUI preview reads the same)")
+    out.add_argument("--sql", action="store_true", help="print the raw migration files")
+
+    apply = sub.add_parser("apply", help="apply the core migrations, then the template's, to a database",
+                           formatter_class=fmt,
+                           description="Apply the pending MuseKit core migrations (one transaction per file), then "
+                                       "the template's migrations in ONE transaction between two fingerprints of "
+                                       "the core objects. A template that breaks the core-purity rules statically "
+                                       "is refused before anything is applied (exit 3); one that changes the core "
+                                       "at run time is rolled back (exit 3).")
+    apply.add_argument("template", metavar="SLUG|PATH", help="a shipped slug or a template folder")
+    apply.add_argument("--db-url", required=True, metavar="URL",
+                       help="postgresql://user:password@host:port/db (or set it in an env var and pass \"$VAR\")")
+    apply.add_argument("--dry-run", action="store_true", help="list what would be applied; change nothing")
+    apply.add_argument("--json", action="store_true", help="one JSON object per line: events, then the result")
+
+    new = sub.add_parser("new", help="scaffold a new Muse template", formatter_class=fmt,
+                         description="Write a new template folder: muse.toml and one migration with your tables "
+                                     "(id, owner column, your columns, created_at), enums, an index on every "
+                                     "foreign-key and policy column, row level security with one policy per "
+                                     "command, explicit grants, table comments, and optionally a security_invoker "
+                                     "view joining core users with the first table. Describe it with flags or "
+                                     "with --spec FILE (TOML with the same fields: slug, name, description, "
+                                     "ownership, user_view, [[enums]] name/values, [[tables]] name/comment with "
+                                     "[[tables.columns]] name/type/nullable/default).")
+    new.add_argument("slug", help="the template's slug: lowercase letters, digits, '-' and '_'")
+    new.add_argument("--spec", metavar="FILE", help="a TOML spec file (instead of the table/column/enum flags)")
+    new.add_argument("--name", help="display name (default: from the slug)")
+    new.add_argument("--description", help="one line describing the Muse")
+    new.add_argument("--ownership", choices=("user", "organization"),
+                     help="rows belong to a user (user_id) or an organization (org_id); default: user")
+    new.add_argument("--table", action="append", default=[], metavar="'NAME:COMMENT'",
+                     help="a table and what it holds; repeat for several")
+    new.add_argument("--column", action="append", default=[], metavar="'TABLE.COL:TYPE[:null|notnull][:DEFAULT]'",
+                     help="a column of a --table; the default is a constant ('text' in quotes, 42, true, now(), "
+                          "gen_random_uuid()); repeat for several")
+    new.add_argument("--enum", action="append", default=[], metavar="'NAME:V1,V2'",
+                     help="an enum type; columns use it by name; repeat for several")
+    new.add_argument("--user-view", action="store_true",
+                     help="add a security_invoker view joining core users with the first table")
+    new.add_argument("--dir", default=".", metavar="DIR",
+                     help="create the template folder DIR/<slug> (default: the current folder)")
+    new.add_argument("--force", action="store_true", help="replace an existing template folder of that name")
+    p.set_defaults(_muses_parser=p)
+
+
+def run(args: argparse.Namespace) -> int:
+    command = getattr(args, "muses_command", None)
+    if command is None:
+        args._muses_parser.print_help(sys.stderr)
+        return 2
+    return {"list": _list, "show": _show, "apply": _apply, "new": _new}[command](args)
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+
+
+def _load(ref: str):
+    """(template, None) or (None, exit code) after printing why."""
+    from wizard.muse_templates import TemplateError, load_template
+
+    try:
+        return load_template(ref), None
+    except TemplateError as exc:
+        _error(str(exc))
+        return None, 2
+
+
+# -- list ------------------------------------------------------------------------------------
+def _list(args: argparse.Namespace) -> int:
+    import json
+
+    from wizard.muse_apply import template_model
+    from wizard.muse_templates import TemplateError, list_templates
+    from wizard.sql_model import SqlParseError
+
+    try:
+        rows = []
+        for t in list_templates():
+            tables = [x.qualified_name for x in template_model(t).tables]
+            rows.append({"slug": t.slug, "name": t.name, "description": t.manifest.description,
+                         "version": t.manifest.version, "core_version": t.manifest.core_version,
+                         "table_count": len(tables), "tables": tables, "path": str(t.path)})
+    except (TemplateError, SqlParseError) as exc:
+        _error(f"a shipped template is broken (reinstall musekit): {exc}")
+        return 1
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("no Muse templates are shipped with this musekit")
+        return 0
+    width = max(len(r["slug"]) for r in rows)
+    name_width = max(len(r["name"]) for r in rows)
+    print(f"{'SLUG'.ljust(width)}  {'NAME'.ljust(name_width)}  TABLES  DESCRIPTION")
+    for r in rows:
+        print(f"{r['slug'].ljust(width)}  {r['name'].ljust(name_width)}  {str(r['table_count']).rjust(6)}  "
+              f"{r['description']}")
+    print("\npreview one with `musekit muses show <slug>`")
+    return 0
+
+
+# -- show ------------------------------------------------------------------------------------
+def _show(args: argparse.Namespace) -> int:
+    from wizard.muse_apply import static_findings, template_model
+    from wizard.muse_preview import preview_text
+    from wizard.sql_model import SqlParseError
+
+    template, code = _load(args.template)
+    if template is None:
+        return code
+    if args.sql:
+        for f in template.files:
+            print(f"-- ===== {f.path} =====")
+            print(f.text if f.text.endswith("\n") else f.text + "\n")
+        return 0
+    try:
+        model = template_model(template)
+        findings = [] if args.json else static_findings(template)
+    except SqlParseError as exc:
+        _error(str(exc))
+        return 2
+    if args.json:
+        print(model.to_json(indent=2))
+    else:
+        sys.stdout.write(preview_text(template, model, findings))
+    return 0
+
+
+# -- apply -----------------------------------------------------------------------------------
+def _apply(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from wizard import migrations, muse_apply
+    from wizard.console import MigrationPrinter, emit_json
+    from wizard.db import DatabaseError, InvalidDatabaseUrl
+    from wizard.sql_model import SqlParseError
+
+    template, code = _load(args.template)
+    if template is None:
+        return code
+    printer = MigrationPrinter(json_mode=args.json, stream=sys.stdout)
+    try:
+        findings = muse_apply.static_findings(template)
+    except SqlParseError as exc:
+        printer.error(exc)
+        return 2
+    if findings:
+        return _purity_refused(findings, args.json)
+    target = migrations.describe_url(args.db_url)
+    if args.json:
+        emit_json(sys.stdout, event="start", template=template.slug, path=str(template.path), target=target,
+                  dry_run=args.dry_run)
+    else:
+        print(f"{template.name} ({template.slug}) -> {target}{' (dry run)' if args.dry_run else ''}", flush=True)
+    try:
+        result = asyncio.run(muse_apply.apply_template(args.db_url, template, progress=printer.event,
+                                                       dry_run=args.dry_run))
+    except muse_apply.PurityError as exc:
+        return _purity_refused(exc.findings, args.json)
+    except migrations.GuardViolation as exc:
+        printer.error(exc)
+        return 3
+    except (migrations.MigrationFolderError, migrations.HistoryMismatch, migrations.DriftError,
+            InvalidDatabaseUrl) as exc:
+        printer.error(exc)
+        return 2
+    except (migrations.MigrationError, DatabaseError) as exc:
+        printer.error(exc)
+        return 1
+    except KeyboardInterrupt:
+        printer.interrupted()
+        return 130
+    for label, part in (("core", result.core), ("muse", result.muse)):
+        if args.json:
+            emit_json(sys.stdout, event="result", part=label, dry_run=part.dry_run,
+                      applied=[f.filename for f in part.applied],
+                      pending=[{"file": f.filename, "statements": len(f.statements)} for f in part.pending],
+                      seconds=round(part.seconds, 3))
+        else:
+            print(f"{label} migrations:")
+            printer.result(part)
+    return 0
+
+
+def _purity_refused(findings: list, json_mode: bool) -> int:
+    from wizard.console import emit_json
+
+    if json_mode:
+        emit_json(sys.stdout, event="purity", applied=False,
+                  findings=[{"file": f.file, "line": f.line, "statement": f.statement, "rule": f.rule,
+                             "message": f.message} for f in findings])
+    else:
+        print(f"refused: the template breaks the core-purity rules ({len(findings)} finding"
+              f"{'s' if len(findings) != 1 else ''}); nothing was applied", file=sys.stderr)
+        for f in findings:
+            print(f"  {f.file}:{f.line} [{f.rule}] {f.message}\n      {f.statement}", file=sys.stderr)
+    return 3
+
+
+# -- new -------------------------------------------------------------------------------------
+def _new(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from wizard.scaffold import ScaffoldError, SpecError, load_spec, validate_spec, write_template
+    from wizard.scaffold_flags import FlagError, FlagSpec, spec_from_flags
+
+    try:
+        built = _spec_from_args(args, load_spec, spec_from_flags, FlagSpec)
+    except (FlagError, SpecError) as exc:
+        _error(str(exc))
+        return 2
+    problems = validate_spec(built.spec)
+    if problems:
+        _error(f"the Muse spec has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was written")
+        for p in problems:
+            origin = built.origin(p)
+            print(f"  - {p.field}{f' (from {origin})' if origin else ''}: {p.message}", file=sys.stderr)
+        return 2
+    dest = Path(args.dir) / built.spec.slug
+    try:
+        written = write_template(built.spec, dest, force=args.force)
+    except ScaffoldError as exc:
+        _error(str(exc))
+        return 2
+    shown = _shown_path(written)
+    files = sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
+    print(f"wrote Muse template {built.spec.name!r} to {shown}")
+    for f in files:
+        print(f"  {shown}/{f}")
+    print("\nnext:")
+    print(f"  musekit muses show {shown}                 preview its tables and policies")
+    print(f"  musekit muses apply {shown} --db-url URL   apply the core, then it (try `musekit localdb` for a URL)")
+    return 0
+
+
+def _spec_from_args(args, load_spec, spec_from_flags, flag_spec_type):
+    from pathlib import Path
+
+    from wizard.scaffold_flags import FlagError
+
+    if args.spec:
+        used = [flag for flag, value in (("--table", args.table), ("--column", args.column), ("--enum", args.enum))
+                if value]
+        if used:
+            raise FlagError(f"--spec describes the whole Muse; drop {', '.join(used)} or put them in the spec file")
+        spec = load_spec(Path(args.spec))
+        if spec.slug != args.slug:
+            raise FlagError(f"{args.spec} says slug = {spec.slug!r} but the command says {args.slug!r}; "
+                            f"make them the same")
+        overrides = {k: v for k, v in (("name", args.name), ("description", args.description),
+                                       ("ownership", args.ownership)) if v}
+        if args.user_view:
+            overrides["user_view"] = True
+        return flag_spec_type(spec.model_copy(update=overrides),
+                              {"tables": f"--spec {args.spec}", "enums": f"--spec {args.spec}"})
+    return spec_from_flags(args.slug, name=args.name, description=args.description, ownership=args.ownership or "user",
+                           tables=args.table, columns=args.column, enums=args.enum, user_view=args.user_view)
+
+
+def _shown_path(path) -> str:
+    """A path to type into the next command: relative (./x) when under the current folder."""
+    from pathlib import Path
+
+    try:
+        rel = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return str(path)
+    return f"./{rel}" if not str(rel).startswith(".") else str(rel)
