@@ -9,7 +9,6 @@ import tomllib
 from pathlib import Path
 
 import psycopg
-import pytest
 
 from wizard.cli import main
 from wizard.muse_apply import template_model
