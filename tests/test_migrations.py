@@ -223,3 +223,17 @@ def test_statements_and_history_match_the_official_cli(tmp_path, make_db):
     push_again = run_supabase("db", "push", "--db-url", our_url, "--yes", cwd=proj)
     assert push_again.returncode == 0, push_again.stderr
     assert "Remote database is up to date" in push_again.stdout + push_again.stderr
+
+
+async def test_crlf_files_are_applied_and_recorded_byte_for_byte(tmp_path, make_db):
+    """The CLI reads bytes: a CRLF file's statements keep their \\r, and so do ours."""
+    cli_url, our_url = make_db("crlf_cli"), make_db("crlf_ours")
+    proj = tmp_path / "proj"
+    d = proj / "supabase" / "migrations"
+    d.mkdir(parents=True)
+    (d / "20260101000001_crlf.sql").write_bytes(b"create table t (note text default 'a\r\nb');\r\ninsert into t default values;\r\n")
+    pushed = run_supabase("db", "push", "--db-url", cli_url, "--yes", cwd=proj)
+    assert pushed.returncode == 0, pushed.stderr
+    await apply(our_url, load_folder(d))
+    assert history(our_url) == history(cli_url)
+    assert rows(our_url, "select note from t") == [("a\r\nb",)]

@@ -135,7 +135,7 @@ def load_files(paths: Sequence[Path]) -> list[MigrationFile]:
             )
         seen[version] = path
         try:
-            text = path.read_text(encoding="utf-8")
+            text = path.read_bytes().decode("utf-8")  # exact bytes: no newline translation (CRLF stays CRLF)
         except UnicodeDecodeError as exc:
             raise MigrationFolderError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}). Nothing was applied.") from exc
         files.append(MigrationFile(version=version, name=name, path=path, text=text))
