@@ -9,6 +9,22 @@ from pathlib import Path
 from typing import TextIO
 
 
+def migration_exit_code(exc: BaseException) -> int | None:
+    """The exit code a command reports for an engine error (None: not one of ours, let it raise).
+    3 the core-purity guard refused, 2 bad folder/history/URL (nothing applied), 1 a failure."""
+    from wizard import migrations
+    from wizard.db import DatabaseError, InvalidDatabaseUrl
+
+    if isinstance(exc, migrations.GuardViolation):
+        return 3
+    if isinstance(exc, (migrations.MigrationFolderError, migrations.HistoryMismatch, migrations.DriftError,
+                        InvalidDatabaseUrl)):
+        return 2
+    if isinstance(exc, (migrations.MigrationError, DatabaseError)):
+        return 1
+    return None
+
+
 def emit_json(stream: TextIO, **obj) -> None:
     stream.write(json.dumps(obj, default=str) + "\n")
     stream.flush()

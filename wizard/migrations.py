@@ -358,7 +358,8 @@ async def _maybe_await(value: Awaitable[None] | None) -> None:
         await value
 
 
-async def _apply_each(conn, pending, progress, before_file) -> list[MigrationFile]:
+async def _apply_files(conn, pending, progress, before_file, *, atomic: bool) -> list[MigrationFile]:
+    """Run the files in order: each in its own transaction, or (atomic) inside the caller's."""
     done: list[MigrationFile] = []
     for n, file in enumerate(pending, 1):
         if before_file:
@@ -366,12 +367,19 @@ async def _apply_each(conn, pending, progress, before_file) -> list[MigrationFil
         if progress:
             progress(MigrationEvent("file_started", file, n, len(pending)))
         t = time.monotonic()
-        async with conn.transaction():
-            await _run_file(conn, file, progress)
+        if atomic:
+            await _run_file(conn, file, progress, atomic=True)
+        else:
+            async with conn.transaction():
+                await _run_file(conn, file, progress)
         done.append(file)
         if progress:
             progress(MigrationEvent("file_applied", file, n, len(pending), time.monotonic() - t))
     return done
+
+
+async def _apply_each(conn, pending, progress, before_file) -> list[MigrationFile]:
+    return await _apply_files(conn, pending, progress, before_file, atomic=False)
 
 
 async def _apply_atomic(conn, pending, progress, guard, before_file) -> list[MigrationFile]:
@@ -379,20 +387,12 @@ async def _apply_atomic(conn, pending, progress, guard, before_file) -> list[Mig
         return []
     async with conn.transaction():
         before = await guard.snapshot(conn) if guard else None
-        for n, file in enumerate(pending, 1):
-            if before_file:
-                await _maybe_await(before_file(file))
-            if progress:
-                progress(MigrationEvent("file_started", file, n, len(pending)))
-            t = time.monotonic()
-            await _run_file(conn, file, progress, atomic=True)
-            if progress:
-                progress(MigrationEvent("file_applied", file, n, len(pending), time.monotonic() - t))
+        done = await _apply_files(conn, pending, progress, before_file, atomic=True)
         if guard:
             differences = guard.compare(before, await guard.snapshot(conn))
             if differences:
                 raise GuardViolation(differences)
-    return list(pending)
+    return done
 
 
 async def history(url: str) -> dict[str, str | None]:

@@ -47,8 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard import migrations
-    from wizard.console import MigrationPrinter
-    from wizard.db import DatabaseError, InvalidDatabaseUrl
+    from wizard.console import MigrationPrinter, migration_exit_code
 
     try:
         folder = Path(args.dir) if args.dir else _core_dir()
@@ -61,16 +60,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(migrations.apply(args.db_url, files, dry_run=args.dry_run, progress=printer.event,
                                               lock_timeout=args.lock_timeout, include_all=args.include_all))
-    except (migrations.MigrationFolderError, migrations.HistoryMismatch, migrations.DriftError,
-            InvalidDatabaseUrl) as exc:
-        printer.error(exc)
-        return 2
-    except (migrations.MigrationError, DatabaseError) as exc:
-        printer.error(exc)
-        return 1
     except KeyboardInterrupt:
         printer.interrupted()
         return 130
+    except Exception as exc:
+        code = migration_exit_code(exc)
+        if code is None:
+            raise
+        printer.error(exc)
+        return code
     printer.result(result)
     return 0
 

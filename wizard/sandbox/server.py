@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from wizard.sandbox.faults import FaultInjector, Faults
 from wizard.sandbox.ratelimit import DEFAULT_LIMIT
-from wizard.sandbox.state import SandboxState, write_atomically
+from wizard.atomic_file import write_atomic
+from wizard.sandbox.state import SandboxState
 
 TOKEN_RE = re.compile(r"^sbp_(oauth_)?[a-f0-9]{40}$")  # what the Supabase CLI accepts
 STATE_FILE = "state.json"
@@ -170,7 +171,7 @@ def _start(data_dir: Path, lock_file, port: int, token: str, health_delay: float
 
 def write_profile(path: Path, api_url: str) -> Path:
     """A Supabase CLI profile (`supabase --profile <path> ...`) pointing at the sandbox."""
-    write_atomically(path, "\n".join([
+    write_atomic(path, "\n".join([
         "name: musekit-sandbox",
         f"api_url: {api_url}",
         f"dashboard_url: {api_url}/dashboard",

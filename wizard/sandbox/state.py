@@ -6,16 +6,16 @@ the running process, and the API keys' JWT secrets in the cluster (see databases
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import string
-import tempfile
 import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from wizard.atomic_file import write_atomic
 
 STATE_VERSION = 1
 DEFAULT_ORG_SLUG = "musekit-sandbox"
@@ -110,7 +110,7 @@ class SandboxState:
             "projects": [asdict(p) for p in self.projects],
         }
         with self._lock:
-            write_atomically(self.path, json.dumps(data, indent=2) + "\n")
+            write_atomic(self.path, json.dumps(data, indent=2) + "\n")
 
     # -- queries ----------------------------------------------------------------------
     def organization(self, slug: str) -> Organization | None:
@@ -136,23 +136,3 @@ class SandboxState:
 
 def utc_now_rfc3339() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a crash leaves either the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
