@@ -1,0 +1,44 @@
+"""Issues 3 and 7: start-up times — `musekit --help`, the wizard's first painted frame, the embedded
+Postgres — each next to `python -c pass` measured in the same run."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+from benchmarks.common import RUNS, median_of, report, timed_process, verdict
+
+
+def embedded_start() -> float:
+    from wizard.embedded_pg import EmbeddedPostgres
+
+    t0 = time.perf_counter()
+    pg = EmbeddedPostgres.throwaway().start()
+    elapsed = time.perf_counter() - t0
+    pg.stop()
+    return elapsed
+
+
+def main() -> None:
+    py = sys.executable
+    baseline = median_of(lambda: timed_process([py, "-c", "pass"]))
+    help_s = median_of(lambda: timed_process([py, "-m", "wizard", "--help"]))
+    version_s = median_of(lambda: timed_process([py, "-m", "wizard", "--version"]))
+    env = dict(os.environ, MUSEKIT_EXIT_AFTER_FIRST_PAINT="1", MUSEKIT_DATA_DIR=tempfile.mkdtemp(prefix="musekit-bench-"),
+               TERM="xterm-256color")
+    paint_s = median_of(lambda: timed_process([py, "-m", "wizard", "--sandbox"], env=env))
+    pg_s = median_of(embedded_start)
+    report(f"start-up (median of {RUNS})", [
+        ("python -c pass (baseline)", f"{baseline:.3f} s", ""),
+        ("musekit --help", f"{help_s:.3f} s", verdict(help_s, 0.2, " s") + f"; {help_s / baseline:.1f}x baseline"),
+        ("musekit --version", f"{version_s:.3f} s", f"{version_s / baseline:.1f}x baseline"),
+        ("musekit --sandbox: first painted frame", f"{paint_s:.3f} s",
+         verdict(paint_s, 0.8, " s") + f"; {paint_s / baseline:.1f}x baseline"),
+        ("embedded Postgres: initdb + start", f"{pg_s:.3f} s", verdict(pg_s, 2.0, " s")),
+    ])
+
+
+if __name__ == "__main__":
+    main()
