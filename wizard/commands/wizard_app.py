@@ -1,5 +1,6 @@
-"""`musekit` with no subcommand. Until the Textual wizard lands, this runs the furthest-along
-real flow: an embedded database, the core migrations with progress, and the verification."""
+"""`musekit` with no subcommand: the Textual wizard, against the Supabase Management API, or with
+`--sandbox` against the local sandbox (an embedded PostgreSQL 17 and an emulator of the API).
+Only the stdlib is imported here; Textual is imported when the wizard runs."""
 
 from __future__ import annotations
 
@@ -7,30 +8,16 @@ import argparse
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
     import sys
 
-    from wizard import migrations
-    from wizard.console import MigrationPrinter
-    from wizard.embedded_pg import EmbeddedPostgres
-    from wizard.muse_templates import core_files
-    from wizard.paths import core_migrations_dir
+    from wizard.app import MuseKitApp
 
-    print("starting an embedded Postgres 17 (shaped like a hosted Supabase project)…", flush=True)
-    with EmbeddedPostgres.throwaway() as pg:
-        url = pg.create_database("musekit_demo")
-        files = core_files()
-        printer = MigrationPrinter(stream=sys.stdout)
-        printer.header(core_migrations_dir(), files, migrations.describe_url(url), False)
-        result = asyncio.run(migrations.apply(url, files, progress=printer.event))
-        printer.result(result)
-        try:
-            from wizard.verify import verify_url
-        except ImportError:
-            print("verification: not built yet")
-            return 0
-        findings = asyncio.run(verify_url(url))
-        print(f"verification: {len(findings)} findings")
-        for f in findings:
-            print(f"  {f}")
-        return 3 if findings else 0
+    app = MuseKitApp(sandbox=bool(getattr(args, "sandbox", False)))
+    try:
+        app.run()
+    finally:
+        app.connection.stop_sandbox()  # also waits for a sandbox still starting
+    if app.exit_after_first_paint and app.first_paint_s is not None:
+        # for `make bench` (MUSEKIT_EXIT_AFTER_FIRST_PAINT=1): process start -> first painted frame
+        print(f"first paint after {app.first_paint_s * 1000:.0f} ms", file=sys.stderr)
+    return app.return_code or 0  # 130 when quit during a step (the clone stays resumable)

@@ -1,0 +1,248 @@
+"""The MuseKit wizard (Textual). It has no logic of its own: screens collect the founder's choices,
+call the engine (wizard.clone and friends) in workers and show what it reports.
+
+Flow: Welcome → Connect → Muse (choose + preview, or scaffold) → Project (name, password, confirm)
+→ Run (provision, core migrations, apply + verify, README; driven by the clone's events) → Done.
+Welcome can also resume any clone in the registry, which goes straight to Run."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual import on
+from textual.app import App
+from textual.binding import Binding
+
+from wizard import credentials
+from wizard.messages import (ApiNotice, CloneProgress, Connected, CloneCreated, MuseChosen, ResumeRequested, ScaffoldRequested,
+                             StartNew)
+from wizard.screens.connection import Connection
+
+EXIT_AFTER_FIRST_PAINT_ENV = "MUSEKIT_EXIT_AFTER_FIRST_PAINT"
+
+
+@dataclass
+class Choices:
+    """What the founder chose so far for a new clone (no secrets)."""
+
+    organization: str | None = None
+    region: str | None = None
+    muse_ref: str | None = None
+    muse_name: str | None = None
+
+
+class MuseKitApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "MuseKit"
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_dark", "Light/dark"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, *, sandbox: bool = False, api_url: str | None = None, workdir: Path | None = None,
+                 clock: Callable[[], datetime] | None = None, ticks: Callable[[], float] | None = None,
+                 sandbox_health_delay: float | None = None, exit_after_first_paint: bool | None = None) -> None:
+        super().__init__()
+        self.sandbox_mode = sandbox
+        self.workdir = Path(workdir or Path.cwd()).resolve()
+        self.clock = clock or (lambda: datetime.now(UTC))  # wall time, for ages
+        self.ticks = ticks or time.monotonic  # for elapsed times
+        self.store = credentials.SecretStore(notify=self._store_notice)
+        self.connection = Connection(api_url=api_url, on_event=self._api_event,
+                                     sandbox_health_delay=sandbox_health_delay)
+        self.choices = Choices()
+        if exit_after_first_paint is None:
+            exit_after_first_paint = os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV) == "1"
+        self.exit_after_first_paint = exit_after_first_paint
+        self.first_paint_s: float | None = None
+        self.sub_title = "SANDBOX: local emulator, nothing is billed" if sandbox else "Supabase"
+
+    # -- start-up ---------------------------------------------------------------------------
+    def on_mount(self) -> None:
+        from wizard.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        self.call_after_refresh(self._first_paint)
+
+    def _first_paint(self) -> None:
+        self.first_paint_s = process_uptime_s()
+        if self.exit_after_first_paint:
+            self.exit()
+
+    async def on_unmount(self) -> None:
+        await self.connection.aclose()
+
+    # -- the flow -----------------------------------------------------------------------------
+    @on(StartNew)
+    def _start_new(self) -> None:
+        from wizard.screens.connect import ConnectScreen
+
+        self.choices = Choices()
+        self.push_screen(ConnectScreen(sandbox=self.sandbox_mode))
+
+    @on(Connected)
+    def _connected(self, message: Connected) -> None:
+        from wizard.screens.muse import MuseScreen
+
+        self.choices.organization, self.choices.region = message.organization, message.region
+        self.push_screen(MuseScreen())
+
+    @on(ScaffoldRequested)
+    def _scaffold(self) -> None:
+        from wizard.screens.scaffold import ScaffoldScreen
+
+        self.push_screen(ScaffoldScreen(dest_root=self.workdir / "muse-templates"))
+
+    @on(MuseChosen)
+    def _muse_chosen(self, message: MuseChosen) -> None:
+        from wizard.screens.project import ProjectScreen
+
+        self.choices.muse_ref, self.choices.muse_name = message.ref, message.name
+        self.push_screen(ProjectScreen(self.choices, workdir=self.workdir, sandbox=self.sandbox_mode))
+
+    @on(CloneCreated)
+    async def _clone_created(self, message: CloneCreated) -> None:
+        from wizard.screens.run import RunScreen
+
+        await self.go_home()
+        self.push_screen(RunScreen(message.clone.folder, clone=message.clone, db_password=message.db_password))
+
+    @on(ResumeRequested)
+    def _resume(self, message: ResumeRequested) -> None:
+        from wizard.screens.connect import ConnectScreen
+        from wizard.screens.run import RunScreen
+
+        journal, folder = message.listing.journal, Path(message.listing.entry.folder)
+        if journal is None:
+            self.notify(message.listing.problem or "this clone cannot be read", severity="error")
+            return
+        if journal.inputs.sandbox or self.connected_to(journal.inputs.api_url) \
+                or credentials.find_access_token(self.store)[0]:
+            self.push_screen(RunScreen(folder))
+            return
+
+        def connected(ok: bool | None) -> None:
+            if ok:
+                self.push_screen(RunScreen(folder))
+
+        self.push_screen(ConnectScreen(sandbox=False, base_url=journal.inputs.api_url, token_only=True), connected)
+
+    async def go_home(self) -> None:
+        """Back to the Welcome screen (whatever is stacked above it is closed)."""
+        from wizard.screens.welcome import WelcomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, WelcomeScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, WelcomeScreen):
+            self.screen.refresh_clones()
+
+    # -- connection helpers the screens use ----------------------------------------------------
+    def connected_to(self, api_url: str) -> bool:
+        api = self.connection.api
+        return api is not None and api.base_url == api_url
+
+    async def api_for(self, *, sandbox: bool, api_url: str):
+        """The client for a clone's API: the sandbox, the current client, or the stored token."""
+        from wizard.clone_session import NoAccessToken
+
+        if sandbox:
+            return await self.connection.use_sandbox()
+        if self.connected_to(api_url):
+            return self.connection.api
+        token, _ = credentials.find_access_token(self.store)
+        if not token:
+            raise NoAccessToken(f"no Supabase access token is stored (OS keyring) or set in "
+                                f"${credentials.TOKEN_ENV}: go back, and enter it when resuming.")
+        return await self.connection.use_token(token, base_url=api_url)
+
+    # -- app-wide actions -----------------------------------------------------------------------
+    def action_help(self) -> None:
+        from wizard.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    async def action_quit(self) -> None:
+        from wizard.screens.confirm import ConfirmScreen
+        from wizard.screens.run import RunScreen
+
+        running = next((s for s in self.screen_stack if isinstance(s, RunScreen) and s.running), None)
+        if running is None:
+            self.exit()
+            return
+
+        async def stop_and_exit() -> None:
+            await running.stop()
+            self.exit(return_code=130)
+
+        def answer(stop: bool | None) -> None:
+            if stop:
+                self.run_worker(stop_and_exit())
+
+        self.push_screen(ConfirmScreen(
+            "Quit while a step runs?",
+            f"The clone stops after recording where it was. Nothing is lost: resume it from the Welcome screen, "
+            f"or with `musekit resume {running.folder}`.", yes="Quit", no="Keep running"), answer)
+
+    # -- engine callbacks ---------------------------------------------------------------------
+    def clone_callbacks(self) -> dict:
+        """What Clone.start / Clone.open call back: progress goes to the run screen; the database
+        password is shown once, or asked for, in a modal."""
+        return {"on_event": self._clone_event, "password_prompt": self._ask_db_password,
+                "on_new_password": self._show_new_password}
+
+    def _run_screen(self):
+        from wizard.screens.run import RunScreen
+
+        return next((s for s in reversed(self.screen_stack) if isinstance(s, RunScreen)), None)
+
+    def _clone_event(self, event) -> None:
+        target = self._run_screen()
+        if target is not None:
+            target.post_message(CloneProgress(event))
+
+    async def _ask_db_password(self, prompt: str) -> str | None:
+        from wizard.screens.password import PasswordPromptScreen
+
+        return await self.push_screen_wait(PasswordPromptScreen(prompt))
+
+    def _show_new_password(self, password: str, stored: bool) -> None:
+        from wizard.screens.password import NewPasswordScreen
+
+        self.push_screen(NewPasswordScreen(password, stored))
+
+    def _api_event(self, event) -> None:
+        self.post_message(ApiNotice(event))
+
+    @on(ApiNotice)
+    def _api_notice(self, message: ApiNotice) -> None:
+        from wizard.api_events import HealthChanged
+
+        run = self._run_screen()
+        if run is not None:
+            run.api_event(message.event)
+        if not isinstance(message.event, HealthChanged):
+            self.notify(str(message.event), severity="warning", markup=False)
+
+    def _store_notice(self, text: str) -> None:
+        self.notify(text, severity="warning", markup=False, timeout=10)
+
+
+def process_uptime_s() -> float | None:
+    """Seconds since this process started (Linux /proc; None elsewhere): what `make bench` reads as the
+    time to first paint when MUSEKIT_EXIT_AFTER_FIRST_PAINT=1."""
+    try:
+        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))

@@ -1,0 +1,265 @@
+"""Connect: the access token (masked, checked as typed, offered from the keyring), the
+organization (from the API) and the region (the API's recommendation first). In sandbox mode the
+local sandbox starts here and supplies the token itself."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+
+from wizard import credentials
+from wizard.access_token import TOKENS_PAGE, check_access_token
+from wizard.messages import Connected, ConnectFailed, OrganizationsLoaded, RegionsLoaded
+from wizard.screens.widgets import ErrorPanel, plain
+
+DEFAULT_REGION = "us-east-1"
+TYPING_PAUSE_S = 0.35  # wait this long after the last key before asking the API about a token
+
+
+class ConnectScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+n", "next", "Next"),
+        Binding("ctrl+r", "retry", "Retry"),
+    ]
+
+    def __init__(self, *, sandbox: bool, base_url: str | None = None, token_only: bool = False) -> None:
+        super().__init__()
+        self.sandbox = sandbox
+        self.base_url = base_url
+        self.token_only = token_only
+        self.token_source = "typed"  # or "keyring", "$SUPABASE_ACCESS_TOKEN"
+        self._found: tuple[str, str] | None = None  # (token, where) found in the keyring or environment
+        self.organizations: list = []
+        self.connected_token: str | None = None  # the token the organizations were loaded with
+        self._failed: str | None = None  # what to retry
+        self.AUTO_FOCUS = "#org" if sandbox else "#token"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(classes="page"):
+            if self.sandbox:
+                yield Static("Connect to the local sandbox", classes="title")
+                yield Static("An emulator of the Supabase Management API with an embedded PostgreSQL 17 on this "
+                             "machine: the whole flow, nothing hosted or billed.", classes="lead")
+                yield Static("Starting the local sandbox…", id="sandbox-status", classes="muted")
+            else:
+                yield Static("Resume: enter your access token" if self.token_only else "Connect to Supabase",
+                             classes="title")
+                yield Label("Personal access token", classes="field-label")
+                yield Input(placeholder="sbp_…", password=True, id="token")
+                yield Static(f"Create one at {TOKENS_PAGE}", id="token-check", classes="hint")
+                yield Checkbox("Store it in the OS keyring (service musekit)", value=True, id="store-token")
+            if not self.token_only:
+                yield Label("Organization", classes="field-label")
+                yield Select([], prompt="(waiting for the organizations)", id="org")
+                yield Label("Region", classes="field-label")
+                yield Select([], prompt="(choose the organization first)", id="region")
+            yield ErrorPanel(id="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Continue", id="next", variant="primary", disabled=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.sandbox:
+            self._connect_sandbox()
+            return
+        token, source = credentials.find_access_token(self.app.store)
+        store_box = self.query_one("#store-token", Checkbox)
+        store_box.display = self.app.store.available
+        if token:
+            self._found = (token, source)
+            store_box.display = source != "keyring" and self.app.store.available
+            self.query_one("#token", Input).value = token
+
+    # -- token ------------------------------------------------------------------------------
+    @on(Input.Changed, "#token")
+    def _token_changed(self, event: Input.Changed) -> None:
+        check = check_access_token(event.value)
+        hint = self.query_one("#token-check", Static)
+        self.token_source = self._found[1] if self._found and self._found[0] == event.value else "typed"
+        self.connected_token = None
+        self._clear_error()
+        self._update_next()
+        if not event.value.strip():
+            hint.update(f"Create one at {TOKENS_PAGE}")
+            hint.set_classes("hint")
+            return
+        if not check.accepted:
+            hint.update(plain(check.message))
+            hint.set_classes("hint invalid")
+            self.workers.cancel_group(self, "orgs")
+            return
+        source = {"keyring": " (from your OS keyring)", "typed": ""}.get(self.token_source,
+                                                                          f" (from {self.token_source})")
+        hint.update(plain(f"✓ {check.kind.value}{source}" + (f". {check.warning}" if check.warning else "")
+                          + ". Checking it with Supabase…"))
+        hint.set_classes("hint valid")
+        self._load_organizations(event.value)
+
+    @on(Input.Submitted, "#token")
+    def _token_submitted(self) -> None:
+        self.action_next()
+
+    # -- workers: all API calls -----------------------------------------------------------------
+    @work(exclusive=True, group="orgs", exit_on_error=False)
+    async def _load_organizations(self, token: str) -> None:
+        from wizard.api_errors import ManagementApiError
+
+        await asyncio.sleep(TYPING_PAUSE_S)
+        try:
+            api = await self.app.connection.use_token(token, base_url=self.base_url)
+            organizations = await api.list_organizations()
+        except ManagementApiError as exc:
+            self.post_message(ConnectFailed("organizations", str(exc)))
+            return
+        self.post_message(OrganizationsLoaded(organizations, token=token))
+
+    @work(exclusive=True, group="orgs", exit_on_error=False)
+    async def _connect_sandbox(self) -> None:
+        from wizard.api_errors import ManagementApiError
+        from wizard.sandbox.server import SandboxError
+
+        try:
+            api = await self.app.connection.use_sandbox()
+            organizations = await api.list_organizations()
+        except (SandboxError, ManagementApiError, OSError, RuntimeError) as exc:
+            self.post_message(ConnectFailed("sandbox", str(exc)))
+            return
+        self.post_message(OrganizationsLoaded(organizations))
+
+    @work(exclusive=True, group="regions", exit_on_error=False)
+    async def _load_regions(self, organization: str) -> None:
+        from wizard.api_errors import ManagementApiError
+
+        try:
+            regions = await self.app.connection.api.available_regions(organization)
+        except ManagementApiError as exc:
+            self.post_message(ConnectFailed("regions", str(exc)))
+            return
+        self.post_message(RegionsLoaded(organization, regions))
+
+    # -- results ----------------------------------------------------------------------------------
+    @on(OrganizationsLoaded)
+    def _organizations_loaded(self, message: OrganizationsLoaded) -> None:
+        self._clear_error()
+        self.organizations = message.organizations
+        self.connected_token = message.token or None
+        if self.sandbox:
+            sb = self.app.connection.sandbox
+            self.query_one("#sandbox-status", Static).update(
+                f"✓ Sandbox running (organization {plain(sb.organization_slug)}); its token is used for you.")
+        else:
+            source = "" if self.token_source == "typed" else (
+                " from your OS keyring" if self.token_source == "keyring" else f" from {self.token_source}")
+            self.query_one("#token-check", Static).update(plain(
+                f"✓ Supabase accepted the token{source}: {len(message.organizations)} organization(s)."))
+        if self.token_only:
+            self._update_next()
+            return
+        if not message.organizations:
+            self._show_error("organizations", "This token's account belongs to no organization. Create one at "
+                                              "https://supabase.com/dashboard, then try again.")
+            return
+        select = self.query_one("#org", Select)
+        select.set_options([(f"{o.name} ({o.slug})", o.slug) for o in message.organizations])
+        select.value = message.organizations[0].slug
+        self._update_next()
+
+    @on(Select.Changed, "#org")
+    def _org_changed(self, event: Select.Changed) -> None:
+        region = self.query_one("#region", Select)
+        region.set_options([])
+        if event.value is not Select.NULL:
+            region.prompt = "(loading the regions…)"
+            self._load_regions(event.value)
+        self._update_next()
+
+    @on(RegionsLoaded)
+    def _regions_loaded(self, message: RegionsLoaded) -> None:
+        self._clear_error()
+        info = message.regions
+        select = self.query_one("#region", Select)
+        select.set_options([(f"{r.name} ({r.code.value})", r.code.value) for r in info.all.specific])
+        recommended = [r.code.value for r in info.recommendations.specific]
+        codes = [r.code.value for r in info.all.specific]
+        default = next((c for c in recommended if c in codes), DEFAULT_REGION if DEFAULT_REGION in codes else None)
+        if default:
+            select.value = default
+        self._update_next()
+
+    @on(Select.Changed, "#region")
+    def _region_changed(self) -> None:
+        self._update_next()
+
+    @on(ConnectFailed)
+    def _failed_to_connect(self, message: ConnectFailed) -> None:
+        if message.what == "sandbox":
+            self.query_one("#sandbox-status", Static).update("The sandbox did not start.")
+        elif message.what == "organizations":
+            self.query_one("#token-check", Static).update("✗ Supabase did not accept this token (see below).")
+            self.query_one("#token-check", Static).set_classes("hint invalid")
+        self._show_error(message.what, message.message)
+
+    def _show_error(self, what: str, message: str) -> None:
+        self._failed = what
+        titles = {"sandbox": "Could not start the sandbox", "organizations": "Could not list your organizations",
+                  "regions": "Could not list the regions"}
+        actions = "Fix the token (typing re-checks it), or press ctrl+r to retry." if what == "organizations" \
+            else "Press ctrl+r to retry."
+        self.query_one(ErrorPanel).show_error(titles[what], message, actions)
+        self._update_next()
+
+    def _clear_error(self) -> None:
+        self._failed = None
+        self.query_one(ErrorPanel).clear()
+
+    # -- actions ------------------------------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        if self._failed or (not self.sandbox and not self.connected_token) or \
+                (self.sandbox and not self.organizations):
+            return False
+        if self.token_only:
+            return True
+        return self.query_one("#org", Select).value is not Select.NULL and \
+            self.query_one("#region", Select).value is not Select.NULL
+
+    def _update_next(self) -> None:
+        self.query_one("#next", Button).disabled = not self.ready
+
+    @on(Button.Pressed, "#next")
+    def action_next(self) -> None:
+        if not self.ready:
+            self.app.bell()
+            return
+        if not self.sandbox and self.token_source != "keyring" and self.query_one("#store-token", Checkbox).value:
+            if self.app.store.set(credentials.TOKEN_KEY, self.connected_token):
+                self.notify("The access token is stored in your OS keyring.", markup=False)
+        if self.token_only:
+            self.dismiss(True)
+            return
+        self.post_message(Connected(self.query_one("#org", Select).value, self.query_one("#region", Select).value))
+
+    def action_retry(self) -> None:
+        failed, self._failed = self._failed, None
+        if failed == "sandbox":
+            self.query_one("#sandbox-status", Static).update("Starting the local sandbox…")
+            self._connect_sandbox()
+        elif failed == "organizations":
+            self._load_organizations(self.query_one("#token", Input).value)
+        elif failed == "regions":
+            self._load_regions(self.query_one("#org", Select).value)
+        self.query_one(ErrorPanel).clear()
+
+    def action_back(self) -> None:
+        if self.token_only:
+            self.dismiss(False)
+        else:
+            self.app.pop_screen()

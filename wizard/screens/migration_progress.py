@@ -1,0 +1,70 @@
+"""Progress of a set of migration files: one row per file (waiting, applying, applied with its time)
+and a bar for the whole set; fed by the clone's `migration` events."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import DataTable, ProgressBar
+
+from wizard.screens.widgets import plain
+
+_SECONDS = re.compile(r"\(([0-9.]+ s)\)$")
+
+
+class MigrationProgress(Vertical):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.files: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield ProgressBar(total=None, show_eta=False, id=f"{self.id}-bar")
+        yield DataTable(cursor_type="row", id=f"{self.id}-files", show_cursor=False)
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(" ", "Time", "Migration")
+
+    def set_files(self, names: list[str], *, all_applied: bool = False) -> None:
+        self.files = list(names)
+        table = self.query_one(DataTable)
+        table.clear()
+        mark = "✓" if all_applied else "·"
+        for name in self.files:
+            table.add_row(mark, "earlier" if all_applied else "", plain(name), key=name)
+        self.query_one(ProgressBar).update(total=len(self.files) or None,
+                                           progress=len(self.files) if all_applied else 0)
+
+    def migration_event(self, message: str, current: int | None, total: int | None) -> None:
+        """`message` is the engine's ("applying X" / "applied X (0.12 s)"); `current` of `total` counts
+        the files this run applies (files applied earlier are not counted)."""
+        words = message.split()
+        name = words[1] if len(words) > 1 else ""
+        if name not in self.files:
+            return
+        table = self.query_one(DataTable)
+        mark, time_col = table.ordered_columns[0].key, table.ordered_columns[1].key
+        if words[0] == "applying":
+            table.update_cell(name, mark, "▶")
+            table.update_cell(name, time_col, "…")
+            table.move_cursor(row=self.files.index(name))
+            done = (current or 1) - 1
+        elif words[0] == "applied":
+            seconds = _SECONDS.search(message)
+            table.update_cell(name, mark, "✓")
+            table.update_cell(name, time_col, seconds.group(1) if seconds else "done")
+            done = current or 0
+        else:
+            return
+        if total:
+            self.query_one(ProgressBar).update(total=total, progress=done)
+
+    def finish(self, note: str) -> None:
+        """The step is done: files not reported as applied now were applied earlier."""
+        table = self.query_one(DataTable)
+        for name in self.files:
+            if table.get_cell(name, table.ordered_columns[0].key) != "✓":
+                table.update_cell(name, table.ordered_columns[0].key, "✓")
+                table.update_cell(name, table.ordered_columns[1].key, "earlier")
+        self.query_one(ProgressBar).update(total=len(self.files) or None, progress=len(self.files))

@@ -1,0 +1,129 @@
+"""Muse: the shipped templates beside a preview of what each creates; or scaffold a new one."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
+from wizard.screens.preview import SchemaPreview
+from wizard.screens.widgets import plain
+
+SCAFFOLD = "+scaffold"
+
+
+class MuseScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("ctrl+n", "next", "Use this Muse"),
+        Binding("s", "scaffold", "Scaffold a new Muse"),
+        Binding("ctrl+r", "retry", "Reload"),
+    ]
+    AUTO_FOCUS = "#templates"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.templates: dict[str, object] = {}
+        self.previewed: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="muse", classes="page"):
+            with Vertical(id="muse-list"):
+                yield Static("Choose the Muse", classes="title")
+                yield OptionList(id="templates")
+                yield Static("", id="templates-problem", classes="hint invalid")
+                yield Static("Enter uses the highlighted Muse. Tab moves to the preview.", classes="hint")
+            yield SchemaPreview(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#templates-problem").display = False
+        self._list_templates()
+
+    @work(exclusive=True, group="templates", thread=True, exit_on_error=False)
+    def _list_templates(self) -> None:
+        from wizard.muse_templates import TemplateError, list_templates
+
+        try:
+            self.post_message(TemplatesListed(list_templates(), None))
+        except (TemplateError, OSError) as exc:
+            self.post_message(TemplatesListed([], str(exc)))
+
+    @on(TemplatesListed)
+    def _templates_listed(self, message: TemplatesListed) -> None:
+        options = self.query_one("#templates", OptionList)
+        options.clear_options()
+        self.templates = {t.slug: t for t in message.templates}
+        options.add_options([Option(plain(t.name), id=t.slug) for t in message.templates])
+        options.add_option(Option("+ Scaffold a new Muse…", id=SCAFFOLD))
+        problem = self.query_one("#templates-problem", Static)
+        problem.update(plain(message.problem or ""))
+        problem.display = bool(message.problem)
+        options.highlighted = 0
+
+    @on(OptionList.OptionHighlighted, "#templates")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        key = event.option.id
+        if key == SCAFFOLD:
+            self.query_one(SchemaPreview).show_problem("Scaffold a new Muse",
+                                                       "Press Enter to describe its tables; the SQL is written "
+                                                       "for you, with RLS through the core memberships.")
+            return
+        if key in self.templates and key != self.previewed:
+            self._preview(key)
+
+    @work(exclusive=True, group="preview", thread=True, exit_on_error=False)
+    def _preview(self, key: str) -> None:
+        from wizard.muse_apply import template_model
+        from wizard.sql_model import SqlParseError
+
+        template = self.templates[key]
+        try:
+            model = template_model(template)
+        except SqlParseError as exc:
+            self.post_message(PreviewReady(key, template, None, "", str(exc)))
+            return
+        sql = "\n".join(f"-- {f.path.name}\n{f.text.rstrip()}\n" for f in template.files)
+        self.post_message(PreviewReady(key, template, model, sql, None))
+
+    @on(PreviewReady)
+    def _preview_ready(self, message: PreviewReady) -> None:
+        preview = self.query_one(SchemaPreview)
+        title = f"{message.template.name}: {message.template.manifest.description}"
+        self.previewed = message.key
+        if message.problem:
+            preview.show_problem(title, message.problem)
+        else:
+            preview.show_model(title, message.model, message.sql)
+
+    @on(OptionList.OptionSelected, "#templates")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self._choose(event.option.id)
+
+    def action_next(self) -> None:
+        options = self.query_one("#templates", OptionList)
+        if options.highlighted is not None:
+            self._choose(options.get_option_at_index(options.highlighted).id)
+
+    def _choose(self, key: str | None) -> None:
+        if key == SCAFFOLD:
+            self.action_scaffold()
+        elif key in self.templates:
+            template = self.templates[key]
+            self.post_message(MuseChosen(template.slug, template.name))
+
+    def action_scaffold(self) -> None:
+        self.post_message(ScaffoldRequested())
+
+    def action_retry(self) -> None:
+        self.previewed = None
+        self._list_templates()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,297 @@
+"""The running clone: the nine steps on the left; on the right the stage the clone is in —
+provision, core migrations, apply + verify, README — each fed by the engine's events.
+
+The clone runs in this screen's worker (`Clone.open(...).run()`); the UI keeps answering keys. A
+failed step shows the engine's message here with a retry, which re-opens the clone from its journal,
+so nothing done is lost or done twice. Stopping (escape, or quitting) asks first, then cancels the
+worker: the engine records the interruption and the clone stays resumable."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, Footer, Header, ProgressBar, Static
+from textual.worker import Worker, WorkerState
+
+from wizard.journal import STEP_TITLES, STEPS
+from wizard.messages import CloneFinished, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
+from wizard.screens import apply_verify, core_migrations, provision, readme_section
+from wizard.screens.apply_verify import ApplyVerifyView
+from wizard.screens.core_migrations import CoreMigrationsView
+from wizard.screens.provision import ProvisionView
+from wizard.screens.readme_section import ReadmeView
+from wizard.screens.widgets import ErrorPanel, Stepper, plain
+
+STAGES: dict[str, tuple[str, ...]] = {
+    "provision": provision.STEPS,
+    "core": core_migrations.STEPS,
+    "apply": apply_verify.STEPS,
+    "readme": readme_section.STEPS,
+}
+STAGE_OF = {step: stage for stage, steps in STAGES.items() for step in steps}
+assert set(STAGE_OF) == set(STEPS), "every clone step belongs to one stage of the run screen"
+
+
+class RunScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "stop", "Stop / back"),
+        Binding("r", "retry", "Retry"),
+        Binding("1", "stage('provision')", "Provision"),
+        Binding("2", "stage('core')", "Core"),
+        Binding("3", "stage('apply')", "Apply+verify"),
+        Binding("4", "stage('readme')", "README"),
+    ]
+
+    def __init__(self, folder: Path, *, clone=None, db_password: str | None = None, autostart: bool = True) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self._clone = clone  # a clone just started (holding its folder's lock): the first run uses it
+        self._db_password = db_password
+        self.autostart = autostart
+        self.worker: Worker | None = None
+        self.failed = False
+        self.muse_name = ""
+        self._finished: CloneFinished | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="run", classes="page"):
+            with Vertical(id="run-steps"):
+                yield Static(plain(self.folder.name), id="run-title", classes="title")
+                yield Stepper(id="stepper")
+                yield ProgressBar(total=len(STEPS), show_eta=False, id="overall")
+            with Vertical(id="run-main"):
+                with ContentSwitcher(initial="provision", id="stages"):
+                    yield ProvisionView(id="provision")
+                    yield CoreMigrationsView(id="core")
+                    yield ApplyVerifyView(id="apply")
+                    yield ReadmeView(id="readme")
+                yield ErrorPanel(id="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.autostart:
+            self.start()
+
+    def on_unmount(self) -> None:
+        if self._clone is not None:  # started but never run: let go of its folder
+            self._clone.close()
+
+    # -- the worker ---------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def start(self) -> None:
+        self.failed = False
+        self.query_one(ErrorPanel).clear()
+        self.worker = self._run()
+        self.refresh_bindings()
+
+    async def stop(self) -> None:
+        """Cancel the run and wait until the engine has recorded where it stopped."""
+        worker = self.worker
+        if worker is None or not self.running:
+            return
+        worker.cancel()
+        try:
+            await worker.wait()
+        except Exception:  # WorkerCancelled / WorkerFailed: the outcome is what we asked for
+            pass
+
+    @work(exclusive=True, group="clone", exit_on_error=False)
+    async def _run(self) -> None:
+        from wizard.clone import Clone, CloneError
+        from wizard.journal import load_journal
+
+        step: str | None = None
+        try:
+            if self._clone is not None:
+                clone, self._clone = self._clone, None
+            else:
+                journal = load_journal(self.folder)
+                step = journal.current_step
+                api = await self.app.api_for(sandbox=journal.inputs.sandbox, api_url=journal.inputs.api_url)
+                clone = Clone.open(self.folder, api, store=self.app.store, db_password=self._db_password,
+                                   **self.app.clone_callbacks())
+            step = clone.journal.current_step
+            self._prepared(clone)
+            already_finished = clone.journal.finished
+            journal = await clone.run()
+        except CloneError as exc:
+            self.post_message(CloneStopped("failed", exc.step, exc.message))
+        except asyncio.CancelledError:
+            self.post_message(CloneStopped("interrupted", step, "stopped on request"))
+            raise
+        except Exception as exc:
+            self.post_message(CloneStopped("failed", step, _message(exc)))
+        else:
+            self.post_message(CloneFinished(journal, checked=already_finished))
+
+    def _prepared(self, clone) -> None:
+        from wizard.muse_templates import core_files
+
+        j = clone.journal
+        template = clone.template
+        self.post_message(RunPrepared(template.name, {s: r.status for s, r in j.steps.items()},
+                                      [f.path.name for f in core_files()], [f.path.name for f in template.files],
+                                      j.steps["core_migrations"].status == "done",
+                                      j.steps["muse_migrations"].status == "done"))
+        self._readme_section(clone.template, written=j.steps["readme"].status == "done")
+
+    @work(group="readme", exit_on_error=False)
+    async def _readme_section(self, template, written: bool) -> None:
+        from wizard.readme import MuseSources, ReadmeError, build_doc, find_block, render_table_list
+
+        try:
+            if written:
+                path = self.folder / "README.md"
+                text = path.read_text(encoding="utf-8")
+                span = find_block(text, path)
+                if span is not None:
+                    self.post_message(ReadmeSection(f"As written in {path}", text[span[0]:span[1]]))
+                    return
+            if template is None:
+                self.post_message(ReadmeSection("README.md has no table list block", ""))
+                return
+            sources = MuseSources.for_template(self.folder, template)
+            body = render_table_list(await build_doc(sources))
+            self.post_message(ReadmeSection("As it will be written (from the migration SQL; the README step "
+                                            "reads the live catalog)", body))
+        except (ReadmeError, OSError, ValueError) as exc:
+            self.post_message(ReadmeSection("The table list could not be built", str(exc)))
+
+    # -- showing progress ---------------------------------------------------------------------------
+    @on(RunPrepared)
+    def _show_prepared(self, message: RunPrepared) -> None:
+        self.muse_name = message.muse_name
+        self.query_one("#run-title", Static).update(plain(f"{self.folder.name} ({message.muse_name})"))
+        stepper = self.query_one(Stepper)
+        for step, status in message.statuses.items():
+            stepper.set_status(step, status)
+        self.query_one("#overall", ProgressBar).update(progress=stepper.done_count)
+        self.query_one(CoreMigrationsView).set_files(message.core_files, message.core_done)
+        self.query_one(ApplyVerifyView).set_files(message.muse_files, message.muse_done)
+        current = next((s for s in STEPS if message.statuses[s] != "done"), None)
+        if current:
+            self.action_stage(STAGE_OF[current])
+
+    @on(CloneProgress)
+    def _progress(self, message: CloneProgress) -> None:
+        message.stop()
+        ev = message.event
+        stepper = self.query_one(Stepper)
+        if ev.kind in ("step_started", "step_done", "step_failed") and ev.step:
+            stepper.set_status(ev.step, {"step_started": "running", "step_done": "done",
+                                         "step_failed": "failed"}[ev.kind])
+            self.query_one("#overall", ProgressBar).update(progress=stepper.done_count)
+        if ev.kind == "step_started" and ev.step:
+            self.action_stage(STAGE_OF[ev.step])
+        stage = STAGE_OF.get(ev.step or "", self.query_one(ContentSwitcher).current or "provision")
+        if stage == "provision":
+            self.query_one(ProvisionView).clone_event(ev.kind, ev.step, ev.message)
+        elif stage == "core":
+            self.query_one(CoreMigrationsView).clone_event(ev.kind, ev.step, ev.message, ev.current, ev.total)
+        elif stage == "apply":
+            self.query_one(ApplyVerifyView).clone_event(ev.kind, ev.step, ev.message, ev.current, ev.total)
+        else:
+            self.query_one(ReadmeView).clone_event(ev.kind, ev.step, ev.message)
+            if ev.kind == "step_done" and ev.step == "readme":
+                self._readme_section(None, written=True)
+
+    def api_event(self, ev) -> None:
+        """What the Management API client reported (the app hands every event here)."""
+        from wizard.api_events import HealthChanged
+
+        if isinstance(ev, HealthChanged):
+            self.query_one(ProvisionView).health_changed(ev.ref, ev.new, str(ev))
+        else:
+            self.query_one(ProvisionView).log_line(str(ev))
+
+    @on(ReadmeSection)
+    def _readme_ready(self, message: ReadmeSection) -> None:
+        self.query_one(ReadmeView).show_section(message.caption, message.text)
+
+    @on(CloneStopped)
+    def _stopped(self, message: CloneStopped) -> None:
+        self.failed = True
+        title = STEP_TITLES.get(message.step or "", "The clone")
+        if message.reason == "interrupted":
+            self.query_one(ErrorPanel).show_error(
+                f"Stopped during: {title}", "Nothing is lost; the journal records where it stopped.",
+                f"Press r to continue, or escape for the start screen (resume it there, or with "
+                f"`musekit resume {self.folder}`).")
+        else:
+            self.query_one(ErrorPanel).show_error(
+                f"{title} failed", message.message,
+                f"Press r to retry from this step (nothing done is lost), or escape to leave it resumable "
+                f"(`musekit resume {self.folder}`).")
+        self.refresh_bindings()
+
+    @on(CloneFinished)
+    def _finished_run(self, message: CloneFinished) -> None:
+        self._finished = message
+        self.refresh_bindings()
+        if self.app.screen is self:  # not under a modal (the password notice, help): that would be replaced
+            self._show_done()
+
+    def on_screen_resume(self) -> None:
+        if self._finished is not None and self.app.screen is self:
+            self._show_done()
+
+    def _show_done(self) -> None:
+        from wizard.screens.done import DoneScreen
+
+        finished, self._finished = self._finished, None
+        self.app.switch_screen(DoneScreen(self.folder, finished.journal, muse_name=self.muse_name,
+                                          checked=finished.checked))
+
+    # -- actions ------------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry":
+            return not self.running and self.failed
+        return True
+
+    def action_retry(self) -> None:
+        if not self.running and self.failed:
+            self.start()
+
+    def action_stage(self, stage: str) -> None:
+        self.query_one(ContentSwitcher).current = stage
+
+    def action_stop(self) -> None:
+        from wizard.screens.confirm import ConfirmScreen
+
+        if not self.running:
+            self.app.run_worker(self.app.go_home())
+            return
+
+        async def stop_and_go_home() -> None:
+            await self.stop()
+            await self.app.go_home()
+
+        def answer(stop: bool | None) -> None:
+            if stop:
+                self.app.run_worker(stop_and_go_home())
+
+        self.app.push_screen(ConfirmScreen(
+            "Stop the clone?",
+            f"It stops after recording where it was: nothing is lost. Resume it from the start screen, or "
+            f"with `musekit resume {self.folder}`.", yes="Stop", no="Keep running"), answer)
+
+
+def _message(exc: BaseException) -> str:
+    from wizard.api_errors import ManagementApiError
+    from wizard.clone_session import NoAccessToken
+    from wizard.journal import JournalError
+    from wizard.muse_templates import TemplateError
+
+    if isinstance(exc, (ManagementApiError, JournalError, TemplateError, NoAccessToken, ValueError, OSError)):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"

@@ -1,0 +1,106 @@
+"""The small forms the scaffold screen opens: a table, a column, an enum. They only collect text;
+the scaffold screen's live validation (wizard.scaffold.validate_spec) says what is wrong."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from wizard.screens.widgets import plain
+
+
+class _Dialog(ModalScreen[dict | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    TITLE_TEXT = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(plain(self.TITLE_TEXT), classes="dialog-title")
+            yield from self.fields()
+            yield Static("", id="dialog-problem", classes="hint invalid")
+            with Horizontal(classes="buttons"):
+                yield Button("Add", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def fields(self) -> ComposeResult:
+        raise NotImplementedError
+
+    def values(self) -> dict:
+        raise NotImplementedError
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _submit(self) -> None:
+        values = self.values()
+        if not values.get("name"):
+            self.query_one("#dialog-problem", Static).update("Give it a name.")
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class TableDialog(_Dialog):
+    TITLE_TEXT = "Add a table"
+    AUTO_FOCUS = "#table-name"
+
+    def fields(self) -> ComposeResult:
+        yield Label("Name (lowercase, e.g. post_queue)")
+        yield Input(id="table-name")
+        yield Label("What it holds (the table's comment)")
+        yield Input(id="table-comment")
+
+    def values(self) -> dict:
+        return {"name": self.query_one("#table-name", Input).value.strip(),
+                "comment": self.query_one("#table-comment", Input).value.strip()}
+
+
+class ColumnDialog(_Dialog):
+    AUTO_FOCUS = "#column-name"
+
+    def __init__(self, table: str, types: tuple[str, ...]) -> None:
+        super().__init__()
+        self.table = table
+        self.types = types
+
+    @property
+    def TITLE_TEXT(self) -> str:  # noqa: N802 (the base reads it like a constant)
+        return f"Add a column to {self.table}"
+
+    def fields(self) -> ComposeResult:
+        yield Label("Name")
+        yield Input(id="column-name")
+        yield Label("Type (the curated Postgres types, then this Muse's enums)")
+        yield Select([(t, t) for t in self.types], allow_blank=False, value=self.types[0], id="column-type")
+        yield Checkbox("May be empty (nullable)", value=True, id="column-nullable")
+        yield Label("Default (optional: 'text', 12.5, true, now(), gen_random_uuid())")
+        yield Input(id="column-default")
+
+    def values(self) -> dict:
+        default = self.query_one("#column-default", Input).value.strip()
+        return {"name": self.query_one("#column-name", Input).value.strip(),
+                "type": self.query_one("#column-type", Select).value,
+                "nullable": self.query_one("#column-nullable", Checkbox).value,
+                "default": default or None}
+
+
+class EnumDialog(_Dialog):
+    TITLE_TEXT = "Add an enum"
+    AUTO_FOCUS = "#enum-name"
+
+    def fields(self) -> ComposeResult:
+        yield Label("Name (e.g. post_status)")
+        yield Input(id="enum-name")
+        yield Label("Values, separated by commas (e.g. draft, scheduled, posted)")
+        yield Input(id="enum-values")
+
+    def values(self) -> dict:
+        raw = self.query_one("#enum-values", Input).value
+        return {"name": self.query_one("#enum-name", Input).value.strip(),
+                "values": [v.strip() for v in raw.split(",") if v.strip()]}
