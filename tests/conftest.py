@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from wizard.embedded_pg import EmbeddedPostgres, process_alive
+from wizard.embedded_pg import EmbeddedPostgres, leftover_servers, process_alive
 
 _counter = itertools.count()
 
@@ -20,8 +20,9 @@ def pg():
     pid = server.postmaster_pid()
     yield server
     server.stop()
-    # the suite must leave no postgres process behind
+    # the suite must leave no postgres process behind: this one, nor any sandbox's a test started
     assert pid is not None and not process_alive(pid), f"postgres (pid {pid}) still running after stop"
+    assert leftover_servers() == [], f"postgres servers still running after the session: {leftover_servers()}"
 
 
 @pytest.fixture(scope="session")

