@@ -340,6 +340,31 @@ async def test_a_rejected_token_is_shown_and_a_good_one_recovers(sandbox, env):
         await wait_for(pilot, lambda: on(app, "MuseScreen"), "the Muse screen")
 
 
+async def test_when_the_regions_endpoint_fails_every_region_is_offered(sandbox, env):
+    app = new_app(sandbox, env)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: on(app, "WelcomeScreen"), "the welcome screen")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: on(app, "ConnectScreen"), "the connect screen")
+        screen = app.screen
+        await pilot.press(*sandbox.token)
+        await wait_for(pilot, lambda: not screen.query_one("#next").disabled, "organizations and regions")
+        # the regions request now fails on every attempt (4 x HTTP 500): advice only, so not blocking
+        sandbox.set_faults(error_burst=4)
+        org = screen.query_one("#org")
+        chosen = org.value
+        org.clear()
+        org.value = chosen
+        await wait_for(pilot, lambda: screen.query_one("#error").display, "the error", timeout=60)
+        assert "recommended regions" in static_text(app, "#error") and "HTTP 500" in static_text(app, "#error")
+        region = screen.query_one("#region")
+        assert region.value == "us-east-1" and len(region._options) >= 18
+        assert not screen.query_one("#next").disabled
+        await pilot.press("ctrl+n")
+        await wait_for(pilot, lambda: on(app, "MuseScreen"), "the Muse screen")
+    assert app.choices.region == "us-east-1" and app.choices.organization == chosen
+
+
 async def test_init_failed_is_shown_and_a_retry_recovers(sandbox, env, vault):
     sandbox.set_faults(init_failed=1)  # the next project created ends INIT_FAILED
     app = new_app(sandbox, env)
@@ -369,9 +394,9 @@ async def test_init_failed_is_shown_and_a_retry_recovers(sandbox, env, vault):
 
 
 async def test_quitting_during_a_step_asks_and_leaves_a_resumable_clone(sandbox, env, vault):
-    # the new project stays COMING_UP for 25 s: time enough to use the UI while the step runs (even on a
+    # the new project stays COMING_UP for 15 s: time enough to use the UI while the step runs (even on a
     # busy machine), and the resume below waits for the rest
-    sandbox.set_faults(slow_health=25.0)
+    sandbox.set_faults(slow_health=15.0)
     app = new_app(sandbox, env)
     async with app.run_test(size=SIZE) as pilot:
         await connect(pilot, sandbox.token)

@@ -275,7 +275,7 @@ def run_stage(stage: str):
         screen = pilot.app.screen
         template = load_template("socioscheduler")
         statuses = {s: "pending" for s in STEPS} | {"validate": "done"}
-        screen.post_message(RunPrepared("SocioScheduler", statuses, [f.path.name for f in core_files()],
+        screen.post_message(RunPrepared("SocioScheduler", None, statuses, [f.path.name for f in core_files()],
                                         [f.path.name for f in template.files], False, False))
         await settle(pilot)
         for message in _events_until(stage):  # one at a time, each where the app delivers it

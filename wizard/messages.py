@@ -156,6 +156,7 @@ class RunPrepared(Message):
     """The clone is open: its files (names) and which groups are already applied."""
 
     muse_name: str
+    project_ref: str | None
     statuses: dict[str, str]  # step -> pending/running/done/failed, from the journal
     core_files: list[str]
     muse_files: list[str]

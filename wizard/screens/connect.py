@@ -38,7 +38,8 @@ class ConnectScreen(Screen):
         self._found: tuple[str, str] | None = None  # (token, where) found in the keyring or environment
         self.organizations: list = []
         self.connected_token: str | None = None  # the token the organizations were loaded with
-        self._failed: str | None = None  # what to retry
+        self._failed: str | None = None  # what to retry (and what blocks the way on)
+        self._failed_regions = False  # the region advice failed: not blocking, but retryable
         self.AUTO_FOCUS = "#org" if sandbox else "#token"
 
     def compose(self) -> ComposeResult:
@@ -200,12 +201,29 @@ class ConnectScreen(Screen):
 
     @on(ConnectFailed)
     def _failed_to_connect(self, message: ConnectFailed) -> None:
+        if message.what == "regions":
+            self._regions_unavailable(message.message)
+            return
         if message.what == "sandbox":
             self.query_one("#sandbox-status", Static).update("The sandbox did not start.")
         elif message.what == "organizations":
             self.query_one("#token-check", Static).update("✗ Supabase did not accept this token (see below).")
             self.query_one("#token-check", Static).set_classes("hint invalid")
         self._show_error(message.what, message.message)
+
+    def _regions_unavailable(self, message: str) -> None:
+        """The regions endpoint is only advice: without it, offer every region (us-east-1 first chosen)
+        and say why, without blocking the way on."""
+        from wizard.api_models import Region
+
+        select = self.query_one("#region", Select)
+        select.set_options([(r.value, r.value) for r in Region])
+        select.value = DEFAULT_REGION
+        self.query_one(ErrorPanel).show_error(
+            "Could not ask Supabase for the recommended regions", message,
+            f"Every region is listed instead ({DEFAULT_REGION} chosen); ctrl+r asks again.")
+        self._failed_regions = True
+        self._update_next()
 
     def _show_error(self, what: str, message: str) -> None:
         self._failed = what
@@ -218,6 +236,7 @@ class ConnectScreen(Screen):
 
     def _clear_error(self) -> None:
         self._failed = None
+        self._failed_regions = False
         self.query_one(ErrorPanel).clear()
 
     # -- actions ------------------------------------------------------------------------------------
@@ -249,6 +268,8 @@ class ConnectScreen(Screen):
 
     def action_retry(self) -> None:
         failed, self._failed = self._failed, None
+        if failed is None and self._failed_regions:
+            failed = "regions"
         if failed == "sandbox":
             self.query_one("#sandbox-status", Static).update("Starting the local sandbox…")
             self._connect_sandbox()

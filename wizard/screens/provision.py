@@ -60,6 +60,9 @@ class ProvisionView(Vertical):
             self.log_line(message)
         self._tick()
 
+    def show_project(self, ref: str) -> None:
+        self.query_one("#project-status", Static).update(plain(f"Project {ref}"))
+
     def health_changed(self, ref: str, new: str, line: str) -> None:
         self.query_one("#project-status", Static).update(plain(f"Project {ref}: {new}"))
         self.log_line(line)

@@ -139,7 +139,7 @@ class RunScreen(Screen):
 
         j = clone.journal
         template = clone.template
-        self.post_message(RunPrepared(template.name, {s: r.status for s, r in j.steps.items()},
+        self.post_message(RunPrepared(template.name, j.project_ref, {s: r.status for s, r in j.steps.items()},
                                       [f.path.name for f in core_files()], [f.path.name for f in template.files],
                                       j.steps["core_migrations"].status == "done",
                                       j.steps["muse_migrations"].status == "done"))
@@ -176,6 +176,8 @@ class RunScreen(Screen):
         for step, status in message.statuses.items():
             stepper.set_status(step, status)
         self.query_one("#overall", ProgressBar).update(progress=stepper.done_count)
+        if message.project_ref:
+            self.query_one(ProvisionView).show_project(message.project_ref)
         self.query_one(CoreMigrationsView).set_files(message.core_files, message.core_done)
         self.query_one(ApplyVerifyView).set_files(message.muse_files, message.muse_done)
         current = next((s for s in STEPS if message.statuses[s] != "done"), None)

@@ -187,8 +187,7 @@ class ScaffoldScreen(Screen):
 
     @on(Button.Pressed, "#add-column")
     def action_add_column(self) -> None:
-        from wizard.scaffold import column_types
-        from wizard.scaffold import MuseSpec
+        from wizard.scaffold import MuseSpec, column_types
         from wizard.screens.scaffold_dialogs import ColumnDialog
 
         ti = self._selected_table()
