@@ -606,6 +606,7 @@ def _terminal_message(ref: str, seen: _HealthObservation) -> str:
 
 def _timeout_message(ref: str, timeout_s: float, seen: _HealthObservation) -> str:
     detail = f" ({seen.detail})" if seen.detail else ""
-    return (f"Project {ref} is not healthy after {timeout_s / 60:g} min; last state: {seen.label}{detail}. "
+    waited = f"{timeout_s / 60:g} min" if timeout_s >= 60 else f"{timeout_s:g} s"
+    return (f"Project {ref} is not healthy after {waited}; last state: {seen.label}{detail}. "
             "Nothing is lost: Supabase keeps provisioning it. Run `musekit resume` to keep waiting and finish the "
             f"clone; if it stays unhealthy, check {DASHBOARD}/project/{ref} and https://status.supabase.com.")
