@@ -13,8 +13,8 @@ from pathlib import Path
 import keyring
 import psycopg
 import pytest
-from keyring.backend import KeyringBackend
 
+from tests.app_helpers import MemoryKeyring
 from tests.clone_helpers import assert_no_secret_in_files, history, projects_named, project_db_url
 from wizard import credentials
 from wizard.app import MuseKitApp
@@ -23,23 +23,6 @@ from wizard.sandbox import Faults
 from wizard.sandbox.server import start_sandbox
 
 SIZE = (120, 40)
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.values.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.values[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.values.pop((service, username), None)
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +153,16 @@ async def test_new_clone_from_welcome_to_done(sandbox, env, vault):
         await pilot.pause()
         done_text = screen_text(app)
         shots.append(done_text)
+        # back at the start, the finished clone is listed; opening it only checks it
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: on(app, "WelcomeScreen") and app.screen.listings, "the welcome screen")
+        before = (folder / ".musekit" / "clone.json").read_bytes()
+        app.screen.query_one("#clones").focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: on(app, "DoneScreen"), "the check", timeout=120)
+        await pilot.pause()
+        assert app.screen.checked and "checked, nothing changed" in screen_text(app)
+        assert (folder / ".musekit" / "clone.json").read_bytes() == before
 
     journal = load_journal(folder)
     assert journal.finished and journal.last_error is None

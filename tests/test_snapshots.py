@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 from textual.widgets import Input
 
+from tests.app_helpers import MemoryKeyring
 from wizard import registry
 from wizard.api_events import HealthChanged
 from wizard.app import Choices, MuseKitApp
@@ -28,10 +30,14 @@ REF = "qwertyuiopasdfghjklz"
 
 @pytest.fixture(autouse=True)
 def steady(monkeypatch, tmp_path):
-    """No blinking cursors, an empty registry, no secrets from the environment."""
+    """No blinking cursors, an empty registry, an empty keyring, no secrets from the environment."""
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setenv("MUSEKIT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
+    yield
+    keyring.set_keyring(previous)
 
 
 def make_app(**kwargs) -> MuseKitApp:

@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Sele
 from wizard import credentials
 from wizard.access_token import TOKENS_PAGE, check_access_token
 from wizard.messages import Connected, ConnectFailed, OrganizationsLoaded, RegionsLoaded
-from wizard.screens.widgets import ErrorPanel, plain
+from wizard.screens.widgets import ErrorPanel, error_text, plain
 
 DEFAULT_REGION = "us-east-1"
 TYPING_PAUSE_S = 0.35  # wait this long after the last key before asking the API about a token
@@ -111,38 +111,31 @@ class ConnectScreen(Screen):
     # -- workers: all API calls -----------------------------------------------------------------
     @work(exclusive=True, group="orgs", exit_on_error=False)
     async def _load_organizations(self, token: str) -> None:
-        from wizard.api_errors import ManagementApiError
-
         await asyncio.sleep(TYPING_PAUSE_S)
         try:
             api = await self.app.connection.use_token(token, base_url=self.base_url)
             organizations = await api.list_organizations()
-        except ManagementApiError as exc:
-            self.post_message(ConnectFailed("organizations", str(exc)))
+        except Exception as exc:
+            self.post_message(ConnectFailed("organizations", error_text(exc)))
             return
         self.post_message(OrganizationsLoaded(organizations, token=token))
 
     @work(exclusive=True, group="orgs", exit_on_error=False)
     async def _connect_sandbox(self) -> None:
-        from wizard.api_errors import ManagementApiError
-        from wizard.sandbox.server import SandboxError
-
         try:
             api = await self.app.connection.use_sandbox()
             organizations = await api.list_organizations()
-        except (SandboxError, ManagementApiError, OSError, RuntimeError) as exc:
-            self.post_message(ConnectFailed("sandbox", str(exc)))
+        except Exception as exc:  # SandboxError (a RuntimeError), API errors, ...
+            self.post_message(ConnectFailed("sandbox", error_text(exc)))
             return
         self.post_message(OrganizationsLoaded(organizations))
 
     @work(exclusive=True, group="regions", exit_on_error=False)
     async def _load_regions(self, organization: str) -> None:
-        from wizard.api_errors import ManagementApiError
-
         try:
             regions = await self.app.connection.api.available_regions(organization)
-        except ManagementApiError as exc:
-            self.post_message(ConnectFailed("regions", str(exc)))
+        except Exception as exc:
+            self.post_message(ConnectFailed("regions", error_text(exc)))
             return
         self.post_message(RegionsLoaded(organization, regions))
 

@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 
 from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
 from wizard.screens.preview import SchemaPreview
-from wizard.screens.widgets import plain
+from wizard.screens.widgets import error_text, plain
 
 SCAFFOLD = "+scaffold"
 
@@ -48,12 +48,12 @@ class MuseScreen(Screen):
 
     @work(exclusive=True, group="templates", thread=True, exit_on_error=False)
     def _list_templates(self) -> None:
-        from wizard.muse_templates import TemplateError, list_templates
+        from wizard.muse_templates import list_templates
 
         try:
             self.post_message(TemplatesListed(list_templates(), None))
-        except (TemplateError, OSError) as exc:
-            self.post_message(TemplatesListed([], str(exc)))
+        except Exception as exc:
+            self.post_message(TemplatesListed([], error_text(exc)))
 
     @on(TemplatesListed)
     def _templates_listed(self, message: TemplatesListed) -> None:
@@ -81,13 +81,12 @@ class MuseScreen(Screen):
     @work(exclusive=True, group="preview", thread=True, exit_on_error=False)
     def _preview(self, key: str) -> None:
         from wizard.muse_apply import template_model
-        from wizard.sql_model import SqlParseError
 
         template = self.templates[key]
         try:
             model = template_model(template)
-        except SqlParseError as exc:
-            self.post_message(PreviewReady(key, template, None, "", str(exc)))
+        except Exception as exc:  # SqlParseError names the file and line
+            self.post_message(PreviewReady(key, template, None, "", error_text(exc)))
             return
         sql = "\n".join(f"-- {f.path.name}\n{f.text.rstrip()}\n" for f in template.files)
         self.post_message(PreviewReady(key, template, model, sql, None))

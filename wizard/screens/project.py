@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.messages import CloneCreated, ConnectFailed, ProjectsLoaded, StartFailed
-from wizard.screens.widgets import ErrorPanel, plain
+from wizard.screens.widgets import ErrorPanel, error_text, plain
 
 MAX_NAME = 256  # what the Management API accepts
 TYPING_PAUSE_S = 0.35
@@ -93,13 +93,11 @@ class ProjectScreen(Screen):
 
     @work(exclusive=True, group="name", exit_on_error=False)
     async def _check_name(self, name: str) -> None:
-        from wizard.api_errors import ManagementApiError
-
         await asyncio.sleep(TYPING_PAUSE_S)
         try:
             found = await self.app.connection.api.find_project(name, self.choices.organization)
-        except ManagementApiError as exc:
-            self.post_message(ConnectFailed("projects", str(exc)))
+        except Exception as exc:
+            self.post_message(ConnectFailed("projects", error_text(exc)))
             return
         self.post_message(ProjectsLoaded([found] if found else []))
 
@@ -194,7 +192,7 @@ class ProjectScreen(Screen):
             clone = await Clone.start(folder, inputs, self.app.connection.api, store=self.app.store,
                                       db_password=password, **self.app.clone_callbacks())
         except Exception as exc:  # every refusal is the engine's message, shown here
-            self.post_message(StartFailed(_message(exc)))
+            self.post_message(StartFailed(error_text(exc)))
             return
         finally:
             self._starting = False
@@ -222,13 +220,3 @@ def name_problem(name: str) -> str | None:
     if len(name) > MAX_NAME:
         return f"The name is {len(name)} characters; Supabase allows at most {MAX_NAME}."
     return None
-
-
-def _message(exc: Exception) -> str:
-    from wizard.api_errors import ManagementApiError
-    from wizard.journal import JournalError
-    from wizard.muse_templates import TemplateError
-
-    if isinstance(exc, (ValueError, TemplateError, ManagementApiError, JournalError, OSError)):
-        return str(exc)
-    return f"unexpected {type(exc).__name__}: {exc}"

@@ -26,7 +26,7 @@ from wizard.screens.apply_verify import ApplyVerifyView
 from wizard.screens.core_migrations import CoreMigrationsView
 from wizard.screens.provision import ProvisionView
 from wizard.screens.readme_section import ReadmeView
-from wizard.screens.widgets import ErrorPanel, Stepper, plain
+from wizard.screens.widgets import ErrorPanel, Stepper, error_text, plain
 
 STAGES: dict[str, tuple[str, ...]] = {
     "provision": provision.STEPS,
@@ -130,7 +130,7 @@ class RunScreen(Screen):
             self.post_message(CloneStopped("interrupted", step, "stopped on request"))
             raise
         except Exception as exc:
-            self.post_message(CloneStopped("failed", step, _message(exc)))
+            self.post_message(CloneStopped("failed", step, error_text(exc)))
         else:
             self.post_message(CloneFinished(journal, checked=already_finished))
 
@@ -147,7 +147,7 @@ class RunScreen(Screen):
 
     @work(group="readme", exit_on_error=False)
     async def _readme_section(self, template, written: bool) -> None:
-        from wizard.readme import MuseSources, ReadmeError, build_doc, find_block, render_table_list
+        from wizard.readme import MuseSources, build_doc, find_block, render_table_list
 
         try:
             if written:
@@ -164,8 +164,8 @@ class RunScreen(Screen):
             body = render_table_list(await build_doc(sources))
             self.post_message(ReadmeSection("As it will be written (from the migration SQL; the README step "
                                             "reads the live catalog)", body))
-        except (ReadmeError, OSError, ValueError) as exc:
-            self.post_message(ReadmeSection("The table list could not be built", str(exc)))
+        except Exception as exc:  # ReadmeError, OSError, ...: the section is only shown, never fatal
+            self.post_message(ReadmeSection("The table list could not be built", error_text(exc)))
 
     # -- showing progress ---------------------------------------------------------------------------
     @on(RunPrepared)
@@ -286,14 +286,3 @@ class RunScreen(Screen):
             "Stop the clone?",
             f"It stops after recording where it was: nothing is lost. Resume it from the start screen, or "
             f"with `musekit resume {self.folder}`.", yes="Stop", no="Keep running"), answer)
-
-
-def _message(exc: BaseException) -> str:
-    from wizard.api_errors import ManagementApiError
-    from wizard.clone_session import NoAccessToken
-    from wizard.journal import JournalError
-    from wizard.muse_templates import TemplateError
-
-    if isinstance(exc, (ManagementApiError, JournalError, TemplateError, NoAccessToken, ValueError, OSError)):
-        return str(exc)
-    return f"unexpected {type(exc).__name__}: {exc}"

@@ -16,7 +16,7 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, 
 
 from wizard.messages import MuseChosen, ScaffoldPreview, StartFailed
 from wizard.screens.preview import SqlView
-from wizard.screens.widgets import plain
+from wizard.screens.widgets import error_text, plain
 
 REFRESH_PAUSE_S = 0.2
 _INDEX = re.compile(r"(tables|enums)\[(\d+)\]")
@@ -102,14 +102,14 @@ class ScaffoldScreen(Screen):
     def _preview(self, data: dict) -> None:
         from wizard.scaffold import MuseSpec, SpecProblem, render_migration, validate_spec
 
-        spec = MuseSpec.model_validate(data)
-        problems = validate_spec(spec)
         sql = ""
-        if not problems:
-            try:
+        try:
+            spec = MuseSpec.model_validate(data)
+            problems = validate_spec(spec)
+            if not problems:
                 sql = render_migration(spec)
-            except ValueError as exc:
-                problems = [SpecProblem(field="sql", message=str(exc))]
+        except Exception as exc:  # SpecError (a ValueError) or a bug: shown as a problem, never swallowed
+            problems = [SpecProblem(field="spec", message=error_text(exc))]
         self.post_message(ScaffoldPreview(sql, problems))
 
     @on(ScaffoldPreview)
@@ -238,13 +238,13 @@ class ScaffoldScreen(Screen):
 
     @work(exclusive=True, group="save", thread=True, exit_on_error=False)
     def _save(self, data: dict, dest: Path) -> None:
-        from wizard.scaffold import MuseSpec, ScaffoldError, SpecError, write_template
+        from wizard.scaffold import MuseSpec, write_template
 
-        spec = MuseSpec.model_validate(data)
         try:
+            spec = MuseSpec.model_validate(data)
             path = write_template(spec, dest)
-        except (ScaffoldError, SpecError, OSError) as exc:
-            self.post_message(StartFailed(str(exc)))
+        except Exception as exc:  # ScaffoldError, SpecError, OSError
+            self.post_message(StartFailed(error_text(exc)))
             return
         self.post_message(MuseChosen(str(path), spec.name))
 

@@ -74,6 +74,27 @@ class ErrorPanel(Static):
         return bool(self.display)
 
 
+def error_text(exc: BaseException) -> str:
+    """The engine's message for the failures it reports (their str() is written for the founder);
+    anything else is a bug, shown with its type rather than swallowed by a worker."""
+    return str(exc) if isinstance(exc, _engine_errors()) else f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    from wizard.api_errors import ManagementApiError
+    from wizard.clone import CloneError
+    from wizard.clone_session import NoAccessToken
+    from wizard.db import DatabaseError
+    from wizard.journal import JournalError
+    from wizard.migrations import MigrationError
+    from wizard.muse_templates import TemplateError
+    from wizard.readme_doc import ReadmeError
+    from wizard.scaffold import ScaffoldError
+
+    return (ManagementApiError, CloneError, NoAccessToken, DatabaseError, JournalError, MigrationError, TemplateError,
+            ReadmeError, ScaffoldError, ValueError, OSError, RuntimeError)
+
+
 def age(then: datetime, now: datetime) -> str:
     """'just now', '5 min ago', '3 h ago', '2 d ago'."""
     seconds = max(0, int((now - then) / timedelta(seconds=1)))
