@@ -55,7 +55,7 @@ class SchemaPreview(Vertical):
         self._columns("#pv-enums", "Enum", "Values")
         self._columns("#pv-views", "View", "Security", "Reads")
         self._columns("#pv-indexes", "Index", "Table", "Columns", "Unique")
-        self._columns("#pv-policies", "Table", "Policy", "Command", "Roles", "Using", "With check")
+        self._columns("#pv-policies", "Command", "Roles", "Using", "With check", "Policy")
 
     def _columns(self, selector: str, *names: str) -> None:
         self.query_one(selector, DataTable).add_columns(*names)
@@ -70,8 +70,7 @@ class SchemaPreview(Vertical):
                                   ", ".join(v.references)] for v in model.views))
         self._fill("#pv-indexes", ([i.name, _short(i.table), ", ".join(i.columns), "yes" if i.unique else ""]
                                    for i in model.indexes))
-        self._fill("#pv-policies", ([_short(p.table), p.name, p.command, ", ".join(p.roles), p.using or "",
-                                     p.with_check or ""] for p in model.policies))
+        self._fill("#pv-policies", _policy_rows(model))
         self.query_one("#pv-sql", SqlView).load_text(sql)
 
     def show_problem(self, title: str, message: str) -> None:
@@ -105,3 +104,13 @@ def _table_rows(model) -> Iterable[list[str]]:
         for column in table.columns:
             null = "PK" if column.primary_key else ("" if column.nullable else "not null")
             yield [f"  {column.name}", column.type, null, column.default or "", refs.get(column.name, "")]
+
+
+def _policy_rows(model) -> Iterable[list]:
+    """A heading row per table, then its policies: what each allows, to whom, under which condition."""
+    tables = list(dict.fromkeys(p.table for p in model.policies))
+    for table in tables:
+        yield [Text(_short(table), style="bold"), "", "", "", ""]
+        for p in model.policies_on(table):
+            kind = "" if p.permissive else " (restrictive)"
+            yield [f"  {p.command}{kind}", ", ".join(p.roles), p.using or "", p.with_check or "", p.name]
