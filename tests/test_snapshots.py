@@ -227,6 +227,13 @@ def _events_until(stage: str) -> list:
     core, muse = core_files(), template.files
     ev: list = []
 
+    def applying(step_name: str, f, i: int, total: int):
+        return CloneProgress(CloneEvent("migration", step_name, f"applying {f.filename}", i, total, file=f.filename))
+
+    def applied(step_name: str, f, i: int, total: int, seconds: float):
+        return CloneProgress(CloneEvent("migration", step_name, f"applied {f.filename} ({seconds:.2f} s)", i, total,
+                                        file=f.filename, seconds=seconds))
+
     def step(name: str, note: str, index: int) -> None:
         ev.append(CloneProgress(CloneEvent("step_started", name, name, index, len(STEPS))))
         if note:
@@ -245,26 +252,22 @@ def _events_until(stage: str) -> list:
     step("files", "8 migration files written to supabase/migrations", 5)
     step("core_migrations", "", 6)
     for i, f in enumerate(core[:3], 1):
-        ev.append(CloneProgress(CloneEvent("migration", "core_migrations", f"applying {f.filename}", i, 5)))
-        ev.append(CloneProgress(CloneEvent("migration", "core_migrations", f"applied {f.filename} (0.{i}2 s)", i,
-                                           5)))
-    ev.append(CloneProgress(CloneEvent("migration", "core_migrations", f"applying {core[3].filename}", 4, 5)))
+        ev += [applying("core_migrations", f, i, 5), applied("core_migrations", f, i, 5, i / 10 + 0.02)]
+    ev.append(applying("core_migrations", core[3], 4, 5))
     if stage == "core":
         return ev
-    ev.append(CloneProgress(CloneEvent("migration", "core_migrations", f"applied {core[3].filename} (0.05 s)", 4, 5)))
-    ev.append(CloneProgress(CloneEvent("migration", "core_migrations", f"applying {core[4].filename}", 5, 5)))
-    ev.append(CloneProgress(CloneEvent("migration", "core_migrations", f"applied {core[4].filename} (0.21 s)", 5, 5)))
+    ev += [applied("core_migrations", core[3], 4, 5, 0.05), applying("core_migrations", core[4], 5, 5),
+           applied("core_migrations", core[4], 5, 5, 0.21)]
     ev.append(CloneProgress(CloneEvent("step_done", "core_migrations", "5 applied, 0 already applied", 6, 9)))
     step("muse_migrations", "3 applied under the core-purity guard", 7)
     for i, f in enumerate(muse, 1):
-        ev.insert(-1, CloneProgress(CloneEvent("migration", "muse_migrations", f"applying {f.filename}", i, 3)))
-        ev.insert(-1, CloneProgress(CloneEvent("migration", "muse_migrations", f"applied {f.filename} (0.0{i} s)",
-                                               i, 3)))
+        ev.insert(-1, applying("muse_migrations", f, i, 3))
+        ev.insert(-1, applied("muse_migrations", f, i, 3, i / 100))
     if stage == "apply-failed":
         ev.append(CloneProgress(CloneEvent("step_started", "verify", "", 8, 9)))
-        ev.append(CloneProgress(CloneEvent("step_failed", "verify", "1 problems:\n  - public.post_queues: anon "
+        ev.append(CloneProgress(CloneEvent("step_failed", "verify", "1 problem:\n  - public.post_queues: anon "
                                                                       "(not a member of anything) can read 2 rows")))
-        ev.append(CloneStopped("failed", "verify", "1 problems:\n  - public.post_queues: anon (not a member of "
+        ev.append(CloneStopped("failed", "verify", "1 problem:\n  - public.post_queues: anon (not a member of "
                                                    "anything) can read 2 rows"))
         return ev
     step("verify", "no lint findings; RLS on every table; core untouched", 8)

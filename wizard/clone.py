@@ -35,8 +35,10 @@ class CloneEvent:
     kind: EventKind
     step: str | None = None
     message: str = ""
-    current: int | None = None  # e.g. file 2 of 5
+    current: int | None = None  # e.g. file 2 of 5 (of the files this run applies)
     total: int | None = None
+    file: str | None = None  # migration events: the file name
+    seconds: float | None = None  # migration events: set once the file is applied
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
@@ -318,8 +320,8 @@ class Clone:
 
         problems = await verify_database(await self._db_url(), self.template)
         if problems:
-            raise CloneError("verify", f"{len(problems)} problems:\n" + "\n".join(f"  - {p}" for p in problems),
-                             self.folder)
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            raise CloneError("verify", f"{count}:\n" + "\n".join(f"  - {p}" for p in problems), self.folder)
         return "no lint findings; RLS on every table; core untouched"
 
     async def _step_readme(self) -> str:
@@ -365,10 +367,11 @@ class Clone:
     def _migration_progress(self, step: str) -> migrations.Progress:
         def progress(ev: migrations.MigrationEvent) -> None:
             if ev.kind == "file_started":
-                self._emit(CloneEvent("migration", step, f"applying {ev.file.filename}", ev.index, ev.total))
+                self._emit(CloneEvent("migration", step, f"applying {ev.file.filename}", ev.index, ev.total,
+                                      file=ev.file.filename))
             elif ev.kind == "file_applied":
                 self._emit(CloneEvent("migration", step, f"applied {ev.file.filename} ({ev.seconds:.2f} s)",
-                                      ev.index, ev.total))
+                                      ev.index, ev.total, file=ev.file.filename, seconds=ev.seconds))
             elif ev.kind == "statement":
                 _failpoint(f"statement:{ev.file.version}:{ev.index}")
             elif ev.kind == "waiting_for_lock":
@@ -381,6 +384,8 @@ class Clone:
         if not self._password:
             self._password = credentials.find_db_password(self.store, None, j.clone_id)
         if self._password:
+            # kept before the create: a run that dies before learning the ref can still connect
+            self.store.set(credentials.pending_db_password_key(j.clone_id), self._password)
             return self._password
         password = credentials.generate_db_password()
         stored = self.store.set(credentials.pending_db_password_key(j.clone_id), password)

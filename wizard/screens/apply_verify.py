@@ -3,6 +3,8 @@ under the core-purity guard, then the lint, RLS and purity results."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -11,6 +13,9 @@ from wizard.screens.migration_progress import MigrationProgress
 from wizard.screens.widgets import plain
 
 STEPS = ("muse_migrations", "verify")
+
+if TYPE_CHECKING:
+    from wizard.clone import CloneEvent
 
 
 class ApplyVerifyView(Vertical):
@@ -24,11 +29,11 @@ class ApplyVerifyView(Vertical):
     def set_files(self, names: list[str], all_applied: bool) -> None:
         self.query_one(MigrationProgress).set_files(names, all_applied=all_applied)
 
-    def clone_event(self, kind: str, step: str | None, message: str, current: int | None,
-                    total: int | None) -> None:
+    def clone_event(self, event: "CloneEvent") -> None:
+        kind, step, message = event.kind, event.step, event.message
         result = self.query_one("#verify-result", Static)
         if kind == "migration":
-            self.query_one(MigrationProgress).migration_event(message, current, total)
+            self.query_one(MigrationProgress).migration_event(event)
         elif kind == "step_done" and step == "muse_migrations":
             self.query_one("#apply-status", Static).update(plain(f"✓ Muse migrations: {message}"))
             self.query_one(MigrationProgress).finish(message)

@@ -3,6 +3,8 @@ migrations are applied, with progress per file and overall."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -11,6 +13,9 @@ from wizard.screens.migration_progress import MigrationProgress
 from wizard.screens.widgets import plain
 
 STEPS = ("files", "core_migrations")
+
+if TYPE_CHECKING:
+    from wizard.clone import CloneEvent
 
 
 class CoreMigrationsView(Vertical):
@@ -23,11 +28,11 @@ class CoreMigrationsView(Vertical):
     def set_files(self, names: list[str], all_applied: bool) -> None:
         self.query_one(MigrationProgress).set_files(names, all_applied=all_applied)
 
-    def clone_event(self, kind: str, step: str | None, message: str, current: int | None,
-                    total: int | None) -> None:
+    def clone_event(self, event: "CloneEvent") -> None:
+        kind, step, message = event.kind, event.step, event.message
         status = self.query_one("#core-status", Static)
         if kind == "migration":
-            self.query_one(MigrationProgress).migration_event(message, current, total)
+            self.query_one(MigrationProgress).migration_event(event)
         elif kind == "step_done" and step == "files":
             status.update(plain(f"✓ {message}"))
         elif kind == "step_done" and step == "core_migrations":

@@ -3,7 +3,7 @@ and a bar for the whole set; fed by the clone's `migration` events."""
 
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -11,7 +11,8 @@ from textual.widgets import DataTable, ProgressBar
 
 from wizard.screens.widgets import plain
 
-_SECONDS = re.compile(r"\(([0-9.]+ s)\)$")
+if TYPE_CHECKING:
+    from wizard.clone import CloneEvent
 
 
 class MigrationProgress(Vertical):
@@ -36,29 +37,25 @@ class MigrationProgress(Vertical):
         self.query_one(ProgressBar).update(total=len(self.files) or None,
                                            progress=len(self.files) if all_applied else 0)
 
-    def migration_event(self, message: str, current: int | None, total: int | None) -> None:
-        """`message` is the engine's ("applying X" / "applied X (0.12 s)"); `current` of `total` counts
-        the files this run applies (files applied earlier are not counted)."""
-        words = message.split()
-        name = words[1] if len(words) > 1 else ""
+    def migration_event(self, ev: "CloneEvent") -> None:
+        """A clone `migration` event: `ev.file` is starting (no `seconds` yet) or applied; `current` of
+        `total` counts the files this run applies (files applied earlier are not counted)."""
+        name = ev.file
         if name not in self.files:
             return
         table = self.query_one(DataTable)
         mark, time_col = table.ordered_columns[0].key, table.ordered_columns[1].key
-        if words[0] == "applying":
+        if ev.seconds is None:
             table.update_cell(name, mark, "▶")
             table.update_cell(name, time_col, "…")
             table.move_cursor(row=self.files.index(name))
-            done = (current or 1) - 1
-        elif words[0] == "applied":
-            seconds = _SECONDS.search(message)
-            table.update_cell(name, mark, "✓")
-            table.update_cell(name, time_col, seconds.group(1) if seconds else "done")
-            done = current or 0
+            done = (ev.current or 1) - 1
         else:
-            return
-        if total:
-            self.query_one(ProgressBar).update(total=total, progress=done)
+            table.update_cell(name, mark, "✓")
+            table.update_cell(name, time_col, f"{ev.seconds:.2f} s")
+            done = ev.current or 0
+        if ev.total:
+            self.query_one(ProgressBar).update(total=ev.total, progress=done)
 
     def finish(self, note: str) -> None:
         """The step is done: files not reported as applied now were applied earlier."""

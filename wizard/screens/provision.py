@@ -3,6 +3,8 @@ of every state change the Management API reports. Stopping here leaves a resumab
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
@@ -11,6 +13,9 @@ from wizard.journal import STEP_TITLES
 from wizard.screens.widgets import elapsed, plain
 
 STEPS = ("validate", "project", "healthy", "connection")
+
+if TYPE_CHECKING:
+    from wizard.clone import CloneEvent
 
 
 class ProvisionView(Vertical):
@@ -42,7 +47,8 @@ class ProvisionView(Vertical):
         stamp = elapsed(self._now() - self.started_at) if self.started_at is not None else "0:00"
         self.query_one(RichLog).write(f"[{stamp}] {text}")
 
-    def clone_event(self, kind: str, step: str | None, message: str) -> None:
+    def clone_event(self, event: "CloneEvent") -> None:
+        kind, step, message = event.kind, event.step, event.message
         if kind == "step_started":
             if self.started_at is None or self.finished_at is not None:
                 self.started_at, self.finished_at = self._now(), None

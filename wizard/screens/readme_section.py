@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static, TextArea
@@ -10,6 +12,9 @@ from textual.widgets import Static, TextArea
 from wizard.screens.widgets import plain
 
 STEPS = ("readme",)
+
+if TYPE_CHECKING:
+    from wizard.clone import CloneEvent
 
 
 class ReadmeView(Vertical):
@@ -23,7 +28,8 @@ class ReadmeView(Vertical):
         self.query_one("#readme-status", Static).update(plain(caption))
         self.query_one("#readme-text", TextArea).load_text(text)
 
-    def clone_event(self, kind: str, step: str | None, message: str) -> None:
+    def clone_event(self, event: "CloneEvent") -> None:
+        kind, step, message = event.kind, event.step, event.message
         if kind in ("step_done", "step_failed") and step == "readme":
             mark = "✓" if kind == "step_done" else "✗"
             self.query_one("#readme-status", Static).update(plain(f"{mark} {message.splitlines()[0]}"))

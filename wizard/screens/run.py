@@ -197,13 +197,13 @@ class RunScreen(Screen):
             self.action_stage(STAGE_OF[ev.step])
         stage = STAGE_OF.get(ev.step or "", self.query_one(ContentSwitcher).current or "provision")
         if stage == "provision":
-            self.query_one(ProvisionView).clone_event(ev.kind, ev.step, ev.message)
+            self.query_one(ProvisionView).clone_event(ev)
         elif stage == "core":
-            self.query_one(CoreMigrationsView).clone_event(ev.kind, ev.step, ev.message, ev.current, ev.total)
+            self.query_one(CoreMigrationsView).clone_event(ev)
         elif stage == "apply":
-            self.query_one(ApplyVerifyView).clone_event(ev.kind, ev.step, ev.message, ev.current, ev.total)
+            self.query_one(ApplyVerifyView).clone_event(ev)
         else:
-            self.query_one(ReadmeView).clone_event(ev.kind, ev.step, ev.message)
+            self.query_one(ReadmeView).clone_event(ev)
             if ev.kind == "step_done" and ev.step == "readme":
                 self._readme_section(None, written=True)
 
