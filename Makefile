@@ -31,8 +31,10 @@ $(TOOLS_STAMP):
 
 tools: $(TOOLS_STAMP)
 
+# The Muses made by the demo go to demo-muses/ (ignored by git), not into this checkout's root.
 demo: $(STAMP)
-	$(BIN)/musekit --sandbox
+	@mkdir -p demo-muses
+	cd demo-muses && ../$(BIN)/musekit --sandbox
 
 test: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

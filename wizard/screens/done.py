@@ -47,7 +47,8 @@ class DoneScreen(Screen):
             "           supabase/migrations/  the core's and the Muse's migrations",
             "           README.md             what the Muse adds (its table list)",
             f"Database   {database}",
-            f"           session mode; the password is in your OS keyring (or ${DB_PASSWORD_ENV}), never shown",
+            "           session mode; the password is not shown here: it is in your OS keyring,",
+            f"           ${DB_PASSWORD_ENV}, or where you saved it when it was shown once",
         ])
         steps = "\n".join([
             f"cd {self.folder}",
