@@ -7,7 +7,6 @@ import logging
 import os
 import sys
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 

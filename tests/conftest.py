@@ -86,3 +86,30 @@ def core_db(make_db) -> str:
     url = make_db("core")
     apply_core(url)
     return url
+
+
+@pytest.fixture
+def memory_keyring():
+    """An in-memory keyring for the test (restored afterwards): lets a test see what was stored."""
+    import keyring
+
+    from tests.keyrings import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(scope="module")
+def sandbox(cluster_dir_factory):
+    """A running sandbox (Management API emulator on a real embedded cluster) per test module,
+    health delay 0; its cluster must be gone after it stops."""
+    from wizard.sandbox.server import start_sandbox
+
+    handle = start_sandbox(cluster_dir_factory(), health_delay=0)
+    pid = handle.pg.postmaster_pid()
+    yield handle
+    handle.stop()
+    assert not process_alive(pid), "the sandbox's cluster still runs after stop()"

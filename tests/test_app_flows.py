@@ -10,35 +10,21 @@ import sys
 import time
 from pathlib import Path
 
-import keyring
 import psycopg
 import pytest
 
-from tests.app_helpers import MemoryKeyring
 from tests.clone_helpers import assert_no_secret_in_files, history, projects_named, project_db_url
 from wizard import credentials
 from wizard.app import MuseKitApp
 from wizard.journal import load_journal
 from wizard.sandbox import Faults
-from wizard.sandbox.server import start_sandbox
 
 SIZE = (120, 40)
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    handle = start_sandbox(tmp_path_factory.mktemp("sandbox"), health_delay=0)
-    yield handle
-    handle.stop()
-
-
 @pytest.fixture
-def vault():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
+def vault(memory_keyring):
+    return memory_keyring
 
 
 @pytest.fixture

@@ -9,12 +9,9 @@ import asyncio
 import base64
 import json
 import re
-import shutil
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import psycopg
@@ -33,7 +30,7 @@ from wizard.api_models import (
     ProjectWithDatabase, Region, ServiceHealthStatus, ServiceName, SmartGroup, public_key, secret_key,
 )
 from wizard.management_api import ManagementAPI, RetryPolicy
-from wizard.sandbox import Faults, SandboxHandle, start_sandbox
+from wizard.sandbox import Faults, SandboxHandle
 
 DB_PASS = "Client-Sandbox-Passw0rd-7731"
 WRONG_TOKEN = "sbp_" + "0" * 40
@@ -46,17 +43,6 @@ BOTH_HEALTHY = "db ACTIVE_HEALTHY, pooler ACTIVE_HEALTHY"
 
 
 # --- the sandbox and clients -----------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def sandbox():
-    # not pytest's tmp_path: as root the cluster runs as another user, and pytest resets its tmp root's
-    # permissions whenever another session starts
-    folder = Path(tempfile.mkdtemp(prefix="musekit-client-sandbox-"))
-    handle = start_sandbox(folder, health_delay=0.0)
-    yield handle
-    handle.stop()
-    shutil.rmtree(folder, ignore_errors=True)
-
 
 @pytest.fixture(autouse=True)
 def no_faults(sandbox):

@@ -5,21 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.clone_helpers import (DB_PASSWORD, all_files, assert_no_secret_in_files, folder_snapshot, history,
+from tests.clone_helpers import (DB_PASSWORD, all_files, assert_no_secret_in_files, history,
                                  projects_named, project_db_url)
 from wizard import credentials, registry
-from wizard.clone import Clone, CloneError, CloneInputError
+from wizard.clone import Clone, CloneInputError
 from wizard.journal import STEPS, CloneBusy, CloneInputs, load_journal
 from wizard.management_api import ManagementAPI
 from wizard.muse_templates import core_files, load_template
-from wizard.sandbox.server import start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox(cluster_dir_factory):
-    handle = start_sandbox(cluster_dir_factory(), health_delay=0)
-    yield handle
-    handle.stop()
 
 
 @pytest.fixture

@@ -9,14 +9,6 @@ from wizard.clone import Clone, CloneError
 from wizard.journal import CloneInputs, load_journal
 from wizard.management_api import ManagementAPI, RetryPolicy
 from wizard.sandbox.faults import Faults
-from wizard.sandbox.server import start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox(cluster_dir_factory):
-    handle = start_sandbox(cluster_dir_factory(), health_delay=0)
-    yield handle
-    handle.stop()
 
 
 @pytest.fixture

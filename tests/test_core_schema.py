@@ -10,7 +10,6 @@ from uuid import UUID
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from tests.catalog_lints import lint_findings
 from tests.core_rls_cases import CASES

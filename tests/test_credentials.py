@@ -1,49 +1,9 @@
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.errors import NoKeyringError
 
+from tests.keyrings import NoKeyring
 from wizard import credentials
 from wizard.credentials import SecretStore, find_access_token, find_db_password, generate_db_password
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.data = {}
-
-    def get_password(self, service, username):
-        return self.data.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.data[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.data.pop((service, username), None)
-
-
-class NoKeyring(KeyringBackend):
-    priority = 1
-
-    def get_password(self, service, username):
-        raise NoKeyringError("No recommended backend was available.")
-
-    def set_password(self, service, username, password):
-        raise NoKeyringError("No recommended backend was available.")
-
-    def delete_password(self, service, username):
-        raise NoKeyringError("No recommended backend was available.")
-
-
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture
@@ -60,7 +20,7 @@ def test_keyring_comes_before_environment(memory_keyring, monkeypatch):
     assert find_access_token(store) == ("sbp_" + "b" * 40, "$SUPABASE_ACCESS_TOKEN")
     store.set(credentials.TOKEN_KEY, "sbp_" + "a" * 40)
     assert find_access_token(store) == ("sbp_" + "a" * 40, "keyring")
-    assert memory_keyring.data[("musekit", "access-token")] == "sbp_" + "a" * 40
+    assert memory_keyring.values[("musekit", "access-token")] == "sbp_" + "a" * 40
 
 
 def test_without_keyring_says_so_once_and_uses_environment(no_keyring, monkeypatch):

@@ -75,17 +75,6 @@ def data_dir():
     shutil.rmtree(path, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def sandbox():
-    path = new_data_dir()
-    handle = start_sandbox(path, health_delay=0.0)
-    pid = handle.pg.postmaster_pid()
-    yield handle
-    handle.stop()
-    shutil.rmtree(path, ignore_errors=True)
-    assert not process_alive(pid), "the sandbox's cluster still runs after stop()"
-
-
 @pytest.fixture
 def api(sandbox):
     sandbox.set_faults(Faults())

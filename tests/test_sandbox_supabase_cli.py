@@ -6,42 +6,22 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
-from wizard.sandbox import start_sandbox
+from tests.supabase_cli import supabase_bin
 
-ROOT = Path(__file__).resolve().parent.parent
+
 ORG = "musekit-sandbox"
-
-
-def supabase_cli() -> str:
-    for candidate in (ROOT / ".tools" / "node_modules" / ".bin" / "supabase", shutil.which("supabase")):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    pytest.fail("the Supabase CLI is missing: run `npm install --prefix .tools supabase` in the repository "
-                "(the Makefile does this before the tests), or put `supabase` on PATH")
-
-
-@pytest.fixture(scope="module")
-def sandbox():
-    # not under pytest's tmp_path: see new_data_dir() in test_sandbox.py
-    path = Path(tempfile.mkdtemp(prefix="musekit-sandbox-cli-test-"))
-    handle = start_sandbox(path, health_delay=0.0)
-    yield handle
-    handle.stop()
-    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
 def cli(sandbox, tmp_path_factory):
-    exe = supabase_cli()
+    exe = supabase_bin()
     home = tmp_path_factory.mktemp("home")  # the CLI writes ~/.supabase; keep it out of the real home
     env = {k: v for k, v in os.environ.items() if not k.startswith("SUPABASE_")}
     env.update(HOME=str(home), SUPABASE_ACCESS_TOKEN=sandbox.token, DO_NOT_TRACK="1", NO_COLOR="1")
@@ -59,7 +39,7 @@ def api(sandbox) -> httpx.Client:
 
 
 def test_the_cli_is_installed_and_runs():
-    r = subprocess.run([supabase_cli(), "--version"], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([supabase_bin(), "--version"], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip()[0].isdigit(), r.stdout + r.stderr
 
 

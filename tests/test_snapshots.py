@@ -12,7 +12,7 @@ import keyring
 import pytest
 from textual.widgets import Input
 
-from tests.app_helpers import MemoryKeyring
+from tests.keyrings import MemoryKeyring
 from wizard import registry
 from wizard.api_events import HealthChanged
 from wizard.app import Choices, MuseKitApp

@@ -4,7 +4,6 @@ Entries whose folder is gone are reported as such, never crashed on. No secrets 
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 from dataclasses import dataclass
 from datetime import datetime

@@ -345,7 +345,7 @@ async def check_multiple_permissive_policies(conn: "psycopg.AsyncConnection", ct
 
 def _multiple_permissive_finding(policies: list[Policy], action: str, roles: list[str],
                                  ctx: "_Context") -> Finding:
-    obj, qtable = policies[0].object, policies[0].qtable
+    obj = policies[0].object
     names = ", ".join(p.name for p in policies)
     hosted = [r for r in HOSTED_ONLY_ROLES if r not in ctx.roles]
     note = (f" (a hosted project also reports {', '.join(hosted)})"
