@@ -37,6 +37,7 @@ demo: $(STAMP)
 	cd demo-muses && ../$(BIN)/musekit --sandbox
 
 test: $(STAMP) $(TOOLS_STAMP)
+	$(BIN)/ruff check wizard tests benchmarks
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 bench: $(STAMP) $(TOOLS_STAMP)
