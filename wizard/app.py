@@ -21,7 +21,7 @@ from textual.binding import Binding
 from wizard import credentials
 from wizard.messages import (ApiNotice, CloneProgress, Connected, CloneCreated, MuseChosen, ResumeRequested, ScaffoldRequested,
                              StartNew)
-from wizard.screens.connection import Connection
+from wizard.clone_session import Connection
 
 EXIT_AFTER_FIRST_PAINT_ENV = "MUSEKIT_EXIT_AFTER_FIRST_PAINT"
 
