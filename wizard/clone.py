@@ -104,12 +104,13 @@ class Clone:
                                       f"Continue it with `musekit resume {folder}`, or choose another --dir.")
             if any(p.name != ".musekit" for p in folder.iterdir()):
                 raise CloneInputError(f"{folder} exists and is not empty. Choose a new folder for the Muse (--dir).")
-            template = _load_template(inputs.muse)
+            template = load_template(inputs.muse)
+            _static_purity(template)
             inputs = inputs.model_copy(update={"muse": template.slug if template.shipped else str(template.path)})
             await _validate_remote(api, inputs)
             journal = Journal(inputs=inputs)
             journal.mark("validate", "running")
-            journal.mark("validate", "done", note=f"template {template.slug}: {len(template.files)} migration files")
+            journal.mark("validate", "done", note=_template_note(template))
             save_journal(folder, journal)
         except BaseException:
             lock.release()
@@ -162,15 +163,8 @@ class Clone:
         except CloneError as exc:
             self._record_failure(step, exc.message)
             raise
-        except (TemplateError, JournalError, migrations.MigrationError) as exc:
-            self._record_failure(step, str(exc))
-            raise CloneError(step, str(exc), self.folder) from None
         except Exception as exc:
-            from wizard.api_errors import ManagementApiError
-            from wizard.db import DatabaseError
-            from wizard.readme_doc import ReadmeError
-
-            if not isinstance(exc, (ManagementApiError, DatabaseError, ReadmeError)):
+            if not isinstance(exc, _step_errors()):
                 self._record_failure(step, f"unexpected {type(exc).__name__}: {exc}")
                 raise
             self._record_failure(step, str(exc))
@@ -194,14 +188,13 @@ class Clone:
     @property
     def template(self) -> MuseTemplate:
         if self._template is None:
-            self._template = _load_template(self.journal.inputs.muse)
+            self._template = load_template(self.journal.inputs.muse)
         return self._template
 
     # -- steps (each returns a short note for the journal) ----------------------------------
     async def _step_validate(self) -> str:
-        template = self.template
-        _static_purity(template)
-        return f"template {template.slug}: {len(template.files)} migration files"
+        _static_purity(self.template)
+        return _template_note(self.template)
 
     async def _step_project(self) -> str:
         j, inputs = self.journal, self.journal.inputs
@@ -435,8 +428,17 @@ def _remove_litter(folder: Path, created: bool) -> None:
         pass
 
 
-def _load_template(ref: str) -> MuseTemplate:
-    return load_template(ref)
+def _step_errors() -> tuple[type[Exception], ...]:
+    """The engine's own errors: a step failing with one of these is resumable, with its message."""
+    from wizard.api_errors import ManagementApiError
+    from wizard.db import DatabaseError
+    from wizard.readme_doc import ReadmeError
+
+    return (TemplateError, JournalError, migrations.MigrationError, ManagementApiError, DatabaseError, ReadmeError)
+
+
+def _template_note(template: MuseTemplate) -> str:
+    return f"template {template.slug}: {len(template.files)} migration files"
 
 
 def _static_purity(template: MuseTemplate) -> None:
@@ -449,10 +451,9 @@ def _static_purity(template: MuseTemplate) -> None:
 
 
 async def _validate_remote(api: "ManagementAPI", inputs: CloneInputs) -> None:
-    """Token, organization and name, checked before anything is created."""
+    """Region, token, organization and name, checked before anything is created."""
     from wizard.api_models import Region
 
-    _static_purity(_load_template(inputs.muse))
     if inputs.region not in {r.value for r in Region}:
         raise CloneInputError(f"region {inputs.region!r} is not a Supabase region. Choose one of: "
                            + ", ".join(r.value for r in Region))

@@ -76,11 +76,19 @@ async def apply_muse(url: str, files: Sequence[migrations.MigrationFile], templa
                      ) -> migrations.ApplyResult:
     """Apply the template's pending files (the ones in `files` whose versions are the template's),
     atomically under the purity guard. `files` is the whole folder the history is compared with."""
+    _refuse_impure(template)
+    return await _apply_guarded(url, files, template, progress=progress, dry_run=dry_run, before_file=before_file)
+
+
+def _refuse_impure(template: MuseTemplate) -> None:
     findings = static_findings(template)
     if findings:
         raise PurityError(findings)
+
+
+async def _apply_guarded(url, files, template, **kwargs) -> migrations.ApplyResult:
     return await migrations.apply(url, files, only={f.version for f in template.files}, atomic=True,
-                                  guard=CoreGuard(), progress=progress, dry_run=dry_run, before_file=before_file)
+                                  guard=CoreGuard(), **kwargs)
 
 
 @dataclass
@@ -91,15 +99,14 @@ class TemplateApplyResult:
 
 async def apply_template(url: str, template: MuseTemplate, *, progress: migrations.Progress | None = None,
                          dry_run: bool = False) -> TemplateApplyResult:
-    """`musekit muses apply`: the pending core migrations (one transaction each), then the Muse's."""
-    findings = static_findings(template)
-    if findings:
-        raise PurityError(findings)
+    """`musekit muses apply`: the pending core migrations (one transaction each), then the Muse's.
+    An impure template is refused before anything, the core included, is applied."""
+    _refuse_impure(template)
     core = core_files()
     files = [*core, *template.files]
     core_result = await migrations.apply(url, files, only={f.version for f in core}, progress=progress,
                                          dry_run=dry_run)
-    muse_result = await apply_muse(url, files, template, progress=progress, dry_run=dry_run)
+    muse_result = await _apply_guarded(url, files, template, progress=progress, dry_run=dry_run)
     return TemplateApplyResult(core_result, muse_result)
 
 
