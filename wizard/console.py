@@ -97,6 +97,17 @@ class MigrationPrinter:
         else:
             print(f"error: {exc}", file=sys.stderr, flush=True)
 
+    def fail(self, exc: BaseException) -> int:
+        """Report an engine error (or Ctrl-C) and return the command's exit code; anything else re-raises."""
+        if isinstance(exc, KeyboardInterrupt):
+            self.interrupted()
+            return 130
+        code = migration_exit_code(exc)
+        if code is None:
+            raise exc
+        self.error(exc)
+        return code
+
     def interrupted(self) -> None:
         msg = "interrupted: the file being applied was rolled back; run the same command again to continue"
         if self.json_mode:

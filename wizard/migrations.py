@@ -334,7 +334,7 @@ async def apply(
         plan = _select(make_plan(files, await read_history(conn), include_all=include_all), only)
         await _backfill(conn, plan.backfill)
         applied = await (_apply_atomic(conn, plan.pending, progress, guard, before_file) if atomic
-                         else _apply_each(conn, plan.pending, progress, before_file))
+                         else _apply_files(conn, plan.pending, progress, before_file, atomic=False))
         return ApplyResult(applied, plan.applied, [], False, time.monotonic() - t0)
     finally:
         await conn.close()  # closing the session releases the advisory lock
@@ -376,10 +376,6 @@ async def _apply_files(conn, pending, progress, before_file, *, atomic: bool) ->
         if progress:
             progress(MigrationEvent("file_applied", file, n, len(pending), time.monotonic() - t))
     return done
-
-
-async def _apply_each(conn, pending, progress, before_file) -> list[MigrationFile]:
-    return await _apply_files(conn, pending, progress, before_file, atomic=False)
 
 
 async def _apply_atomic(conn, pending, progress, guard, before_file) -> list[MigrationFile]:

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard import migrations
-    from wizard.console import MigrationPrinter, migration_exit_code
+    from wizard.console import MigrationPrinter
 
     try:
         folder = Path(args.dir) if args.dir else _core_dir()
@@ -60,15 +60,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = asyncio.run(migrations.apply(args.db_url, files, dry_run=args.dry_run, progress=printer.event,
                                               lock_timeout=args.lock_timeout, include_all=args.include_all))
-    except KeyboardInterrupt:
-        printer.interrupted()
-        return 130
-    except Exception as exc:
-        code = migration_exit_code(exc)
-        if code is None:
-            raise
-        printer.error(exc)
-        return code
+    except (Exception, KeyboardInterrupt) as exc:
+        return printer.fail(exc)
     printer.result(result)
     return 0
 

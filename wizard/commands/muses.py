@@ -180,7 +180,7 @@ def _apply(args: argparse.Namespace) -> int:
     import asyncio
 
     from wizard import migrations, muse_apply
-    from wizard.console import MigrationPrinter, emit_json, migration_exit_code
+    from wizard.console import MigrationPrinter, emit_json
     from wizard.sql_model import SqlParseError
 
     template, code = _load(args.template)
@@ -205,15 +205,8 @@ def _apply(args: argparse.Namespace) -> int:
                                                        dry_run=args.dry_run))
     except muse_apply.PurityError as exc:
         return _purity_refused(exc.findings, args.json)
-    except KeyboardInterrupt:
-        printer.interrupted()
-        return 130
-    except Exception as exc:
-        code = migration_exit_code(exc)
-        if code is None:
-            raise
-        printer.error(exc)
-        return code
+    except (Exception, KeyboardInterrupt) as exc:
+        return printer.fail(exc)
     for label, part in (("core", result.core), ("muse", result.muse)):
         if args.json:
             emit_json(sys.stdout, event="result", part=label, dry_run=part.dry_run,
