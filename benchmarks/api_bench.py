@@ -25,7 +25,7 @@ class CountingTransport(httpx.AsyncHTTPTransport):
 
 
 async def provision(url: str, token: str, org: str) -> tuple[float, CountingTransport]:
-    from wizard.management_api import ManagementAPI
+    from wizard.api import ManagementAPI
 
     transport = CountingTransport()
     async with ManagementAPI(token, base_url=url, transport=transport) as api:

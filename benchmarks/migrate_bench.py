@@ -10,9 +10,9 @@ import time
 from pathlib import Path
 
 from benchmarks.common import RUNS, median_of, report, supabase_bin, timed_process, verdict
-from wizard import migrations
-from wizard.embedded_pg import EmbeddedPostgres
-from wizard.muse_templates import core_files
+from wizard.migrations import engine as migrations
+from wizard.pg import EmbeddedPostgres
+from wizard.muses import core_files
 
 _names = itertools.count()
 

@@ -12,7 +12,7 @@ from benchmarks.common import RUNS, median_of, report, timed_process, verdict
 
 
 def embedded_start() -> float:
-    from wizard.embedded_pg import EmbeddedPostgres
+    from wizard.pg import EmbeddedPostgres
 
     t0 = time.perf_counter()
     pg = EmbeddedPostgres.throwaway().start()

@@ -11,9 +11,9 @@ N_TABLES = 100
 
 
 def main() -> None:
-    from wizard.bench_data import synthetic_template_sql
-    from wizard.readme_bench import run_benchmark
-    from wizard.sql_model import SqlSource, parse_sql_files
+    from benchmarks.synthetic import synthetic_template_sql
+    from benchmarks.readme_catalog_bench import run_benchmark
+    from wizard.sql import SqlSource, parse_sql_files
 
     source = SqlSource(f"synthetic_{N_TABLES}.sql", synthetic_template_sql(N_TABLES))
     baseline_source = SqlSource("one.sql", synthetic_template_sql(1))

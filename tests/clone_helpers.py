@@ -52,8 +52,8 @@ def projects_named(api_url: str, token: str, name: str) -> list[dict]:
 
 
 def project_db_url(api_url: str, token: str, ref: str, password: str) -> str:
-    from wizard.database_url import connection_from_pooler
-    from wizard.api_models import PoolerConfig
+    from wizard.api import connection_from_pooler
+    from wizard.api import PoolerConfig
     import httpx
 
     r = httpx.get(f"{api_url}/v1/projects/{ref}/config/database/pooler", headers={"Authorization": f"Bearer {token}"})
@@ -66,7 +66,7 @@ class SandboxProcess:
     """`musekit sandbox` as a separate process, as a user would run it."""
 
     def __init__(self, data_dir: Path, token: str, env: dict):
-        from wizard.embedded_pg import free_port
+        from wizard.pg import free_port
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from wizard.embedded_pg import EmbeddedPostgres, leftover_servers, process_alive
+from wizard.pg import EmbeddedPostgres, leftover_servers, process_alive
 
 _counter = itertools.count()
 
@@ -72,7 +72,7 @@ def apply_core(url: str) -> None:
     """Apply the shipped core migrations to `url` (through the migration engine once it exists)."""
     import psycopg
 
-    from wizard.paths import core_migrations_dir
+    from wizard.settings import core_migrations_dir
 
     with psycopg.connect(url, autocommit=True) as conn:
         for path in sorted(core_migrations_dir().glob("*.sql")):

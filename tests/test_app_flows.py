@@ -14,9 +14,9 @@ import psycopg
 import pytest
 
 from tests.clone_helpers import assert_no_secret_in_files, history, projects_named, project_db_url
-from wizard import credentials
+from wizard.clone import credentials
 from wizard.app import MuseKitApp
-from wizard.journal import load_journal
+from wizard.clone import load_journal
 from wizard.sandbox import Faults
 
 SIZE = (120, 40)
@@ -431,7 +431,7 @@ async def test_quitting_during_a_step_asks_and_leaves_a_resumable_clone(sandbox,
 
 
 async def test_sandbox_mode_starts_its_own_sandbox_and_stops_it(env, monkeypatch):
-    from wizard.embedded_pg import process_alive
+    from wizard.pg import process_alive
 
     app = MuseKitApp(sandbox=True, workdir=env / "work", sandbox_health_delay=0)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,4 +1,4 @@
-"""The Management API client (wizard.management_api) over real HTTP against a running sandbox
+"""The Management API client (wizard.api.client) over real HTTP against a running sandbox
 (wizard.sandbox), for every operation and every fault option: the outcome, the message, and the exact
 requests sent (tests/request_counter.py), so retries are proven bounded. Scripted error answers are in
 test_management_api_client.py; the sandbox's own wire format is in test_sandbox.py."""
@@ -19,17 +19,11 @@ import pytest
 
 from tests.clone_helpers import projects_named
 from tests.request_counter import CountingTransport
-from wizard.access_token import TOKENS_PAGE
-from wizard.api_errors import (
-    ApiConnectionError, BadRequest, HealthTimeout, NotFound, OrganizationNotFound, ProjectCreationUncertain,
-    ProjectFailed, QueryFailed, RateLimitExceeded, ServerError, TokenRejected,
-)
-from wizard.api_events import ApiWarning, HealthChanged, RateLimited, Retrying
-from wizard.api_models import (
-    ApiKeyType, DatabaseType, DeletedProject, InstanceSize, Organization, PoolMode, Project, ProjectStatus,
-    ProjectWithDatabase, Region, ServiceHealthStatus, ServiceName, SmartGroup, public_key, secret_key,
-)
-from wizard.management_api import ManagementAPI, RetryPolicy
+from wizard.api import TOKENS_PAGE
+from wizard.api import ApiConnectionError, BadRequest, HealthTimeout, NotFound, OrganizationNotFound, ProjectCreationUncertain, ProjectFailed, QueryFailed, RateLimitExceeded, ServerError, TokenRejected
+from wizard.api import ApiWarning, HealthChanged, RateLimited, Retrying
+from wizard.api import ApiKeyType, DatabaseType, DeletedProject, InstanceSize, Organization, PoolMode, Project, ProjectStatus, ProjectWithDatabase, Region, ServiceHealthStatus, ServiceName, SmartGroup, public_key, secret_key
+from wizard.api import ManagementAPI, RetryPolicy
 from wizard.sandbox import Faults, SandboxHandle
 
 DB_PASS = "Client-Sandbox-Passw0rd-7731"

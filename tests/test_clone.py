@@ -7,11 +7,12 @@ import pytest
 
 from tests.clone_helpers import (DB_PASSWORD, all_files, assert_no_secret_in_files, history,
                                  projects_named, project_db_url)
-from wizard import credentials, registry
+from wizard.clone import credentials
+from wizard.clone import registry
 from wizard.clone import Clone, CloneInputError
-from wizard.journal import STEPS, CloneBusy, CloneInputs, load_journal
-from wizard.management_api import ManagementAPI
-from wizard.muse_templates import core_files, load_template
+from wizard.clone import STEPS, CloneBusy, CloneInputs, load_journal
+from wizard.api import ManagementAPI
+from wizard.muses import core_files, load_template
 
 
 @pytest.fixture

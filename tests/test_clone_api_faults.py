@@ -4,10 +4,10 @@ resume after the fault is cleared finishes it — always with exactly one live p
 import pytest
 
 from tests.clone_helpers import DB_PASSWORD, history, project_db_url, projects_named
-from wizard import credentials
+from wizard.clone import credentials
 from wizard.clone import Clone, CloneError
-from wizard.journal import CloneInputs, load_journal
-from wizard.management_api import ManagementAPI, RetryPolicy
+from wizard.clone import CloneInputs, load_journal
+from wizard.api import ManagementAPI, RetryPolicy
 from wizard.sandbox.faults import Faults
 
 

@@ -5,7 +5,7 @@ import textwrap
 import psycopg
 import pytest
 
-from wizard.embedded_pg import process_alive
+from wizard.pg import process_alive
 
 
 def test_migrator_is_not_superuser_and_cluster_superuser_is_not_postgres(db_url):
@@ -62,7 +62,7 @@ def test_new_public_tables_get_only_the_2026_default_privileges(db_url):
 
 def test_server_started_by_a_process_is_gone_after_it_exits(tmp_path):
     code = textwrap.dedent("""
-        from wizard.embedded_pg import EmbeddedPostgres
+        from wizard.pg.embedded import EmbeddedPostgres
         pg = EmbeddedPostgres.throwaway().start()
         print(pg.postmaster_pid(), flush=True)
     """)
@@ -75,7 +75,7 @@ def test_server_started_by_a_process_is_gone_after_it_exits(tmp_path):
 def test_localdb_command_serves_a_shimmed_database_until_ctrl_c(cluster_dir_factory):
     import signal
 
-    from wizard.embedded_pg import free_port
+    from wizard.pg import free_port
 
     data_dir = cluster_dir_factory("localdb")
     port = free_port()

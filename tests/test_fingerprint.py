@@ -9,10 +9,10 @@ from functools import cache
 import psycopg
 import pytest
 
-from wizard.fingerprint import Fingerprint, core_fingerprint, diff_fingerprints
-from wizard.paths import core_migrations_dir, muses_root
-from wizard.purity import check_static
-from wizard.sql_model import SchemaModel, SqlSource, parse_sql_paths
+from wizard.guard import Fingerprint, core_fingerprint, diff_fingerprints
+from wizard.settings import core_migrations_dir, muses_root
+from wizard.guard import check_static
+from wizard.sql import SchemaModel, SqlSource, parse_sql_paths
 
 
 @cache

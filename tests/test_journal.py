@@ -6,9 +6,8 @@ import textwrap
 
 import pytest
 
-from wizard import registry
-from wizard.journal import (STEPS, CloneBusy, CloneInputs, CloneLock, Journal, JournalError, journal_path,
-                            load_journal, save_journal)
+from wizard.clone import registry
+from wizard.clone import STEPS, CloneBusy, CloneInputs, CloneLock, Journal, JournalError, journal_path, load_journal, save_journal
 
 
 def make_journal() -> Journal:
@@ -73,7 +72,7 @@ def test_missing_journal_says_what_to_do(tmp_path):
 def test_second_process_on_the_same_folder_is_refused(tmp_path):
     code = textwrap.dedent(f"""
         import sys, time
-        from wizard.journal import CloneLock
+        from wizard.clone.journal import CloneLock
         with CloneLock({str(tmp_path)!r}):
             print("locked", flush=True)
             sys.stdin.readline()

@@ -19,16 +19,12 @@ import psycopg.conninfo
 import pytest
 
 from wizard import __version__
-from wizard.access_token import TOKENS_PAGE, TokenKind, check_access_token
-from wizard.api_errors import (
-    ApiConnectionError, BadRequest, DuplicateProjectName, HealthTimeout, InvalidAccessToken, InvalidInput, NotFound,
-    OrganizationNotFound, PermissionDenied, PrimaryDatabaseNotFound, ProjectCreationUncertain, ProjectFailed,
-    QueryFailed, RateLimitExceeded, ServerError, TokenRejected, UnexpectedResponse,
-)
-from wizard.api_events import ApiWarning, HealthChanged, RateLimited, Retrying
-from wizard.api_models import ApiKey, DatabaseType, PoolerConfig, PoolMode, ProjectStatus
-from wizard.database_url import connection_from_pooler
-from wizard.management_api import ManagementAPI, RetryPolicy, checked_base_url
+from wizard.api import TOKENS_PAGE, TokenKind, check_access_token
+from wizard.api import ApiConnectionError, BadRequest, DuplicateProjectName, HealthTimeout, InvalidAccessToken, InvalidInput, NotFound, OrganizationNotFound, PermissionDenied, PrimaryDatabaseNotFound, ProjectCreationUncertain, ProjectFailed, QueryFailed, RateLimitExceeded, ServerError, TokenRejected, UnexpectedResponse
+from wizard.api import ApiWarning, HealthChanged, RateLimited, Retrying
+from wizard.api import ApiKey, DatabaseType, PoolerConfig, PoolMode, ProjectStatus
+from wizard.api import connection_from_pooler
+from wizard.api import ManagementAPI, RetryPolicy, checked_base_url
 
 TOKEN = "sbp_" + "0123456789abcdef" * 2 + "01234567"
 REF = "abcdefghijklmnopqrst"

@@ -4,10 +4,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from wizard import migrations
-from wizard.db import DatabaseConnectError
-from wizard.migrations import (DriftError, GuardViolation, HistoryMismatch, LockTimeout, MigrationFolderError,
-                               StatementFailed, apply, load_folder)
+from wizard.migrations import engine as migrations
+from wizard.pg import DatabaseConnectError
+from wizard.migrations import DriftError, GuardViolation, HistoryMismatch, LockTimeout, MigrationFolderError, StatementFailed, apply, load_folder
 from tests.supabase_cli import run_supabase
 
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import psycopg
 
 from wizard.cli import main
-from wizard.muse_apply import template_model
-from wizard.muse_templates import core_files, load_template
-from wizard.sql_model import SchemaModel
+from wizard.muses import template_model
+from wizard.muses import core_files, load_template
+from wizard.sql import SchemaModel
 
 SHIPPED = {"socioscheduler": {"public.brand_preferences", "public.post_queues", "public.alert_logs"},
            "realtor": {"public.listings", "public.saved_searches", "public.showings"}}

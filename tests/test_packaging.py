@@ -24,7 +24,7 @@ def test_wheel_ships_the_templates_and_an_installed_copy_finds_them(tmp_path):
     installed = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
                                 str(wheel)], capture_output=True, text=True, timeout=300)
     assert installed.returncode == 0, installed.stderr
-    code = ("import wizard.paths as p, wizard.muse_templates as m; "
+    code = ("import wizard.settings as p, wizard.muses.templates as m; "
             "print(p.templates_root()); print(','.join(t.slug for t in m.list_templates()))")
     env = dict(os.environ, PYTHONPATH=str(target))
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True)

@@ -7,9 +7,9 @@ from functools import cache
 
 import pytest
 
-from wizard.paths import core_migrations_dir, muses_root
-from wizard.purity import RULES, PurityFinding, check_static, format_findings, has_errors
-from wizard.sql_model import SchemaModel, SqlSource, parse_sql_files, parse_sql_paths
+from wizard.settings import core_migrations_dir, muses_root
+from wizard.guard import RULES, PurityFinding, check_static, format_findings, has_errors
+from wizard.sql import SchemaModel, SqlSource, parse_sql_files, parse_sql_paths
 
 MUSE_FILE = "templates/muses/demo/migrations/20260601000100_demo.sql"
 

@@ -12,13 +12,10 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 
 from wizard.cli import main
-from wizard.journal import CloneInputs, Journal, save_journal
-from wizard.muse_templates import MuseTemplate, core_files, load_template
-from wizard.readme import (
-    END, START, MuseSources, ReadmeDatabaseError, ReadmeMarkersError, build_doc, ensure_readme,
-    table_list_is_current, write_table_list,
-)
-from wizard.readme_doc import TableListDoc, code, display_type, render_table_list
+from wizard.clone import CloneInputs, Journal, save_journal
+from wizard.muses import MuseTemplate, core_files, load_template
+from wizard.readme import END, START, MuseSources, ReadmeDatabaseError, ReadmeMarkersError, build_doc, ensure_readme, table_list_is_current, write_table_list
+from wizard.readme import TableListDoc, code, display_type, render_table_list
 
 MUSE_TABLES = textwrap.dedent("""\
     create type public.gig_status as enum ('open', 'booked', 'done');
@@ -363,7 +360,7 @@ async def test_catalog_without_the_muse_applied_is_a_clear_error(core_db: str, c
 
 
 async def test_shipped_templates_render_the_same_from_sql_and_catalog(make_db, tmp_path: Path):
-    from wizard.muse_templates import shipped_slugs
+    from wizard.muses import shipped_slugs
 
     from tests.conftest import apply_core
 

@@ -22,7 +22,7 @@ import httpx
 import psycopg
 import pytest
 
-from wizard.embedded_pg import process_alive
+from wizard.pg import process_alive
 from wizard.sandbox import Faults, SandboxError, start_sandbox
 
 # -- the reference, transcribed -------------------------------------------------------------

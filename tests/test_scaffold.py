@@ -1,4 +1,4 @@
-"""wizard.scaffold: specs become templates that parse, pass the purity check, apply after the
+"""wizard.scaffold.writer: specs become templates that parse, pass the purity check, apply after the
 core on a real PostgreSQL 17 as the non-superuser `postgres`, lint clean, and isolate rows;
 bad names and values are refused with the field named; files are written all or nothing."""
 
@@ -22,11 +22,11 @@ from pglast import keywords
 
 from tests.core_world import seed_world
 from tests.rls_helpers import INSUFFICIENT_PRIVILEGE, acting_as, as_user, attempt, create_auth_user, visible_ids
-from wizard import muse_apply, scaffold
-from wizard.muse_templates import core_files, load_template
-from wizard.scaffold import (CURATED_TYPES, ColumnSpec, EnumSpec, MuseSpec, ScaffoldError, SpecError, TableSpec,
-                             load_spec, render_manifest, render_migration, validate_spec, write_template)
-from wizard.scaffold_checks import DefaultError, default_sql
+from wizard.muses import apply as muse_apply
+from wizard.scaffold import writer as scaffold
+from wizard.muses import core_files, load_template
+from wizard.scaffold import CURATED_TYPES, ColumnSpec, EnumSpec, MuseSpec, ScaffoldError, SpecError, TableSpec, load_spec, render_manifest, render_migration, validate_spec, write_template
+from wizard.scaffold import DefaultError, default_sql
 
 _db_counter = itertools.count()
 CORE = muse_apply.core_model()

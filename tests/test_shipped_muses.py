@@ -20,7 +20,7 @@ from tests.muse_rls_cases import MUSES
 from tests.rls_helpers import INSUFFICIENT_PRIVILEGE, acting_as, as_user, attempt, visible_ids
 from tests.rls_matrix import (anon_outcomes, delete_mismatches, insert_mismatches, read_mismatches,
                               service_role_result, update_mismatches)
-from wizard.paths import core_migrations_dir, muses_root
+from wizard.settings import core_migrations_dir, muses_root
 
 SLUGS = sorted(MUSES)
 MUSE_CASES = [(slug, table) for slug in SLUGS for table in sorted(MUSES[slug][1])]
@@ -156,7 +156,7 @@ def connect(muse_dbs):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_template_loads_and_targets_the_last_core_version(slug):
-    from wizard.muse_templates import load_template
+    from wizard.muses import load_template
 
     template = load_template(slug)
     last_core = max(p.name[:14] for p in core_migrations_dir().glob("*.sql"))

@@ -13,13 +13,13 @@ import pytest
 from textual.widgets import Input
 
 from tests.keyrings import MemoryKeyring
-from wizard import registry
-from wizard.api_events import HealthChanged
+from wizard.clone import registry
+from wizard.api import HealthChanged
 from wizard.app import Choices, MuseKitApp
 from wizard.clone import CloneEvent
-from wizard.journal import STEPS, CloneInputs, ConnectionRecord, ErrorRecord, Journal, StepRecord
+from wizard.clone import STEPS, CloneInputs, ConnectionRecord, ErrorRecord, Journal, StepRecord
 from wizard.messages import ApiNotice, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
-from wizard.muse_templates import core_files, load_template
+from wizard.muses import core_files, load_template
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.bench_data import synthetic_template_sql
-from wizard.paths import core_migrations_dir, muses_root
-from wizard.sql_model import SchemaModel, SqlParseError, SqlSource, parse_sql_files, parse_sql_paths
+from benchmarks.synthetic import synthetic_template_sql
+from wizard.settings import core_migrations_dir, muses_root
+from wizard.sql import SchemaModel, SqlParseError, SqlSource, parse_sql_files, parse_sql_paths
 
 
 def model(*texts: str) -> SchemaModel:

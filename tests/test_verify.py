@@ -13,10 +13,11 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from wizard import verify
+from wizard.lints import verify
 from wizard.cli import main
-from wizard.embedded_pg import free_port
-from wizard.verify import Finding
+from wizard.pg import free_port
+from wizard.lints import Finding
+from wizard.pg import DatabaseConnectError, InvalidDatabaseUrl
 
 USER_A = "00000000-0000-4000-8000-00000000000a"
 USER_B = "00000000-0000-4000-8000-00000000000b"
@@ -392,7 +393,7 @@ SECRET = "Sup3r-Secret-Passw0rd"
 async def test_connection_errors_name_the_target_never_the_password(db_url):
     parts = conninfo_to_dict(db_url)
     wrong = f"postgresql://postgres:{SECRET}@127.0.0.1:{parts['port']}/{parts['dbname']}"
-    with pytest.raises(verify.DatabaseConnectError) as info:
+    with pytest.raises(DatabaseConnectError) as info:
         await lint(wrong)
     text = str(info.value)
     assert f"user postgres at 127.0.0.1:{parts['port']}/{parts['dbname']}" in text
@@ -401,7 +402,7 @@ async def test_connection_errors_name_the_target_never_the_password(db_url):
     for bad in (f"postgresql://postgres:ab%zz{SECRET}@127.0.0.1:5432/x",    # libpq echoes the bad token
                 f"postgresql://postgres:{SECRET}@x@127.0.0.1:5432/x",       # unencoded @ in the password
                 f"postgresql://postgres:12/{SECRET}@127.0.0.1/x"):          # unencoded / in the password
-        with pytest.raises(verify.InvalidDatabaseUrl) as info:
+        with pytest.raises(InvalidDatabaseUrl) as info:
             await lint(bad)
         assert "percent-encode" in str(info.value) and SECRET not in str(info.value)
 

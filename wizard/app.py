@@ -1,5 +1,5 @@
 """The MuseKit wizard (Textual). It has no logic of its own: screens collect the founder's choices,
-call the engine (wizard.clone and friends) in workers and show what it reports.
+call the engine (wizard.clone.engine and friends) in workers and show what it reports.
 
 Flow: Welcome → Connect → Muse (choose + preview, or scaffold) → Project (name, password, confirm)
 → Run (provision, core migrations, apply + verify, README; driven by the clone's events) → Done.
@@ -18,12 +18,12 @@ from textual import on
 from textual.app import App
 from textual.binding import Binding
 
-from wizard import credentials
+from wizard import settings
+from wizard.clone import credentials
 from wizard.messages import (ApiNotice, CloneProgress, Connected, CloneCreated, MuseChosen, ResumeRequested, ScaffoldRequested,
                              StartNew)
-from wizard.clone_session import Connection
+from wizard.clone import Connection
 
-EXIT_AFTER_FIRST_PAINT_ENV = "MUSEKIT_EXIT_AFTER_FIRST_PAINT"
 
 
 @dataclass
@@ -58,7 +58,7 @@ class MuseKitApp(App[None]):
                                      sandbox_health_delay=sandbox_health_delay)
         self.choices = Choices()
         if exit_after_first_paint is None:
-            exit_after_first_paint = os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV) == "1"
+            exit_after_first_paint = settings.exit_after_first_paint()
         self.exit_after_first_paint = exit_after_first_paint
         self.first_paint_s: float | None = None
         self.sub_title = "SANDBOX: local emulator, nothing is billed" if sandbox else "Supabase"
@@ -149,7 +149,7 @@ class MuseKitApp(App[None]):
 
     async def api_for(self, *, sandbox: bool, api_url: str):
         """The client for a clone's API: the sandbox, the current client, or the stored token."""
-        from wizard.clone_session import NoAccessToken
+        from wizard.clone import NoAccessToken
 
         if sandbox:
             return await self.connection.use_sandbox()
@@ -225,7 +225,7 @@ class MuseKitApp(App[None]):
 
     @on(ApiNotice)
     def _api_notice(self, message: ApiNotice) -> None:
-        from wizard.api_events import HealthChanged
+        from wizard.api import HealthChanged
 
         run = self._run_screen()
         if run is not None:

@@ -9,6 +9,7 @@ import importlib
 import sys
 
 from wizard import __version__
+from wizard.errors import ExitCode, MusekitError, exit_codes_help
 
 # name -> module in wizard.commands; each module defines HELP, register(parser) and run(args) -> int
 COMMANDS: dict[str, str] = {
@@ -23,14 +24,7 @@ COMMANDS: dict[str, str] = {
     "sandbox": "sandbox",
 }
 
-EXIT_CODES = """\
-exit codes:
-  0    success
-  1    the operation failed (the message says what and what to do)
-  2    bad usage or invalid input (nothing was changed)
-  3    verification found problems (lint or purity findings)
-  130  interrupted (Ctrl-C); the clone can be resumed with `musekit resume`
-"""
+EXIT_CODES = exit_codes_help()
 
 DESCRIPTION = """\
 Launch a new Muse — a SaaS cloned from the MuseKit foundation — on its own Supabase project.
@@ -86,9 +80,12 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_wizard(args)
         return run(args)
+    except MusekitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("\ninterrupted.", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # e.g. `musekit muses list --json | head`: the reader left, nothing to report
         import os
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from wizard.api_events import ApiEvent
-    from wizard.api_models import Organization, ProjectWithDatabase, RegionsInfo
+    from wizard.api import ApiEvent
+    from wizard.api import Organization, ProjectWithDatabase, RegionsInfo
     from wizard.clone import Clone, CloneEvent
-    from wizard.journal import Journal
-    from wizard.muse_templates import MuseTemplate
-    from wizard.registry import CloneListing
-    from wizard.sql_model import SchemaModel
+    from wizard.clone import Journal
+    from wizard.muses import MuseTemplate
+    from wizard.clone import CloneListing
+    from wizard.sql import SchemaModel
 
 
 # -- engine progress (posted to the App, which hands them to the run screen) -------------------------

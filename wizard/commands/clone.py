@@ -40,6 +40,6 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.clone_commands import clone_main
+    from wizard.commands.clone_runs import clone_main
 
     return clone_main(args)

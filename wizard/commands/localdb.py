@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from wizard.embedded_pg import EmbeddedPostgres
+    from wizard.pg import EmbeddedPostgres
 
     if args.data_dir:
         pg = EmbeddedPostgres(data_dir=Path(args.data_dir), port=args.port)

@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard import migrations
-    from wizard.console import MigrationPrinter
+    from wizard.pg import describe_url
+    from wizard.commands.output import MigrationPrinter
 
     try:
         folder = Path(args.dir) if args.dir else _core_dir()
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     printer = MigrationPrinter(json_mode=args.json, stream=sys.stdout)
-    printer.header(folder, files, migrations.describe_url(args.db_url), args.dry_run)
+    printer.header(folder, files, describe_url(args.db_url), args.dry_run)
     try:
         result = asyncio.run(migrations.apply(args.db_url, files, dry_run=args.dry_run, progress=printer.event,
                                               lock_timeout=args.lock_timeout, include_all=args.include_all))
@@ -67,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _core_dir():
-    from wizard.paths import core_migrations_dir
+    from wizard.settings import core_migrations_dir
 
     return core_migrations_dir()

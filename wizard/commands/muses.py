@@ -105,7 +105,7 @@ def _error(message: str) -> None:
 
 def _load(ref: str):
     """(template, None) or (None, exit code) after printing why."""
-    from wizard.muse_templates import TemplateError, load_template
+    from wizard.muses import TemplateError, load_template
 
     try:
         return load_template(ref), None
@@ -118,9 +118,9 @@ def _load(ref: str):
 def _list(args: argparse.Namespace) -> int:
     import json
 
-    from wizard.muse_apply import template_model
-    from wizard.muse_templates import TemplateError, list_templates
-    from wizard.sql_model import SqlParseError
+    from wizard.muses import template_model
+    from wizard.muses import TemplateError, list_templates
+    from wizard.sql import SqlParseError
 
     try:
         rows = []
@@ -150,9 +150,9 @@ def _list(args: argparse.Namespace) -> int:
 
 # -- show ------------------------------------------------------------------------------------
 def _show(args: argparse.Namespace) -> int:
-    from wizard.muse_apply import static_findings, template_model
-    from wizard.muse_preview import preview_text
-    from wizard.sql_model import SqlParseError
+    from wizard.muses import static_findings, template_model
+    from wizard.muses import preview_text
+    from wizard.sql import SqlParseError
 
     template, code = _load(args.template)
     if template is None:
@@ -179,9 +179,11 @@ def _show(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wizard import migrations, muse_apply
-    from wizard.console import MigrationPrinter, emit_json
-    from wizard.sql_model import SqlParseError
+    from wizard.pg import describe_url
+
+    from wizard.muses import apply as muse_apply
+    from wizard.commands.output import MigrationPrinter, emit_json
+    from wizard.sql import SqlParseError
 
     template, code = _load(args.template)
     if template is None:
@@ -194,7 +196,7 @@ def _apply(args: argparse.Namespace) -> int:
         return 2
     if findings:
         return _purity_refused(findings, args.json)
-    target = migrations.describe_url(args.db_url)
+    target = describe_url(args.db_url)
     if args.json:
         emit_json(sys.stdout, event="start", template=template.slug, path=str(template.path), target=target,
                   dry_run=args.dry_run)
@@ -220,7 +222,7 @@ def _apply(args: argparse.Namespace) -> int:
 
 
 def _purity_refused(findings: list, json_mode: bool) -> int:
-    from wizard.console import emit_json
+    from wizard.commands.output import emit_json
 
     if json_mode:
         emit_json(sys.stdout, event="purity", applied=False,
@@ -239,7 +241,7 @@ def _new(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard.scaffold import ScaffoldError, SpecError, load_spec, validate_spec, write_template
-    from wizard.scaffold_flags import FlagError, FlagSpec, spec_from_flags
+    from wizard.scaffold import FlagError, FlagSpec, spec_from_flags
 
     try:
         built = _spec_from_args(args, load_spec, spec_from_flags, FlagSpec)
@@ -273,7 +275,7 @@ def _new(args: argparse.Namespace) -> int:
 def _spec_from_args(args, load_spec, spec_from_flags, flag_spec_type):
     from pathlib import Path
 
-    from wizard.scaffold_flags import FlagError
+    from wizard.scaffold import FlagError
 
     if args.spec:
         used = [flag for flag, value in (("--table", args.table), ("--column", args.column), ("--enum", args.enum))

@@ -40,12 +40,12 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from wizard.db import DatabaseError, InvalidDatabaseUrl, describe_url
+    from wizard.pg import DatabaseError, InvalidDatabaseUrl, describe_url
     from wizard.migrations import MigrationError
-    from wizard.muse_templates import TemplateError
+    from wizard.muses import TemplateError
     from wizard.readme import MuseSources, ReadmeDatabaseError, ReadmeError, build_doc, render_table_list, update_readme
-    from wizard.readme_doc import count_phrase
-    from wizard.sql_model import SqlParseError
+    from wizard.readme import count_phrase
+    from wizard.sql import SqlParseError
 
     def fail(exc: Exception, code: int) -> int:
         print(f"error: {exc}", file=sys.stderr)

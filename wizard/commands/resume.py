@@ -20,6 +20,6 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.clone_commands import resume_main
+    from wizard.commands.clone_runs import resume_main
 
     return resume_main(args)

@@ -50,12 +50,12 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
     import signal
     import sys
     import threading
     from pathlib import Path
 
+    from wizard import settings
     from wizard.sandbox import Faults, SandboxError, default_data_dir, start_sandbox
 
     try:
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"musekit sandbox: {exc}", file=sys.stderr)
         return 2
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    token = args.token or os.environ.get("MUSEKIT_SANDBOX_TOKEN") or None
+    token = args.token or settings.sandbox_token() or None
     try:
         handle = start_sandbox(data_dir, port=args.port, token=token, health_delay=args.health_delay,
                                faults=faults, rate_limit=args.rate_limit, access_log=not args.quiet)

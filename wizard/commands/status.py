@@ -12,6 +12,6 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.clone_commands import status_main
+    from wizard.commands.clone_runs import status_main
 
     return status_main(args)

@@ -45,14 +45,15 @@ def run(args: argparse.Namespace) -> int:
 
     import psycopg
 
-    from wizard import verify
+    from wizard.lints import verify
+    from wizard.pg import DatabaseConnectError, InvalidDatabaseUrl
 
     try:
         findings = asyncio.run(verify.verify_url(args.db_url, tuple(args.schema or ("public",))))
-    except (verify.InvalidDatabaseUrl, verify.UnknownSchemaError) as exc:
+    except (InvalidDatabaseUrl, verify.UnknownSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except verify.DatabaseConnectError as exc:
+    except DatabaseConnectError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except psycopg.Error as exc:

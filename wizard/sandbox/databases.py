@@ -21,8 +21,8 @@ import psycopg
 from psycopg.types.string import TextLoader
 from psycopg import sql
 
-from wizard import platform_shim
-from wizard.embedded_pg import EmbeddedPostgres
+from wizard.pg import shim as platform_shim
+from wizard.pg import EmbeddedPostgres
 
 _METADATA_SQL = """
 revoke connect on database postgres from public;

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wizard.errors import MusekitError
 from wizard.sandbox.faults import FaultInjector, Faults
 from wizard.sandbox.ratelimit import DEFAULT_LIMIT
-from wizard.atomic_file import write_atomic
+from wizard.fs import write_atomic
 from wizard.sandbox.state import SandboxState
 
 TOKEN_RE = re.compile(r"^sbp_(oauth_)?[a-f0-9]{40}$")  # what the Supabase CLI accepts
@@ -31,16 +32,16 @@ CLUSTER_DIR = "postgres"
 START_TIMEOUT = 30.0
 
 if TYPE_CHECKING:
-    from wizard.embedded_pg import EmbeddedPostgres
+    from wizard.pg import EmbeddedPostgres
 
 
-class SandboxError(RuntimeError):
+class SandboxError(MusekitError, RuntimeError):
     """The sandbox could not start (the message says why and what to do)."""
 
 
 def default_data_dir() -> Path:
     """musekit's data dir (honours $MUSEKIT_DATA_DIR) / sandbox: where `clone --sandbox` looks too."""
-    from wizard.registry import data_dir
+    from wizard.settings import data_dir
 
     return data_dir() / "sandbox"
 
@@ -140,7 +141,7 @@ def start_sandbox(data_dir: Path | str, port: int = 0, token: str | None = None,
 
 def _start(data_dir: Path, lock_file, port: int, token: str, health_delay: float, faults: Faults | None,
            rate_limit: int, access_log: bool) -> SandboxHandle:
-    from wizard.embedded_pg import EmbeddedPostgres
+    from wizard.pg import EmbeddedPostgres
     from wizard.sandbox.app import Sandbox, build_app
     from wizard.sandbox.databases import ProjectDatabases
     from wizard.sandbox.ratelimit import RateLimiter

@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from wizard.atomic_file import write_atomic
+from wizard.errors import MusekitError
+from wizard.fs import write_atomic
 
 STATE_VERSION = 1
 DEFAULT_ORG_SLUG = "musekit-sandbox"
@@ -23,7 +24,7 @@ DEFAULT_ORG_NAME = "Sandbox Org"
 REF_LENGTH = 20
 
 
-class SandboxStateError(RuntimeError):
+class SandboxStateError(MusekitError, RuntimeError):
     """The state file cannot be read or written."""
 
 

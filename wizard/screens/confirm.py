@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from wizard.screens.widgets import plain
+from wizard.widgets import plain
 
 
 class ConfirmScreen(ModalScreen[bool]):

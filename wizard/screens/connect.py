@@ -13,10 +13,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
-from wizard import credentials
-from wizard.access_token import TOKENS_PAGE, check_access_token
+from wizard.clone import credentials
+from wizard.api import TOKENS_PAGE, check_access_token
 from wizard.messages import Connected, ConnectFailed, OrganizationsLoaded, RegionsLoaded
-from wizard.screens.widgets import ErrorPanel, error_text, plain
+from wizard.widgets import ErrorPanel, error_text, plain
 
 DEFAULT_REGION = "us-east-1"
 TYPING_PAUSE_S = 0.35  # wait this long after the last key before asking the API about a token
@@ -207,7 +207,7 @@ class ConnectScreen(Screen):
     def _regions_unavailable(self, message: str) -> None:
         """The regions endpoint is only advice: without it, offer every region (us-east-1 first chosen)
         and say why, without blocking the way on."""
-        from wizard.api_models import Region
+        from wizard.api import Region
 
         select = self.query_one("#region", Select)
         select.set_options([(r.value, r.value) for r in Region])

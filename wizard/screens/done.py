@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from wizard.credentials import DB_PASSWORD_ENV
-from wizard.screens.widgets import plain
+from wizard.clone import DB_PASSWORD_ENV
+from wizard.widgets import plain
 
 
 class DoneScreen(Screen):

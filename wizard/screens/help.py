@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from wizard.screens.widgets import plain
+from wizard.widgets import plain
 
 ABOUT = (
     "MuseKit clones the foundation (auth, billing, admin: 13 core tables with RLS) and one Muse's own tables onto "

@@ -11,8 +11,8 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
-from wizard.screens.preview import SchemaPreview
-from wizard.screens.widgets import error_text, plain
+from wizard.widgets import SchemaPreview
+from wizard.widgets import error_text, plain
 
 SCAFFOLD = "+scaffold"
 
@@ -48,7 +48,7 @@ class MuseScreen(Screen):
 
     @work(exclusive=True, group="templates", thread=True, exit_on_error=False)
     def _list_templates(self) -> None:
-        from wizard.muse_templates import list_templates
+        from wizard.muses import list_templates
 
         try:
             self.post_message(TemplatesListed(list_templates(), None))
@@ -80,7 +80,7 @@ class MuseScreen(Screen):
 
     @work(exclusive=True, group="preview", thread=True, exit_on_error=False)
     def _preview(self, key: str) -> None:
-        from wizard.muse_apply import template_model
+        from wizard.muses import template_model
 
         template = self.templates[key]
         try:

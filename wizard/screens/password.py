@@ -10,8 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from wizard.credentials import DB_PASSWORD_ENV
-from wizard.screens.widgets import plain
+from wizard.clone import DB_PASSWORD_ENV
+from wizard.widgets import plain
 
 
 class NewPasswordScreen(ModalScreen[None]):

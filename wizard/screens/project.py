@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.messages import CloneCreated, ConnectFailed, ProjectsLoaded, StartFailed
-from wizard.screens.widgets import ErrorPanel, error_text, plain
+from wizard.widgets import ErrorPanel, error_text, plain
 
 MAX_NAME = 256  # what the Management API accepts
 TYPING_PAUSE_S = 0.35
@@ -181,7 +181,7 @@ class ProjectScreen(Screen):
     @work(exclusive=True, group="start", exit_on_error=False)
     async def _start(self, name: str, folder: Path, password: str | None) -> None:
         from wizard.clone import Clone
-        from wizard.journal import CloneInputs
+        from wizard.clone import CloneInputs
 
         self._starting = True
         self.query_one("#create", Button).disabled = True

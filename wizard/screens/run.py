@@ -19,14 +19,14 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
-from wizard.journal import STEP_TITLES, STEPS
+from wizard.clone import STEP_TITLES, STEPS
 from wizard.messages import CloneFinished, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
-from wizard.screens import apply_verify, core_migrations, provision, readme_section
-from wizard.screens.apply_verify import ApplyVerifyView
-from wizard.screens.core_migrations import CoreMigrationsView
-from wizard.screens.provision import ProvisionView
-from wizard.screens.readme_section import ReadmeView
-from wizard.screens.widgets import ErrorPanel, Stepper, error_text, plain
+from wizard.widgets import apply_verify, core_migrations, provision, readme_section
+from wizard.widgets import ApplyVerifyView
+from wizard.widgets import CoreMigrationsView
+from wizard.widgets import ProvisionView
+from wizard.widgets import ReadmeView
+from wizard.widgets import ErrorPanel, Stepper, error_text, plain
 
 STAGES: dict[str, tuple[str, ...]] = {
     "provision": provision.STEPS,
@@ -108,7 +108,7 @@ class RunScreen(Screen):
     @work(exclusive=True, group="clone", exit_on_error=False)
     async def _run(self) -> None:
         from wizard.clone import Clone, CloneError
-        from wizard.journal import load_journal
+        from wizard.clone import load_journal
 
         step: str | None = None
         try:
@@ -135,7 +135,7 @@ class RunScreen(Screen):
             self.post_message(CloneFinished(journal, checked=already_finished))
 
     def _prepared(self, clone) -> None:
-        from wizard.muse_templates import core_files
+        from wizard.muses import core_files
 
         j = clone.journal
         template = clone.template
@@ -209,7 +209,7 @@ class RunScreen(Screen):
 
     def api_event(self, ev) -> None:
         """What the Management API client reported (the app hands every event here)."""
-        from wizard.api_events import HealthChanged
+        from wizard.api import HealthChanged
 
         if isinstance(ev, HealthChanged):
             self.query_one(ProvisionView).health_changed(ev.ref, ev.new, str(ev))

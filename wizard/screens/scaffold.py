@@ -1,5 +1,5 @@
 """Scaffold: describe a new Muse (tables, columns, types, enums, who owns the rows) and watch the
-generated SQL and the problems with the spec update as you go (wizard.scaffold does both).
+generated SQL and the problems with the spec update as you go (wizard.scaffold.writer does both).
 Saving writes the template folder, which then becomes the Muse of this clone."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.messages import MuseChosen, ScaffoldPreview, StartFailed
-from wizard.screens.preview import SqlView
-from wizard.screens.widgets import error_text, plain
+from wizard.widgets import SqlView
+from wizard.widgets import error_text, plain
 
 REFRESH_PAUSE_S = 0.2
 _INDEX = re.compile(r"(tables|enums)\[(\d+)\]")

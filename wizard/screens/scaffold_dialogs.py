@@ -1,5 +1,5 @@
 """The small forms the scaffold screen opens: a table, a column, an enum. They only collect text;
-the scaffold screen's live validation (wizard.scaffold.validate_spec) says what is wrong."""
+the scaffold screen's live validation (wizard.scaffold.writer.validate_spec) says what is wrong."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from wizard.screens.widgets import plain
+from wizard.widgets import plain
 
 
 class _Dialog(ModalScreen[dict | None]):

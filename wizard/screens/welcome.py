@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from wizard.messages import ClonesListed, ResumeRequested, StartNew
-from wizard.screens.widgets import age, plain
+from wizard.widgets import age, plain
 
 
 class WelcomeScreen(Screen):
@@ -49,13 +49,13 @@ class WelcomeScreen(Screen):
 
     @work(exclusive=True, group="registry", thread=True, exit_on_error=False)
     def _list_clones(self) -> None:
-        from wizard.registry import list_clones
+        from wizard.clone import list_clones
 
         self.post_message(ClonesListed(list_clones()))
 
     @on(ClonesListed)
     def _show_clones(self, message: ClonesListed) -> None:
-        from wizard.journal import STEP_TITLES
+        from wizard.clone import STEP_TITLES
 
         now = self.app.clock()
         table = self.query_one("#clones", DataTable)

@@ -1,0 +1,471 @@
+"""The resumable clone: from project creation to the Muse's README, one journaled step at a time.
+
+Each step is idempotent and looks at the real state before acting: the journal says where to
+look, the Management API and the database say what is true. A clone interrupted anywhere
+(crash, kill -9, network, Ctrl-C) continues with `musekit resume`, never makes a second project
+and never applies a migration twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from wizard.errors import ExitCode, MusekitError
+from wizard import settings
+from wizard.clone import credentials
+
+from wizard import migrations
+
+from wizard.clone import registry
+from wizard.clone.journal import (STEP_TITLES, STEPS, CloneInputs, CloneLock, ConnectionRecord, Journal, JournalError,
+                            journal_path, load_journal, now, save_journal)
+from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
+
+if TYPE_CHECKING:
+    from wizard.api import ManagementAPI
+
+# Test hook: the process kills itself (SIGKILL) at a named point, e.g. "before:healthy",
+# "after:project", "project:after_create", "migration:20260101000300", "statement:20260101000100:5".
+MIGRATIONS_DIR = Path("supabase") / "migrations"
+
+EventKind = Literal["step_started", "step_done", "step_failed", "log", "migration", "api", "warning"]
+
+
+@dataclass(frozen=True)
+class CloneEvent:
+    kind: EventKind
+    step: str | None = None
+    message: str = ""
+    current: int | None = None  # e.g. file 2 of 5 (of the files this run applies)
+    total: int | None = None
+    file: str | None = None  # migration events: the file name
+    seconds: float | None = None  # migration events: set once the file is applied
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
+
+
+EventSink = Callable[[CloneEvent], None]
+PasswordPrompt = Callable[[str], Awaitable[str | None] | str | None]
+NewPasswordNotice = Callable[[str, bool], None]  # (password, stored_in_keyring)
+
+
+class CloneInputError(MusekitError, ValueError):
+    exit_code = ExitCode.USAGE
+
+    """Bad input for a new clone, found before anything was written or created."""
+
+
+class CloneError(MusekitError):
+    """A step could not finish. The journal records it; `musekit resume` retries from this step."""
+
+    def __init__(self, step: str, message: str, folder: Path | None = None):
+        self.step = step
+        self.message = message
+        hint = f"\n  Fix the cause, then run: musekit resume {folder}" if folder else ""
+        super().__init__(f"{STEP_TITLES.get(step, step)}: {message}{hint}")
+
+
+def _failpoint(name: str) -> None:
+    """Test hook: kill this process hard at a named point (MUSEKIT_FAILPOINT=name)."""
+    if settings.failpoint() == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+class Clone:
+    """One clone in one folder. Create with `Clone.start(...)` (validates, writes the journal) or
+    `Clone.open(...)` (an existing journal), then `await clone.run()`."""
+
+    def __init__(self, folder: Path, journal: Journal, api: "ManagementAPI", *, store: credentials.SecretStore,
+                 on_event: EventSink | None = None, db_password: str | None = None,
+                 password_prompt: PasswordPrompt | None = None, on_new_password: NewPasswordNotice | None = None,
+                 health_timeout_s: float = 600.0):
+        self.folder = Path(folder).resolve()
+        self.journal = journal
+        self.api = api
+        self.store = store
+        self._emit = on_event or (lambda ev: None)
+        self._password = db_password
+        self._prompt = password_prompt
+        self._on_new_password = on_new_password
+        self.health_timeout_s = health_timeout_s
+        self._template: MuseTemplate | None = None
+        self._lock = CloneLock(self.folder)
+
+    # -- creation -----------------------------------------------------------------------
+    @classmethod
+    async def start(cls, folder: Path, inputs: CloneInputs, api: "ManagementAPI", **kwargs) -> "Clone":
+        """Validate everything that can be checked without side effects, then write the journal.
+        Bad input raises before any project is created, and leaves no file behind. The returned
+        clone holds the folder's lock until `run()` ends (or `close()`)."""
+        folder = Path(folder).resolve()
+        created = not folder.exists()
+        lock = CloneLock(folder).acquire()  # a second `musekit clone` for this folder stops here
+        try:
+            if journal_path(folder).exists():
+                raise CloneInputError(f"{folder} already holds a clone ({journal_path(folder)}). "
+                                      f"Continue it with `musekit resume {folder}`, or choose another --dir.")
+            if any(p.name != ".musekit" for p in folder.iterdir()):
+                raise CloneInputError(f"{folder} exists and is not empty. Choose a new folder for the Muse (--dir).")
+            template = load_template(inputs.muse)
+            _static_purity(template)
+            inputs = inputs.model_copy(update={"muse": template.slug if template.shipped else str(template.path)})
+            await _validate_remote(api, inputs)
+            journal = Journal(inputs=inputs)
+            journal.mark("validate", "running")
+            journal.mark("validate", "done", note=_template_note(template))
+            save_journal(folder, journal)
+        except BaseException:
+            lock.release()
+            _remove_litter(folder, created)
+            raise
+        clone = cls(folder, journal, api, **kwargs)
+        clone._template, clone._lock = template, lock
+        registry.register(folder, journal)
+        clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
+        clone._emit(CloneEvent("step_done", "validate", journal.steps["validate"].note, 1, len(STEPS)))
+        _failpoint("after:validate")
+        return clone
+
+    @classmethod
+    def open(cls, folder: Path, api: "ManagementAPI", **kwargs) -> "Clone":
+        folder = Path(folder).resolve()
+        return cls(folder, load_journal(folder), api, **kwargs)
+
+    # -- running ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release the folder's lock (run() does it when it ends)."""
+        self._lock.release()
+
+    async def run(self) -> Journal:
+        """Run every step not yet done. On a finished clone, only checks (writes nothing)."""
+        if not self._lock.held:
+            self._lock.acquire()
+        with self._lock:
+            self.journal = load_journal(self.folder)  # the file is the truth, not what another process held
+            if self.journal.steps["connection"].status == "done":
+                await self._refresh_connection()
+            if self.journal.finished:
+                await self.check()
+                return self.journal
+            for step in STEPS:
+                if self.journal.steps[step].status == "done":
+                    continue
+                await self._run_step(step)
+            self._log(None, f"done: {self.folder}")
+            return self.journal
+
+    async def _run_step(self, step: str) -> None:
+        _failpoint(f"before:{step}")
+        self.journal.mark(step, "running")
+        save_journal(self.folder, self.journal)
+        index = STEPS.index(step) + 1
+        self._emit(CloneEvent("step_started", step, STEP_TITLES[step], index, len(STEPS)))
+        try:
+            note = await getattr(self, f"_step_{step}")()
+        except CloneError as exc:
+            self._record_failure(step, exc.message)
+            raise
+        except Exception as exc:
+            if not isinstance(exc, _step_errors()):
+                self._record_failure(step, f"unexpected {type(exc).__name__}: {exc}")
+                raise
+            self._record_failure(step, str(exc))
+            raise CloneError(step, str(exc), self.folder) from None
+        except BaseException:  # Ctrl-C / cancellation: the step stays resumable
+            self._record_failure(step, "interrupted")
+            raise
+        self.journal.mark(step, "done", note=note)
+        save_journal(self.folder, self.journal)
+        self._emit(CloneEvent("step_done", step, note or STEP_TITLES[step], index, len(STEPS)))
+        _failpoint(f"after:{step}")
+
+    def _record_failure(self, step: str, message: str) -> None:
+        self.journal.fail(step, message)
+        save_journal(self.folder, self.journal)
+        self._emit(CloneEvent("step_failed", step, message))
+
+    def _log(self, step: str | None, message: str) -> None:
+        self._emit(CloneEvent("log", step, message))
+
+    @property
+    def template(self) -> MuseTemplate:
+        if self._template is None:
+            self._template = load_template(self.journal.inputs.muse)
+        return self._template
+
+    # -- steps (each returns a short note for the journal) ----------------------------------
+    async def _step_validate(self) -> str:
+        _static_purity(self.template)
+        return _template_note(self.template)
+
+    async def _step_project(self) -> str:
+        j, inputs = self.journal, self.journal.inputs
+        if j.project_ref:
+            project = await self.api.get_project(j.project_ref)
+            return f"project {project.ref} ({project.status})"
+        if j.create_requested_at is not None:
+            found = await self.api.find_project(inputs.name, inputs.organization, exclude_refs=j.abandoned_refs)
+            if found is not None:
+                self._log("project", f"found project {found.ref} created by an earlier run")
+                self._adopt(found.ref)
+                return f"project {found.ref} (found by name after an interrupted create)"
+        password = await self._password_for_create()
+        j.create_requested_at = now()
+        save_journal(self.folder, j)
+        _failpoint("project:before_create")
+        created = await self.api.create_project(inputs.name, organization=inputs.organization,
+                                                db_pass=password, region=inputs.region)
+        _failpoint("project:after_create")
+        self._adopt(created.ref)
+        return f"created project {created.ref} in {inputs.region}"
+
+    def _adopt(self, ref: str) -> None:
+        self.journal.project_ref = ref
+        if self._password:
+            self.store.set(credentials.db_password_key(ref), self._password)
+        save_journal(self.folder, self.journal)
+
+    async def _step_healthy(self) -> str:
+        from wizard.api import ProjectFailed
+
+        try:
+            await self.api.wait_until_healthy(self._ref(), timeout_s=self.health_timeout_s)
+        except ProjectFailed as exc:
+            if exc.project_status not in ("INIT_FAILED", "REMOVED"):
+                raise
+            raise CloneError("healthy", await self._abandon_project(str(exc), exc.project_status), self.folder) from None
+        return "database and pooler are healthy"
+
+    async def _abandon_project(self, why: str, status: str) -> str:
+        """A project that failed to initialise can never become healthy: give it up (delete it) and
+        let the next run create a new one under the same name."""
+        from wizard.api import ManagementApiError
+        from wizard.clone.journal import StepRecord
+
+        j, ref = self.journal, self._ref()
+        j.abandoned_refs.append(ref)
+        j.project_ref, j.create_requested_at, j.connection = None, None, None
+        j.steps["project"] = StepRecord(note=f"project {ref} ended {status}; a new one will be created")
+        save_journal(self.folder, j)
+        try:
+            await self.api.delete_project(ref)
+            cleanup = "musekit deleted it"
+        except ManagementApiError as exc:
+            cleanup = f"deleting it failed ({exc}); delete it in the Supabase dashboard"
+        return (f"{why}\n  Project {ref} can never become healthy: {cleanup}. `musekit resume` creates a new "
+                f"project named {j.inputs.name!r}.")
+
+    async def _step_connection(self) -> str:
+        conn = await self.api.database_connection(self._ref())
+        record = ConnectionRecord(host=conn.host, port=conn.session_port, user=conn.user, dbname=conn.dbname,
+                                  transaction_port=conn.transaction_port)
+        self.journal.connection = record
+        return f"{conn.session_url} (session mode, for migrations)"
+
+    async def _refresh_connection(self) -> None:
+        """The pooler's address can change between runs (a restarted sandbox, a migrated project):
+        ask again, and rewrite the journal only if it did."""
+        before = self.journal.connection
+        await self._step_connection()
+        if self.journal.connection != before:
+            self._log("connection", "the database address changed since the last run; journal updated")
+            save_journal(self.folder, self.journal)
+
+    async def _step_files(self) -> str:
+        from wizard.readme import ensure_readme
+
+        written = self._copy_migrations()
+        ensure_readme(self.folder, self.template)
+        return f"{written} migration files written to {MIGRATIONS_DIR}"
+
+    def _copy_migrations(self) -> int:
+        from wizard.fs import write_atomic
+
+        target = self.folder / MIGRATIONS_DIR
+        written = 0
+        for f in [*core_files(), *self.template.files]:
+            data = f.path.read_bytes()
+            dest = target / f.path.name
+            if dest.exists():
+                if dest.read_bytes() == data:
+                    continue
+                raise CloneError("files", f"{dest} differs from the template's {f.path}. musekit does not overwrite "
+                                          f"your edits: restore the file (or move it away) and resume.", self.folder)
+            write_atomic(dest, data)
+            written += 1
+        return written
+
+    async def _step_core_migrations(self) -> str:
+        core_versions = {f.version for f in core_files()}
+        result = await migrations.apply(await self._db_url(), self._folder_files(), only=core_versions,
+                                        progress=self._migration_progress("core_migrations"),
+                                        before_file=lambda f: _failpoint(f"migration:{f.version}"))
+        return f"{len(result.applied)} applied, {len(result.already_applied)} already applied"
+
+    async def _step_muse_migrations(self) -> str:
+        from wizard.muses import apply_muse
+
+        result = await apply_muse(await self._db_url(), self._folder_files(), self.template,
+                                  progress=self._migration_progress("muse_migrations"),
+                                  before_file=lambda f: _failpoint(f"migration:{f.version}"))
+        return f"{len(result.applied)} applied under the core-purity guard"
+
+    async def _step_verify(self) -> str:
+        from wizard.muses import verify_database
+
+        problems = await verify_database(await self._db_url(), self.template)
+        if problems:
+            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+            raise CloneError("verify", f"{count}:\n" + "\n".join(f"  - {p}" for p in problems), self.folder)
+        return "no lint findings; RLS on every table; core untouched"
+
+    async def _step_readme(self) -> str:
+        from wizard.readme import write_table_list
+
+        changed = await write_table_list(self.folder, self.template, db_url=await self._db_url())
+        return "README table list written" if changed else "README table list already up to date"
+
+    # -- a finished clone: check, change nothing -------------------------------------------------
+    async def check(self) -> list[str]:
+        """Read-only confirmation that a finished clone still matches reality. Returns what was checked."""
+        from wizard.readme import table_list_is_current
+
+        ref = self._ref()
+        project = await self.api.get_project(ref)
+        checked = [f"project {ref} is {project.status}"]
+        for f in [*core_files(), *self.template.files]:
+            dest = self.folder / MIGRATIONS_DIR / f.path.name
+            if not dest.exists() or dest.read_bytes() != f.path.read_bytes():
+                raise CloneError("files", f"{dest} is missing or differs from the template", self.folder)
+        checked.append("migration files match the templates")
+        plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True)
+        if plan.pending:
+            raise CloneError("muse_migrations", "pending migrations: " + ", ".join(f.filename for f in plan.pending),
+                             self.folder)
+        checked.append(f"all {len(plan.already_applied)} migrations applied")
+        if not await table_list_is_current(self.folder, self.template, db_url=await self._db_url()):
+            raise CloneError("readme", "the README table list is out of date", self.folder)
+        checked.append("README table list is current")
+        for line in checked:
+            self._log(None, line)
+        return checked
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _ref(self) -> str:
+        if not self.journal.project_ref:
+            raise CloneError("project", "no project is recorded in the journal yet", self.folder)
+        return self.journal.project_ref
+
+    def _folder_files(self) -> list[migrations.MigrationFile]:
+        return migrations.load_folder(self.folder / MIGRATIONS_DIR)
+
+    def _migration_progress(self, step: str) -> migrations.Progress:
+        def progress(ev: migrations.MigrationEvent) -> None:
+            if ev.kind == "file_started":
+                self._emit(CloneEvent("migration", step, f"applying {ev.file.filename}", ev.index, ev.total,
+                                      file=ev.file.filename))
+            elif ev.kind == "file_applied":
+                self._emit(CloneEvent("migration", step, f"applied {ev.file.filename} ({ev.seconds:.2f} s)",
+                                      ev.index, ev.total, file=ev.file.filename, seconds=ev.seconds))
+            elif ev.kind == "statement":
+                _failpoint(f"statement:{ev.file.version}:{ev.index}")
+            elif ev.kind == "waiting_for_lock":
+                self._emit(CloneEvent("log", step, "waiting for another migration run on this database"))
+        return progress
+
+    async def _password_for_create(self) -> str:
+        """The password the new project gets: given, found (keyring/env), or generated and kept."""
+        j = self.journal
+        if not self._password:
+            self._password = credentials.find_db_password(self.store, None, j.clone_id)
+        if self._password:
+            # kept before the create: a run that dies before learning the ref can still connect
+            self.store.set(credentials.pending_db_password_key(j.clone_id), self._password)
+            return self._password
+        password = credentials.generate_db_password()
+        stored = self.store.set(credentials.pending_db_password_key(j.clone_id), password)
+        if not stored and self._on_new_password is None:
+            raise CloneError("project", f"no OS keyring is available to keep the generated database password, so a "
+                                        f"resume could not connect. Set {credentials.DB_PASSWORD_ENV} to the password "
+                                        f"you want and run again.", self.folder)
+        if self._on_new_password is not None:
+            self._on_new_password(password, stored)
+        self._password = password
+        return password
+
+    async def _db_url(self) -> str:
+        from wizard.api import DatabaseConnection
+
+        rec = self.journal.connection
+        if rec is None:
+            raise CloneError("connection", "no connection info recorded yet", self.folder)
+        conn = DatabaseConnection(user=rec.user, host=rec.host, dbname=rec.dbname, session_port=rec.port,
+                                  transaction_port=rec.transaction_port or rec.port)
+        return conn.url_with_password(await self._known_password()).reveal()
+
+    async def _known_password(self) -> str:
+        if not self._password:
+            self._password = credentials.find_db_password(self.store, self.journal.project_ref, self.journal.clone_id)
+        if not self._password and self._prompt is not None:
+            answer = self._prompt(f"database password of project {self.journal.project_ref}")
+            self._password = (await answer) if hasattr(answer, "__await__") else answer
+        if not self._password:
+            raise CloneError(self.journal.current_step or "connection",
+                             f"the database password of project {self.journal.project_ref} is not in the keyring "
+                             f"or ${credentials.DB_PASSWORD_ENV}. Set {credentials.DB_PASSWORD_ENV} and resume.",
+                             self.folder)
+        return self._password
+
+
+def _remove_litter(folder: Path, created: bool) -> None:
+    """Undo what a refused `start` created: the folder it made, or the empty .musekit in a folder that existed."""
+    import shutil
+
+    if created:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    try:
+        (folder / ".musekit").rmdir()
+    except OSError:
+        pass
+
+
+def _step_errors() -> tuple[type[Exception], ...]:
+    """The engine's own errors: a step failing with one of these is resumable, with its message."""
+    from wizard.api import ManagementApiError
+    from wizard.pg import DatabaseError
+    from wizard.readme import ReadmeError
+
+    return (TemplateError, JournalError, migrations.MigrationError, ManagementApiError, DatabaseError, ReadmeError)
+
+
+def _template_note(template: MuseTemplate) -> str:
+    return f"template {template.slug}: {len(template.files)} migration files"
+
+
+def _static_purity(template: MuseTemplate) -> None:
+    from wizard.muses import static_findings
+
+    findings = static_findings(template)
+    if findings:
+        raise TemplateError(f"template {template.slug} breaks the core-purity rules:\n"
+                            + "\n".join(f"  - {f}" for f in findings))
+
+
+async def _validate_remote(api: "ManagementAPI", inputs: CloneInputs) -> None:
+    """Region, token, organization and name, checked before anything is created."""
+    from wizard.api import Region
+
+    if inputs.region not in {r.value for r in Region}:
+        raise CloneInputError(f"region {inputs.region!r} is not a Supabase region. Choose one of: "
+                           + ", ".join(r.value for r in Region))
+    org = await api.resolve_organization(inputs.organization)
+    existing = await api.find_project(inputs.name, org.slug)
+    if existing is not None:
+        raise CloneInputError(f"organization {org.slug} already has a project named {inputs.name!r} ({existing.ref}). "
+                           f"Choose another name, or resume the clone that created it (musekit resume DIR).")

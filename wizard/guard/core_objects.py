@@ -1,0 +1,71 @@
+"""Which database objects belong to MuseKit core, given the model parsed from the core
+migrations: whatever the core SQL creates (tables, views, enums, functions, indexes, schemas
+such as `private`), plus the platform tables core hooks into (a trigger on `auth.users`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wizard.sql import ObjectRef, SchemaModel
+
+AUTH_USERS = "auth.users"
+# Schemas that belong to the Supabase platform: a Muse never creates or changes objects there.
+RESERVED_SCHEMAS = frozenset({
+    "auth", "storage", "extensions", "realtime", "_realtime", "graphql", "graphql_public", "vault",
+    "pgsodium", "pgsodium_masks", "net", "supabase_functions", "supabase_migrations", "cron", "pgbouncer",
+    "pg_catalog", "information_schema", "pg_toast",
+})
+
+
+@dataclass(frozen=True)
+class CoreObjects:
+    tables: frozenset[str]
+    views: frozenset[str]
+    types: frozenset[str]
+    functions: frozenset[str]  # schema.name (every overload)
+    indexes: frozenset[str]  # schema.name, including the implicit *_pkey / *_key indexes
+    schemas_created: frozenset[str]  # e.g. private
+    schemas: frozenset[str]  # every schema holding a core object (public, private)
+    attached_tables: frozenset[str]  # tables core does not create but hooks into (auth.users)
+
+    @property
+    def relations(self) -> frozenset[str]:
+        return self.tables | self.views
+
+    @classmethod
+    def from_model(cls, core: SchemaModel) -> CoreObjects:
+        tables = frozenset(t.qualified_name for t in core.tables)
+        views = frozenset(v.qualified_name for v in core.views)
+        indexes = {i.qualified_name for i in core.indexes}
+        for t in core.tables:
+            if t.primary_key:
+                indexes.add(f"{t.schema}.{t.name}_pkey")
+            for u in t.uniques:
+                indexes.add(f"{t.schema}.{u.name or t.name + '_' + '_'.join(u.columns) + '_key'}")
+        functions = frozenset(f.qualified_name for f in core.functions)
+        types = frozenset(e.qualified_name for e in core.enums)
+        created = frozenset(s.name for s in core.schemas)
+        holders = {name.split(".", 1)[0] for name in tables | views | functions | types}
+        hooked = {t.table for t in core.triggers} | {p.table for p in core.policies} | {i.table for i in core.indexes}
+        attached = frozenset((hooked - tables - views) | {AUTH_USERS})
+        return cls(tables, views, types, functions, frozenset(indexes), created, frozenset(holders | created), attached)
+
+    def owns(self, ref: ObjectRef) -> bool:
+        """True when `ref` is a core object or part of one (a policy/trigger/column on a core table)."""
+        name = ref.qualified_name
+        if ref.parent is not None and ref.kind != "index":
+            return ref.parent in self.relations
+        match ref.kind:
+            case "relation":
+                return name in self.relations
+            case "index":
+                return name in self.indexes or ref.parent in self.relations
+            case "type":
+                return name in self.types or name in self.relations
+            case "function":
+                return name in self.functions
+            case "schema":
+                return ref.name in self.schemas
+            case "schema-contents":
+                return ref.schema in self.schemas
+        return False

