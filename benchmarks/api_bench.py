@@ -30,8 +30,9 @@ async def provision(url: str, token: str, org: str) -> tuple[float, CountingTran
     transport = CountingTransport()
     async with ManagementAPI(token, base_url=url, transport=transport) as api:
         t0 = time.perf_counter()
-        project = await api.create_project("bench-provision", organization=org, db_pass="BenchPassw0rd1234",
-                                           region="us-east-1")
+        project = await api.create_project(
+            "bench-provision", organization=org, db_pass="BenchPassw0rd1234", region="us-east-1"
+        )
         await api.wait_until_healthy(project.ref)
         await api.database_connection(project.ref)
         return time.perf_counter() - t0, transport
@@ -44,12 +45,15 @@ def main() -> None:
         elapsed, transport = asyncio.run(provision(sandbox.url, sandbox.token, sandbox.organization_slug))
     polls = sum(1 for p in transport.paths if p.endswith("/health"))
     overhead = elapsed - HEALTH_DELAY
-    report(f"Management API: create -> healthy -> connection info (sandbox health delay {HEALTH_DELAY:g} s)", [
-        ("wall time", f"{elapsed:.2f} s", ""),
-        ("health polls", f"{polls}", verdict(polls, 6, "")),
-        ("overhead beyond the delay", f"{overhead:.2f} s", verdict(overhead, 1.5, " s")),
-        ("requests in all", f"{len(transport.paths)}", ", ".join(sorted(set(transport.paths)))[:90]),
-    ])
+    report(
+        f"Management API: create -> healthy -> connection info (sandbox health delay {HEALTH_DELAY:g} s)",
+        [
+            ("wall time", f"{elapsed:.2f} s", ""),
+            ("health polls", f"{polls}", verdict(polls, 6, "")),
+            ("overhead beyond the delay", f"{overhead:.2f} s", verdict(overhead, 1.5, " s")),
+            ("requests in all", f"{len(transport.paths)}", ", ".join(sorted(set(transport.paths)))[:90]),
+        ],
+    )
 
 
 if __name__ == "__main__":

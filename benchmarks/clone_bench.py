@@ -35,9 +35,13 @@ def main() -> None:
         access = logging.getLogger("uvicorn.access")
         access.handlers, access.propagate = [counter], False
         env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
-        env.update(MUSEKIT_DATA_DIR=str(tmp / "data"), SUPABASE_API_URL=sandbox.url,
-                   SUPABASE_ACCESS_TOKEN=sandbox.token, MUSEKIT_DB_PASSWORD="BenchPassw0rd1234",
-                   PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+        env.update(
+            MUSEKIT_DATA_DIR=str(tmp / "data"),
+            SUPABASE_API_URL=sandbox.url,
+            SUPABASE_ACCESS_TOKEN=sandbox.token,
+            MUSEKIT_DB_PASSWORD="BenchPassw0rd1234",
+            PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+        )
         runs = iter(range(1000))
         requests: list[int] = []
         steps: dict[str, list[float]] = {}
@@ -46,8 +50,22 @@ def main() -> None:
             n = next(runs)
             folder = tmp / f"muse-{n}"
             before = counter.count
-            seconds = timed_process([sys.executable, "-m", "wizard", "clone", "--muse", "socioscheduler",
-                                     "--name", f"bench-{n}", "--dir", str(folder), "--yes"], env=env)
+            seconds = timed_process(
+                [
+                    sys.executable,
+                    "-m",
+                    "wizard",
+                    "clone",
+                    "--muse",
+                    "socioscheduler",
+                    "--name",
+                    f"bench-{n}",
+                    "--dir",
+                    str(folder),
+                    "--yes",
+                ],
+                env=env,
+            )
             requests.append(counter.count - before)
             journal = json.loads((folder / ".musekit" / "clone.json").read_text())
             for name, rec in journal["steps"].items():

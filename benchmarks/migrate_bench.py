@@ -11,8 +11,8 @@ from pathlib import Path
 
 from benchmarks.common import RUNS, median_of, report, supabase_bin, timed_process, verdict
 from wizard.migrations import engine as migrations
-from wizard.pg import EmbeddedPostgres
 from wizard.muses import core_files
+from wizard.pg import EmbeddedPostgres
 
 _names = itertools.count()
 
@@ -25,7 +25,8 @@ def synthetic_folder(root: Path, n: int) -> Path:
             f"create table public.t_{i} (id bigint primary key, label text not null default 'x');\n"
             f"create index t_{i}_label_idx on public.t_{i} (label);\n"
             f"insert into public.t_{i} (id) values (1), (2), (3);\n"
-            f"comment on table public.t_{i} is 'synthetic {i}';\n")
+            f"comment on table public.t_{i} is 'synthetic {i}';\n"
+        )
     return folder
 
 
@@ -68,13 +69,20 @@ def main() -> None:
             engine20 = median_of(lambda: engine_seconds(pg, f20))
             ratio = engine200 / psql200
             per20, per200 = engine20 / 20 * 1000, engine200 / 200 * 1000
-            report("migrations: 200 synthetic files (median of %d, fresh database each)" % RUNS, [
-                ("musekit engine, in-process", f"{engine200:.3f} s", ""),
-                ("psql -1 -f per file (floor)", f"{psql200:.3f} s", ""),
-                ("ratio engine / psql", f"{ratio:.2f}x", verdict(ratio, 1.5)),
-                ("per file at 20 files", f"{per20:.2f} ms", ""),
-                ("per file at 200 files", f"{per200:.2f} ms", f"growth {per200 / per20:.2f}x (flat = linear total)"),
-            ])
+            report(
+                f"migrations: 200 synthetic files (median of {RUNS}, fresh database each)",
+                [
+                    ("musekit engine, in-process", f"{engine200:.3f} s", ""),
+                    ("psql -1 -f per file (floor)", f"{psql200:.3f} s", ""),
+                    ("ratio engine / psql", f"{ratio:.2f}x", verdict(ratio, 1.5)),
+                    ("per file at 20 files", f"{per20:.2f} ms", ""),
+                    (
+                        "per file at 200 files",
+                        f"{per200:.2f} ms",
+                        f"growth {per200 / per20:.2f}x (flat = linear total)",
+                    ),
+                ],
+            )
 
             proj = tmp / "proj"
             (proj / "supabase").mkdir(parents=True)
@@ -89,11 +97,14 @@ def main() -> None:
                 return timed_process([supabase_bin(), "db", "push", "--db-url", url, "--yes"], cwd=proj)
 
             ours, theirs = median_of(musekit_core), median_of(cli_push)
-            report("core migrations as whole processes (median of %d, fresh database each)" % RUNS, [
-                ("musekit migrate --core", f"{ours:.3f} s", ""),
-                ("supabase db push", f"{theirs:.3f} s", ""),
-                ("ratio musekit / supabase", f"{ours / theirs:.2f}x", verdict(ours / theirs, 1.0)),
-            ])
+            report(
+                f"core migrations as whole processes (median of {RUNS}, fresh database each)",
+                [
+                    ("musekit migrate --core", f"{ours:.3f} s", ""),
+                    ("supabase db push", f"{theirs:.3f} s", ""),
+                    ("ratio musekit / supabase", f"{ours / theirs:.2f}x", verdict(ours / theirs, 1.0)),
+                ],
+            )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

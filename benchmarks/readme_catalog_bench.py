@@ -24,15 +24,17 @@ class ReadmeBench:
     readme_bytes: int
 
     def __str__(self) -> str:
-        return (f"README table list for {self.n_tables} tables from the catalog: median {self.total_ms:.1f} ms "
-                f"(parse {self.parse_ms:.1f}, catalog {self.catalog_ms:.1f}, render {self.render_ms:.1f}) over "
-                f"{self.runs} runs; {self.readme_bytes} bytes of Markdown")
+        return (
+            f"README table list for {self.n_tables} tables from the catalog: median {self.total_ms:.1f} ms "
+            f"(parse {self.parse_ms:.1f}, catalog {self.catalog_ms:.1f}, render {self.render_ms:.1f}) over "
+            f"{self.runs} runs; {self.readme_bytes} bytes of Markdown"
+        )
 
 
 async def measure(db_url: str, muse_sql: str, runs: int = 5) -> ReadmeBench:
     """Time the table list against `db_url`, where the core and `muse_sql` are already applied."""
-    from wizard.pg import connect
     from wizard.muses import core_files
+    from wizard.pg import connect
     from wizard.readme import TableListDoc, clear_expression_cache, render_table_list
     from wizard.sql import SqlSource, parse_sql_files
 

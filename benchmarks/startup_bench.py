@@ -26,18 +26,28 @@ def main() -> None:
     baseline = median_of(lambda: timed_process([py, "-c", "pass"]))
     help_s = median_of(lambda: timed_process([py, "-m", "wizard", "--help"]))
     version_s = median_of(lambda: timed_process([py, "-m", "wizard", "--version"]))
-    env = dict(os.environ, MUSEKIT_EXIT_AFTER_FIRST_PAINT="1", MUSEKIT_DATA_DIR=tempfile.mkdtemp(prefix="musekit-bench-"),
-               TERM="xterm-256color")
+    env = dict(
+        os.environ,
+        MUSEKIT_EXIT_AFTER_FIRST_PAINT="1",
+        MUSEKIT_DATA_DIR=tempfile.mkdtemp(prefix="musekit-bench-"),
+        TERM="xterm-256color",
+    )
     paint_s = median_of(lambda: timed_process([py, "-m", "wizard", "--sandbox"], env=env))
     pg_s = median_of(embedded_start)
-    report(f"start-up (median of {RUNS})", [
-        ("python -c pass (baseline)", f"{baseline:.3f} s", ""),
-        ("musekit --help", f"{help_s:.3f} s", verdict(help_s, 0.2, " s") + f"; {help_s / baseline:.1f}x baseline"),
-        ("musekit --version", f"{version_s:.3f} s", f"{version_s / baseline:.1f}x baseline"),
-        ("musekit --sandbox: first painted frame", f"{paint_s:.3f} s",
-         verdict(paint_s, 0.8, " s") + f"; {paint_s / baseline:.1f}x baseline"),
-        ("embedded Postgres: initdb + start", f"{pg_s:.3f} s", verdict(pg_s, 2.0, " s")),
-    ])
+    report(
+        f"start-up (median of {RUNS})",
+        [
+            ("python -c pass (baseline)", f"{baseline:.3f} s", ""),
+            ("musekit --help", f"{help_s:.3f} s", verdict(help_s, 0.2, " s") + f"; {help_s / baseline:.1f}x baseline"),
+            ("musekit --version", f"{version_s:.3f} s", f"{version_s / baseline:.1f}x baseline"),
+            (
+                "musekit --sandbox: first painted frame",
+                f"{paint_s:.3f} s",
+                verdict(paint_s, 0.8, " s") + f"; {paint_s / baseline:.1f}x baseline",
+            ),
+            ("embedded Postgres: initdb + start", f"{pg_s:.3f} s", verdict(pg_s, 2.0, " s")),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -78,8 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         model = parse_sql_files([source])
         timings.append(time.perf_counter() - start)
-    print(f"{n} tables, {len(model.statements)} statements, {len(model.policies)} policies: "
-          f"parse + build best {min(timings) * 1000:.1f} ms, median {sorted(timings)[2] * 1000:.1f} ms")
+    print(
+        f"{n} tables, {len(model.statements)} statements, {len(model.policies)} policies: "
+        f"parse + build best {min(timings) * 1000:.1f} ms, median {sorted(timings)[2] * 1000:.1f} ms"
+    )
     return 0
 
 

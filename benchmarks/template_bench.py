@@ -11,8 +11,8 @@ N_TABLES = 100
 
 
 def main() -> None:
-    from benchmarks.synthetic import synthetic_template_sql
     from benchmarks.readme_catalog_bench import run_benchmark
+    from benchmarks.synthetic import synthetic_template_sql
     from wizard.sql import SqlSource, parse_sql_files
 
     source = SqlSource(f"synthetic_{N_TABLES}.sql", synthetic_template_sql(N_TABLES))
@@ -29,14 +29,28 @@ def main() -> None:
     preview_ms = statistics.median(timings) * 1000
     one_ms = statistics.median(one) * 1000
     readme = run_benchmark(N_TABLES, RUNS)
-    report(f"templates: a generated {N_TABLES}-table template (median of {RUNS})", [
-        ("preview: parse + model build", f"{preview_ms:.1f} ms", verdict(preview_ms, 200, " ms")),
-        ("  per table", f"{preview_ms / N_TABLES:.2f} ms", f"1-table template: {one_ms:.2f} ms "
-                                                           f"(ratio {preview_ms / one_ms / N_TABLES:.2f}x per table)"),
-        ("  model size", f"{len(model.tables)} tables", f"{len(model.policies)} policies, {len(model.statements)} statements"),
-        ("README table list from the catalog", f"{readme.total_ms:.1f} ms", verdict(readme.total_ms, 300, " ms")),
-        ("  of which catalog reads", f"{readme.catalog_ms:.1f} ms", f"parse {readme.parse_ms:.1f} ms, render {readme.render_ms:.1f} ms"),
-    ])
+    report(
+        f"templates: a generated {N_TABLES}-table template (median of {RUNS})",
+        [
+            ("preview: parse + model build", f"{preview_ms:.1f} ms", verdict(preview_ms, 200, " ms")),
+            (
+                "  per table",
+                f"{preview_ms / N_TABLES:.2f} ms",
+                f"1-table template: {one_ms:.2f} ms (ratio {preview_ms / one_ms / N_TABLES:.2f}x per table)",
+            ),
+            (
+                "  model size",
+                f"{len(model.tables)} tables",
+                f"{len(model.policies)} policies, {len(model.statements)} statements",
+            ),
+            ("README table list from the catalog", f"{readme.total_ms:.1f} ms", verdict(readme.total_ms, 300, " ms")),
+            (
+                "  of which catalog reads",
+                f"{readme.catalog_ms:.1f} ms",
+                f"parse {readme.parse_ms:.1f} ms, render {readme.render_ms:.1f} ms",
+            ),
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -33,14 +33,18 @@ def assert_no_secret_in_files(roots: list[Path], secrets: list[str]) -> int:
 
 def history(url: str) -> list[tuple]:
     with psycopg.connect(url) as conn:
-        return conn.execute("select version, name, statements from supabase_migrations.schema_migrations "
-                            "order by version").fetchall()
+        return conn.execute(
+            "select version, name, statements from supabase_migrations.schema_migrations order by version"
+        ).fetchall()
 
 
 def folder_snapshot(folder: Path) -> dict[str, bytes]:
     """Every file the clone wrote for the user (not its private journal)."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in all_files(folder)
-            if ".musekit" not in p.relative_to(folder).parts}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in all_files(folder)
+        if ".musekit" not in p.relative_to(folder).parts
+    }
 
 
 def projects_named(api_url: str, token: str, name: str) -> list[dict]:
@@ -52,9 +56,9 @@ def projects_named(api_url: str, token: str, name: str) -> list[dict]:
 
 
 def project_db_url(api_url: str, token: str, ref: str, password: str) -> str:
-    from wizard.api import connection_from_pooler
-    from wizard.api import PoolerConfig
     import httpx
+
+    from wizard.api import PoolerConfig, connection_from_pooler
 
     r = httpx.get(f"{api_url}/v1/projects/{ref}/config/database/pooler", headers={"Authorization": f"Bearer {token}"})
     r.raise_for_status()
@@ -72,15 +76,33 @@ class SandboxProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token
         self.proc = subprocess.Popen(
-            [*MUSEKIT, "sandbox", "--data-dir", str(data_dir), "--port", str(self.port), "--token", token,
-             "--health-delay", "0", "--quiet"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                *MUSEKIT,
+                "sandbox",
+                "--data-dir",
+                str(data_dir),
+                "--port",
+                str(self.port),
+                "--token",
+                token,
+                "--health-delay",
+                "0",
+                "--quiet",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         deadline = time.monotonic() + 60
         import httpx
 
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/v1/organizations", headers={"Authorization": f"Bearer {token}"}).status_code == 200:
+                if (
+                    httpx.get(f"{self.url}/v1/organizations", headers={"Authorization": f"Bearer {token}"}).status_code
+                    == 200
+                ):
                     return
             except httpx.TransportError:
                 pass

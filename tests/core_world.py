@@ -17,14 +17,13 @@ import psycopg
 from tests.rls_helpers import create_auth_user, sha256_hex
 
 PEOPLE = ("alice", "dana", "carol", "bob", "erin")
-TEAMS = {"A": {"alice": "owner", "dana": "admin", "carol": "member"},
-         "B": {"bob": "owner", "erin": "member"}}
+TEAMS = {"A": {"alice": "owner", "dana": "admin", "carol": "member"}, "B": {"bob": "owner", "erin": "member"}}
 
 
 @dataclass
 class World:
-    users: dict[str, str] = field(default_factory=dict)           # name -> user id
-    orgs: dict[str, str] = field(default_factory=dict)            # org label -> org id
+    users: dict[str, str] = field(default_factory=dict)  # name -> user id
+    orgs: dict[str, str] = field(default_factory=dict)  # org label -> org id
     roles: dict[tuple[str, str], str] = field(default_factory=dict)  # (name, org label) -> role
     rows: dict[str, dict[str, str]] = field(default_factory=dict)  # table -> label -> row id
 
@@ -56,25 +55,34 @@ def seed_world(conn: psycopg.Connection) -> World:
         w.roles[(name, name)] = "owner"
     for team, members in TEAMS.items():
         owner = next(p for p, r in members.items() if r == "owner")
-        w.orgs[team] = _one(conn, "insert into public.organizations (name, slug, created_by) values (%s, %s, %s) returning id",
-                            (f"Team {team}", f"team-{team.lower()}", w.users[owner]))
+        w.orgs[team] = _one(
+            conn,
+            "insert into public.organizations (name, slug, created_by) values (%s, %s, %s) returning id",
+            (f"Team {team}", f"team-{team.lower()}", w.users[owner]),
+        )
         for person, role in members.items():
-            conn.execute("insert into public.memberships (org_id, user_id, role) values (%s, %s, %s)",
-                         (w.orgs[team], w.users[person], role))
+            conn.execute(
+                "insert into public.memberships (org_id, user_id, role) values (%s, %s, %s)",
+                (w.orgs[team], w.users[person], role),
+            )
             w.roles[(person, team)] = role
 
     w.rows["users"] = dict(w.users)
     w.rows["organizations"] = dict(w.orgs)
     w.rows["memberships"] = {
-        f"{org}:{person}": _one(conn, "select id from public.memberships where org_id = %s and user_id = %s",
-                                (w.orgs[org], w.users[person]))
+        f"{org}:{person}": _one(
+            conn, "select id from public.memberships where org_id = %s and user_id = %s", (w.orgs[org], w.users[person])
+        )
         for (person, org) in w.roles
     }
     _seed_org_rows(conn, w)
     _seed_catalog(conn, w)
     w.rows["notifications"] = {
-        p: _one(conn, "insert into public.notifications (user_id, kind, payload) values (%s, 'welcome', '{}') returning id",
-                (w.users[p],))
+        p: _one(
+            conn,
+            "insert into public.notifications (user_id, kind, payload) values (%s, 'welcome', '{}') returning id",
+            (w.users[p],),
+        )
         for p in PEOPLE
     }
     return w
@@ -86,46 +94,76 @@ def _seed_org_rows(conn: psycopg.Connection, w: World) -> None:
     for table in ("invitations", "customers", "metrics", "api_keys", "audit_logs", "feature_flags"):
         w.rows[table] = {}
     w.rows["feature_flags"]["global"] = _one(
-        conn, "insert into public.feature_flags (key, enabled) values ('beta.dashboard', true) returning id")
+        conn, "insert into public.feature_flags (key, enabled) values ('beta.dashboard', true) returning id"
+    )
     for team in TEAMS:
         org = w.orgs[team]
         admin = w.users[admins_of[team]]
         w.rows["invitations"][team] = _one(
-            conn, "insert into public.invitations (org_id, email, token_hash, invited_by) values (%s, %s, %s, %s) returning id",
-            (org, f"invitee-{team.lower()}@example.com", sha256_hex(conn, f"token-{team}"), admin))
+            conn,
+            "insert into public.invitations (org_id, email, token_hash, invited_by) values (%s, %s, %s, %s) returning id",
+            (org, f"invitee-{team.lower()}@example.com", sha256_hex(conn, f"token-{team}"), admin),
+        )
         w.rows["customers"][team] = _one(
-            conn, "insert into public.customers (org_id, provider_customer_id) values (%s, %s) returning id",
-            (org, f"cus_{team}"))
+            conn,
+            "insert into public.customers (org_id, provider_customer_id) values (%s, %s) returning id",
+            (org, f"cus_{team}"),
+        )
         w.rows["metrics"][team] = _one(
-            conn, "insert into public.metrics (org_id, user_id, name, value) values (%s, %s, 'api.calls', 3) returning id",
-            (org, w.users[members_of[team]]))
+            conn,
+            "insert into public.metrics (org_id, user_id, name, value) values (%s, %s, 'api.calls', 3) returning id",
+            (org, w.users[members_of[team]]),
+        )
         w.rows["api_keys"][team] = _one(
-            conn, "insert into public.api_keys (org_id, name, prefix, key_hash, created_by) values (%s, %s, %s, %s, %s) returning id",
-            (org, f"CI key {team}", f"mk_{team}xyz", sha256_hex(conn, f"mk_{team}xyz-secret"), admin))
+            conn,
+            "insert into public.api_keys (org_id, name, prefix, key_hash, created_by) values (%s, %s, %s, %s, %s) returning id",
+            (org, f"CI key {team}", f"mk_{team}xyz", sha256_hex(conn, f"mk_{team}xyz-secret"), admin),
+        )
         w.rows["audit_logs"][team] = _one(
-            conn, "insert into public.audit_logs (org_id, actor_id, action, target) values (%s, %s, 'member.invited', 'invitation') returning id",
-            (org, admin))
+            conn,
+            "insert into public.audit_logs (org_id, actor_id, action, target) values (%s, %s, 'member.invited', 'invitation') returning id",
+            (org, admin),
+        )
         w.rows["feature_flags"][team] = _one(
-            conn, "insert into public.feature_flags (key, org_id, enabled) values ('beta.dashboard', %s, false) returning id",
-            (org,))
+            conn,
+            "insert into public.feature_flags (key, org_id, enabled) values ('beta.dashboard', %s, false) returning id",
+            (org,),
+        )
 
 
 def _seed_catalog(conn: psycopg.Connection, w: World) -> None:
     products = {
-        "active": _one(conn, "insert into public.products (name, provider_product_id, active) values ('Pro', 'prod_pro', true) returning id"),
-        "inactive": _one(conn, "insert into public.products (name, provider_product_id, active) values ('Legacy', 'prod_old', false) returning id"),
+        "active": _one(
+            conn,
+            "insert into public.products (name, provider_product_id, active) values ('Pro', 'prod_pro', true) returning id",
+        ),
+        "inactive": _one(
+            conn,
+            "insert into public.products (name, provider_product_id, active) values ('Legacy', 'prod_old', false) returning id",
+        ),
     }
     w.rows["products"] = products
     w.rows["prices"] = {
-        "active": _one(conn, "insert into public.prices (product_id, provider_price_id, currency, unit_amount, interval, active) "
-                             "values (%s, 'price_pro_m', 'usd', 1900, 'month', true) returning id", (products["active"],)),
-        "inactive": _one(conn, "insert into public.prices (product_id, provider_price_id, currency, unit_amount, interval, active) "
-                               "values (%s, 'price_pro_y', 'usd', 19000, 'year', false) returning id", (products["active"],)),
+        "active": _one(
+            conn,
+            "insert into public.prices (product_id, provider_price_id, currency, unit_amount, interval, active) "
+            "values (%s, 'price_pro_m', 'usd', 1900, 'month', true) returning id",
+            (products["active"],),
+        ),
+        "inactive": _one(
+            conn,
+            "insert into public.prices (product_id, provider_price_id, currency, unit_amount, interval, active) "
+            "values (%s, 'price_pro_y', 'usd', 19000, 'year', false) returning id",
+            (products["active"],),
+        ),
     }
     w.rows["subscriptions"] = {
-        team: _one(conn, "insert into public.subscriptions (org_id, price_id, provider_subscription_id, status) "
-                         "values (%s, %s, %s, 'active') returning id",
-                   (w.orgs[team], w.rows["prices"]["active"], f"sub_{team}"))
+        team: _one(
+            conn,
+            "insert into public.subscriptions (org_id, price_id, provider_subscription_id, status) "
+            "values (%s, %s, %s, 'active') returning id",
+            (w.orgs[team], w.rows["prices"]["active"], f"sub_{team}"),
+        )
         for team in TEAMS
     }
 

@@ -29,13 +29,13 @@ def never(w: World, actor: str, label: str) -> bool:
 class TableCase:
     table: str
     can_read: Rule
-    update_set: str                   # SET clause an API client could send (always changes the row)
+    update_set: str  # SET clause an API client could send (always changes the row)
     can_update: Rule
     can_delete: Rule
-    insert: InsertBuilder             # statement inserting a row "for" the label, as actor
+    insert: InsertBuilder  # statement inserting a row "for" the label, as actor
     insert_labels: tuple[str, ...]
     can_insert: Rule
-    write_labels: tuple[str, ...] | None = None   # rows to update/delete (default: every labelled row)
+    write_labels: tuple[str, ...] | None = None  # rows to update/delete (default: every labelled row)
     service_writes: frozenset[str] = frozenset({"insert", "update", "delete"})
     service_only_writes: bool = False  # "writes by service_role only"
 
@@ -78,8 +78,9 @@ def read_mismatches(conn: psycopg.Connection, world: World, case: TableCase) -> 
         with as_user(conn, world.users[actor]):
             seen = visible_ids(conn, case.table)
         if seen != expected:
-            wrong.append(f"{actor} saw {labels_of(world, case.table, seen)}, "
-                         f"expected {labels_of(world, case.table, expected)}")
+            wrong.append(
+                f"{actor} saw {labels_of(world, case.table, seen)}, expected {labels_of(world, case.table, expected)}"
+            )
     return wrong
 
 

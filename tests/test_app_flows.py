@@ -13,10 +13,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.clone_helpers import assert_no_secret_in_files, history, projects_named, project_db_url
-from wizard.clone import credentials
+from tests.clone_helpers import assert_no_secret_in_files, history, project_db_url, projects_named
 from wizard.app import MuseKitApp
-from wizard.clone import load_journal
+from wizard.clone import credentials, load_journal
 from wizard.sandbox import Faults
 
 SIZE = (120, 40)
@@ -46,8 +45,9 @@ async def wait_for(pilot, predicate, what: str, timeout: float = 90.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; screen is {pilot.app.screen!r}\n"
-                                 f"{screen_text(pilot.app)}")
+            raise AssertionError(
+                f"timed out waiting for {what}; screen is {pilot.app.screen!r}\n{screen_text(pilot.app)}"
+            )
         await pilot.pause(0.05)
 
 
@@ -191,12 +191,35 @@ async def test_the_sql_preview_is_really_highlighted(sandbox, env):
 async def test_resume_a_clone_that_stopped_after_the_core_migrations(sandbox, env, vault):
     folder = env / "work" / "resume-me"
     password = "ResumeTestPassw0rd77"
-    child_env = {**os.environ, "SUPABASE_ACCESS_TOKEN": sandbox.token, "SUPABASE_API_URL": sandbox.url,
-                 "MUSEKIT_DB_PASSWORD": password, "MUSEKIT_FAILPOINT": "after:core_migrations",
-                 "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
-    killed = subprocess.run([sys.executable, "-m", "wizard", "clone", "--muse", "socioscheduler", "--name",
-                             "resume-me", "--org", sandbox.organization_slug, "--dir", str(folder), "--yes"],
-                            env=child_env, capture_output=True, text=True, timeout=180)
+    child_env = {
+        **os.environ,
+        "SUPABASE_ACCESS_TOKEN": sandbox.token,
+        "SUPABASE_API_URL": sandbox.url,
+        "MUSEKIT_DB_PASSWORD": password,
+        "MUSEKIT_FAILPOINT": "after:core_migrations",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "clone",
+            "--muse",
+            "socioscheduler",
+            "--name",
+            "resume-me",
+            "--org",
+            sandbox.organization_slug,
+            "--dir",
+            str(folder),
+            "--yes",
+        ],
+        env=child_env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert killed.returncode == -9, killed.stderr
     before = load_journal(folder)
     assert before.steps["core_migrations"].status == "done"
@@ -264,8 +287,11 @@ async def test_scaffold_a_muse_and_apply_it(sandbox, env, vault):
             app.screen.query_one("#column-name").focus()
             await pilot.press("enter")
             await wait_for(pilot, lambda: app.screen is screen, "the column")
-        await wait_for(pilot, lambda: not screen.problems and "create table public.pets" in
-                       screen.query_one("#sc-sql").text, "the generated SQL")
+        await wait_for(
+            pilot,
+            lambda: not screen.problems and "create table public.pets" in screen.query_one("#sc-sql").text,
+            "the generated SQL",
+        )
         assert "✓ none" in static_text(app, "#sc-problems")
         sql_text = screen.query_one("#sc-sql").text
         assert "create type public.pet_size as enum ('small', 'medium', 'large')" in sql_text
@@ -283,8 +309,12 @@ async def test_scaffold_a_muse_and_apply_it(sandbox, env, vault):
     assert journal.finished and journal.inputs.muse == str(template)
     url = project_db_url(sandbox.url, sandbox.token, journal.project_ref, password)
     with psycopg.connect(url) as conn:
-        columns = dict(conn.execute("select column_name, udt_name from information_schema.columns "
-                                    "where table_schema = 'public' and table_name = 'pets'").fetchall())
+        columns = dict(
+            conn.execute(
+                "select column_name, udt_name from information_schema.columns "
+                "where table_schema = 'public' and table_name = 'pets'"
+            ).fetchall()
+        )
         rls = conn.execute("select relrowsecurity from pg_class where oid = 'public.pets'::regclass").fetchone()[0]
     assert columns["species"] == "text" and columns["size"] == "pet_size" and "user_id" in columns
     assert rls is True
@@ -457,8 +487,14 @@ def test_exit_after_first_paint_reports_the_time_for_the_benchmark(tmp_path):
     import re
 
     env = {**os.environ, "MUSEKIT_EXIT_AFTER_FIRST_PAINT": "1", "MUSEKIT_DATA_DIR": str(tmp_path / "data")}
-    result = subprocess.run([sys.executable, "-m", "wizard", "--sandbox"], env=env, capture_output=True, text=True,
-                            timeout=120, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "wizard", "--sandbox"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     found = re.search(r"first paint after (\d+) ms", result.stderr)
     assert found and int(found.group(1)) > 0

@@ -19,11 +19,41 @@ import pytest
 
 from tests.clone_helpers import projects_named
 from tests.request_counter import CountingTransport
-from wizard.api import TOKENS_PAGE
-from wizard.api import ApiConnectionError, BadRequest, HealthTimeout, NotFound, OrganizationNotFound, ProjectCreationUncertain, ProjectFailed, QueryFailed, RateLimitExceeded, ServerError, TokenRejected
-from wizard.api import ApiWarning, HealthChanged, RateLimited, Retrying
-from wizard.api import ApiKeyType, DatabaseType, DeletedProject, InstanceSize, Organization, PoolMode, Project, ProjectStatus, ProjectWithDatabase, Region, ServiceHealthStatus, ServiceName, SmartGroup, public_key, secret_key
-from wizard.api import ManagementAPI, RetryPolicy
+from wizard.api import (
+    TOKENS_PAGE,
+    ApiConnectionError,
+    ApiKeyType,
+    ApiWarning,
+    BadRequest,
+    DatabaseType,
+    DeletedProject,
+    HealthChanged,
+    HealthTimeout,
+    InstanceSize,
+    ManagementAPI,
+    NotFound,
+    Organization,
+    OrganizationNotFound,
+    PoolMode,
+    Project,
+    ProjectCreationUncertain,
+    ProjectFailed,
+    ProjectStatus,
+    ProjectWithDatabase,
+    QueryFailed,
+    RateLimited,
+    RateLimitExceeded,
+    Region,
+    Retrying,
+    RetryPolicy,
+    ServerError,
+    ServiceHealthStatus,
+    ServiceName,
+    SmartGroup,
+    TokenRejected,
+    public_key,
+    secret_key,
+)
 from wizard.sandbox import Faults, SandboxHandle
 
 DB_PASS = "Client-Sandbox-Passw0rd-7731"
@@ -37,6 +67,7 @@ BOTH_HEALTHY = "db ACTIVE_HEALTHY, pooler ACTIVE_HEALTHY"
 
 
 # --- the sandbox and clients -----------------------------------------------------------------------
+
 
 @pytest.fixture(autouse=True)
 def no_faults(sandbox):
@@ -82,14 +113,27 @@ class Session:
 async def client(sandbox):
     made: list[Session] = []
 
-    def make(*, token: str | None = None, wait: bool = True, transport: CountingTransport | None = None,
-             before: Callable[[httpx.Request], None] | None = None, **kwargs) -> Session:
+    def make(
+        *,
+        token: str | None = None,
+        wait: bool = True,
+        transport: CountingTransport | None = None,
+        before: Callable[[httpx.Request], None] | None = None,
+        **kwargs,
+    ) -> Session:
         transport = transport or CountingTransport(before=before)
         sleeper = Sleeper(wait)
         events: list = []
-        api = ManagementAPI(token or sandbox.token, base_url=sandbox.url, on_event=events.append,
-                            transport=transport, retry=kwargs.pop("retry", FAST), sleep=sleeper,
-                            jitter=lambda: 0.5, **kwargs)
+        api = ManagementAPI(
+            token or sandbox.token,
+            base_url=sandbox.url,
+            on_event=events.append,
+            transport=transport,
+            retry=kwargs.pop("retry", FAST),
+            sleep=sleeper,
+            jitter=lambda: 0.5,
+            **kwargs,
+        )
         made.append(Session(api, transport, sleeper, events))
         return made[-1]
 
@@ -104,8 +148,11 @@ def unique(stem: str) -> str:
 
 def create_raw(sandbox: SandboxHandle, name: str) -> str:
     """A project made with plain httpx (setup, outside the client's counts); its ref."""
-    r = httpx.post(f"{sandbox.url}/v1/projects", headers={"Authorization": f"Bearer {sandbox.token}"}, json={
-        "db_pass": DB_PASS, "name": name, "organization_slug": sandbox.organization_slug, "region": "us-east-1"})
+    r = httpx.post(
+        f"{sandbox.url}/v1/projects",
+        headers={"Authorization": f"Bearer {sandbox.token}"},
+        json={"db_pass": DB_PASS, "name": name, "organization_slug": sandbox.organization_slug, "region": "us-east-1"},
+    )
     assert r.status_code == 201, r.text
     return r.json()["ref"]
 
@@ -129,6 +176,7 @@ def shared_ref(sandbox) -> str:
 
 # --- every operation, happy path ------------------------------------------------------------------
 
+
 async def test_organizations_are_listed_and_resolved_by_slug(sandbox, client):
     c = client()
     slug = sandbox.organization_slug
@@ -138,7 +186,8 @@ async def test_organizations_are_listed_and_resolved_by_slug(sandbox, client):
         await c.api.resolve_organization("someone-else")
     assert str(caught.value) == (
         "No organization with slug or id 'someone-else' is visible to this access token. Organizations it can use: "
-        f"{slug} (Sandbox Org). Pass one of those slugs, or use a token of an account in that organization.")
+        f"{slug} (Sandbox Org). Pass one of those slugs, or use a token of an account in that organization."
+    )
     assert c.sent == [ORGS] * 3
     assert c.events == []
 
@@ -146,18 +195,27 @@ async def test_organizations_are_listed_and_resolved_by_slug(sandbox, client):
 async def test_create_then_get_list_and_find_the_project(sandbox, client):
     c = client()
     name = unique("create")
-    created = await c.api.create_project(name, organization=sandbox.organization_slug, db_pass=DB_PASS,
-                                         region="eu-west-2", instance_size="micro")
+    created = await c.api.create_project(
+        name, organization=sandbox.organization_slug, db_pass=DB_PASS, region="eu-west-2", instance_size="micro"
+    )
     assert type(created) is Project and REF.match(created.ref)
     assert (created.name, created.region, created.organization_slug, created.status) == (
-        name, "eu-west-2", sandbox.organization_slug, ProjectStatus.UNKNOWN)
+        name,
+        "eu-west-2",
+        sandbox.organization_slug,
+        ProjectStatus.UNKNOWN,
+    )
     assert c.sent == [ORGS, CREATE]
 
     c.reset()
     got = await c.api.get_project(created.ref)
     assert isinstance(got, ProjectWithDatabase)
-    assert (got.ref, got.name, got.status, got.created_at) == (created.ref, name, ProjectStatus.ACTIVE_HEALTHY,
-                                                               created.created_at)
+    assert (got.ref, got.name, got.status, got.created_at) == (
+        created.ref,
+        name,
+        ProjectStatus.ACTIVE_HEALTHY,
+        created.created_at,
+    )
     assert (got.database.host, got.database.postgres_engine) == ("127.0.0.1", "17")
     listed = [p.ref for p in await c.api.list_projects() if p.name == name]
     found = await c.api.find_project(name, sandbox.organization_slug)
@@ -168,18 +226,20 @@ async def test_create_then_get_list_and_find_the_project(sandbox, client):
 
     # a smart group is sent as region_selection and lands on its default region
     c.reset()
-    grouped = await c.api.create_project(unique("grouped"), organization=sandbox.organization_slug,
-                                         db_pass=DB_PASS, region=SmartGroup.EMEA)
+    grouped = await c.api.create_project(
+        unique("grouped"), organization=sandbox.organization_slug, db_pass=DB_PASS, region=SmartGroup.EMEA
+    )
     assert grouped.region == Region.EU_CENTRAL_1
     assert c.sent == [ORGS, CREATE] and c.events == []
 
 
-async def test_wait_until_healthy_polls_once_when_the_project_is_up_and_health_lists_every_service(
-        shared_ref, client):
+async def test_wait_until_healthy_polls_once_when_the_project_is_up_and_health_lists_every_service(shared_ref, client):
     c = client()
     services = await c.api.wait_until_healthy(shared_ref, timeout_s=5)
     assert [(s.name, s.status) for s in services] == [
-        (ServiceName.DB, ServiceHealthStatus.ACTIVE_HEALTHY), (ServiceName.POOLER, ServiceHealthStatus.ACTIVE_HEALTHY)]
+        (ServiceName.DB, ServiceHealthStatus.ACTIVE_HEALTHY),
+        (ServiceName.POOLER, ServiceHealthStatus.ACTIVE_HEALTHY),
+    ]
     assert c.sent == [f"GET /v1/projects/{shared_ref}/health"]  # healthy: no project read, no sleep
     assert c.events == [HealthChanged(shared_ref, None, BOTH_HEALTHY, "")] and c.sleeper.waits == []
 
@@ -207,8 +267,9 @@ async def test_the_database_connection_accepts_the_db_pass_and_refuses_another(s
         row = await (await conn.execute("select current_user, current_database()")).fetchone()
     assert row == (f"postgres.{shared_ref}", shared_ref)
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
-        await psycopg.AsyncConnection.connect(conn_info.url_with_password("not-the-password").reveal(),
-                                              prepare_threshold=None)
+        await psycopg.AsyncConnection.connect(
+            conn_info.url_with_password("not-the-password").reveal(), prepare_threshold=None
+        )
 
 
 def jwt_claims(token: str) -> dict:
@@ -220,17 +281,25 @@ async def test_api_keys_hide_the_secret_key_unless_revealed(shared_ref, client):
     c = client()
     hidden = await c.api.api_keys(shared_ref)
     shown = await c.api.api_keys(shared_ref, reveal=True)
-    assert [(k.name, k.type) for k in hidden] == [("anon", ApiKeyType.LEGACY), ("service_role", ApiKeyType.LEGACY),
-                                                  ("default", ApiKeyType.PUBLISHABLE), ("default", ApiKeyType.SECRET)]
+    assert [(k.name, k.type) for k in hidden] == [
+        ("anon", ApiKeyType.LEGACY),
+        ("service_role", ApiKeyType.LEGACY),
+        ("default", ApiKeyType.PUBLISHABLE),
+        ("default", ApiKeyType.SECRET),
+    ]
     assert secret_key(hidden).is_masked and not secret_key(shown).is_masked
     revealed = secret_key(shown).api_key
     assert revealed.startswith("sb_secret_") and revealed != secret_key(hidden).api_key
     assert secret_key(hidden).api_key.startswith(secret_key(hidden).prefix)
     assert public_key(hidden).api_key == public_key(shown).api_key and public_key(hidden).api_key.startswith(
-        "sb_publishable_")
+        "sb_publishable_"
+    )
     anon = next(k for k in hidden if k.name == "anon")
     assert {k: jwt_claims(anon.api_key)[k] for k in ("iss", "ref", "role")} == {
-        "iss": "supabase", "ref": shared_ref, "role": "anon"}
+        "iss": "supabase",
+        "ref": shared_ref,
+        "role": "anon",
+    }
     assert all(k.api_key not in repr(k) for k in shown)
     assert c.sent == [f"GET /v1/projects/{shared_ref}/api-keys"] * 2
 
@@ -242,10 +311,15 @@ async def test_run_query_returns_rows_and_writes_only_when_asked(shared_ref, cli
     assert await c.api.run_query(shared_ref, "select $1::int + 1 as n", parameters=[41]) == [{"n": 42}]
     with pytest.raises(QueryFailed) as caught:
         await c.api.run_query(shared_ref, "create table notes (id int)")
-    assert str(caught.value) == (f"Supabase refused to run a query on project {shared_ref}: Failed to run sql query: "
-                                 "ERROR:  25006: cannot execute CREATE TABLE in a read-only transaction")
-    rows = await c.api.run_query(shared_ref, "create table notes (id int primary key, body text); "
-                                             "insert into notes values (1, 'hi') returning id, body", read_only=False)
+    assert str(caught.value) == (
+        f"Supabase refused to run a query on project {shared_ref}: Failed to run sql query: "
+        "ERROR:  25006: cannot execute CREATE TABLE in a read-only transaction"
+    )
+    rows = await c.api.run_query(
+        shared_ref,
+        "create table notes (id int primary key, body text); insert into notes values (1, 'hi') returning id, body",
+        read_only=False,
+    )
     assert rows == [{"id": 1, "body": "hi"}]
     assert await c.api.run_query(shared_ref, "select id, body from notes") == [{"id": 1, "body": "hi"}]
     with pytest.raises(QueryFailed, match=r'Failed to run sql query: ERROR:  42P01: relation "nowhere" does not exist'):
@@ -265,7 +339,8 @@ async def test_delete_removes_the_project_and_its_database_then_get_is_not_found
         await c.api.get_project(ref)
     assert str(caught.value) == (
         f"Could not read project {ref}: Supabase says it does not exist (HTTP 404: Not Found). Check the project "
-        "ref or organization, and that the token belongs to an account that can see it.")
+        "ref or organization, and that the token belongs to an account that can see it."
+    )
     assert c.sent == [f"DELETE /v1/projects/{ref}", f"GET /v1/projects/{ref}"]
 
 
@@ -276,14 +351,24 @@ async def test_available_regions_recommend_by_continent_and_list_all(sandbox, cl
     assert [r.code for r in anywhere.all.specific] == list(Region)
     assert {g.code for g in anywhere.all.smart_group} == set(SmartGroup)
     assert (anywhere.recommendations.smart_group.code, [r.code for r in anywhere.recommendations.specific]) == (
-        SmartGroup.AMERICAS, [Region.US_EAST_1])
+        SmartGroup.AMERICAS,
+        [Region.US_EAST_1],
+    )
     europe = await c.api.available_regions(slug, continent="EU", instance_size=InstanceSize.SMALL)
     assert europe.recommendations.smart_group.code is SmartGroup.EMEA
     assert {r.code for r in europe.recommendations.specific} == {
-        Region.EU_WEST_1, Region.EU_WEST_2, Region.EU_WEST_3, Region.EU_NORTH_1, Region.EU_CENTRAL_1,
-        Region.EU_CENTRAL_2}
-    with pytest.raises(NotFound, match=r"Could not list regions for organization nobody: Supabase says it does not "
-                                       r"exist \(HTTP 404: Organization nobody not found\)"):
+        Region.EU_WEST_1,
+        Region.EU_WEST_2,
+        Region.EU_WEST_3,
+        Region.EU_NORTH_1,
+        Region.EU_CENTRAL_1,
+        Region.EU_CENTRAL_2,
+    }
+    with pytest.raises(
+        NotFound,
+        match=r"Could not list regions for organization nobody: Supabase says it does not "
+        r"exist \(HTTP 404: Organization nobody not found\)",
+    ):
         await c.api.available_regions("nobody")
     assert c.sent == ["GET /v1/projects/available-regions"] * 3
 
@@ -294,7 +379,8 @@ async def test_a_wrong_token_is_rejected_at_once_with_the_tokens_page(sandbox, c
         await c.api.list_projects()
     assert str(caught.value) == (
         "Supabase rejected the access token (HTTP 401: Unauthorized) on GET /v1/projects. It may be expired, "
-        f"revoked or mistyped: create a new one at {TOKENS_PAGE} and try again.")
+        f"revoked or mistyped: create a new one at {TOKENS_PAGE} and try again."
+    )
     assert c.sent == [PROJECTS]
 
     c.reset()
@@ -306,6 +392,7 @@ async def test_a_wrong_token_is_rejected_at_once_with_the_tokens_page(sandbox, c
 
 
 # --- 429 every Nth request ----------------------------------------------------------------------
+
 
 async def test_every_third_request_429_is_waited_out_as_x_ratelimit_reset_says(sandbox, shared_ref, client):
     sandbox.set_faults(Faults(rate_limit_every=3, rate_limit_reset=1))
@@ -323,8 +410,9 @@ async def test_a_429_on_create_is_retried_because_nothing_was_made_and_one_proje
     sandbox.set_faults(Faults(rate_limit_every=2, rate_limit_reset=1))  # the POST is API request 2
     c = client()
     name = unique("create-429")
-    created = await c.api.create_project(name, organization=sandbox.organization_slug, db_pass=DB_PASS,
-                                         region="us-east-1")
+    created = await c.api.create_project(
+        name, organization=sandbox.organization_slug, db_pass=DB_PASS, region="us-east-1"
+    )
     assert c.sent == [ORGS, CREATE, CREATE]
     assert c.events == [RateLimited(1.0, 1, 3, CREATE)]
     assert [p["ref"] for p in live(sandbox, name)] == [created.ref]
@@ -337,7 +425,8 @@ async def test_a_429_on_every_request_gives_up_after_three_retries(sandbox, clie
         await c.api.list_projects()
     assert str(caught.value) == (
         "Supabase kept rate-limiting GET /v1/projects after 3 retries (it allows about 120 requests a minute per "
-        "account and endpoint). Wait about 1 s, then try again; an interrupted clone continues with `musekit resume`.")
+        "account and endpoint). Wait about 1 s, then try again; an interrupted clone continues with `musekit resume`."
+    )
     assert c.sent == [PROJECTS] * 4
     assert c.events == [RateLimited(1.0, n, 3, PROJECTS) for n in (1, 2, 3)]
     assert c.sleeper.waits == [1.0, 1.0, 1.0]
@@ -357,14 +446,17 @@ async def test_a_429_without_a_given_reset_waits_for_the_rest_of_the_sandbox_win
 
 # --- 5xx bursts ------------------------------------------------------------------------------------
 
+
 async def test_a_5xx_burst_on_a_read_is_retried_with_backoff(sandbox, shared_ref, client):
     sandbox.set_faults(Faults(error_burst=2, error_status=503))
     c = client()
     assert (await c.api.get_project(shared_ref)).ref == shared_ref
     label = f"GET /v1/projects/{shared_ref}"
     assert c.sent == [label] * 3
-    assert c.events == [Retrying(2, 4, pytest.approx(0.0375), "HTTP 503", label),
-                        Retrying(3, 4, pytest.approx(0.075), "HTTP 503", label)]
+    assert c.events == [
+        Retrying(2, 4, pytest.approx(0.0375), "HTTP 503", label),
+        Retrying(3, 4, pytest.approx(0.075), "HTTP 503", label),
+    ]
     assert c.sleeper.waits == pytest.approx([0.0375, 0.075])
 
 
@@ -375,7 +467,8 @@ async def test_a_5xx_burst_longer_than_the_retries_stops_after_four_attempts(san
         await c.api.list_organizations()
     assert str(caught.value) == (
         "Supabase's API failed on GET /v1/organizations after 4 attempts (HTTP 500: Internal Server Error). This is "
-        "on Supabase's side: check https://status.supabase.com and try again in a few minutes.")
+        "on Supabase's side: check https://status.supabase.com and try again in a few minutes."
+    )
     assert c.sent == [ORGS] * 4 and len(c.of(Retrying)) == 3
     assert sandbox.faults().error_burst == 1  # the fifth error was never asked for
 
@@ -418,14 +511,18 @@ async def test_a_5xx_on_a_read_only_query_is_retried_but_a_writing_one_is_not(sa
 
 # --- latency -------------------------------------------------------------------------------------
 
+
 async def test_latency_slows_answers_but_changes_no_count(sandbox, shared_ref, client):
     sandbox.set_faults(Faults(latency=0.3))
     c = client()
     assert (await c.api.get_project(shared_ref)).status is ProjectStatus.ACTIVE_HEALTHY
     assert len(await c.api.wait_until_healthy(shared_ref)) == 2
     assert await c.api.run_query(shared_ref, "select 1 as one") == [{"one": 1}]
-    assert c.sent == [f"GET /v1/projects/{shared_ref}", f"GET /v1/projects/{shared_ref}/health",
-                      f"POST /v1/projects/{shared_ref}/database/query"]
+    assert c.sent == [
+        f"GET /v1/projects/{shared_ref}",
+        f"GET /v1/projects/{shared_ref}/health",
+        f"POST /v1/projects/{shared_ref}/database/query",
+    ]
     assert [type(e) for e in c.events] == [HealthChanged]
 
 
@@ -438,7 +535,8 @@ async def test_latency_beyond_the_client_timeout_retries_reads_then_says_so(sand
     assert caught.value.request_sent is True
     assert str(caught.value) == (
         f"Could not reach the Supabase Management API at {sandbox.url} for GET /v1/projects after 4 attempts: "
-        "ReadTimeout. Check the network connection (and SUPABASE_API_URL if you set it), then try again.")
+        "ReadTimeout. Check the network connection (and SUPABASE_API_URL if you set it), then try again."
+    )
     assert c.sent == [PROJECTS] * 4
     assert [(e.attempt, e.why) for e in c.of(Retrying)] == [(2, "ReadTimeout"), (3, "ReadTimeout"), (4, "ReadTimeout")]
     # the abandoned requests are still in the sandbox's latency sleep: let them finish before the next
@@ -448,12 +546,14 @@ async def test_latency_beyond_the_client_timeout_retries_reads_then_says_so(sand
 
 # --- create: the one-project guarantee ----------------------------------------------------------
 
+
 async def test_create_then_dropped_connection_returns_the_project_found_by_name(sandbox, client):
     sandbox.set_faults(Faults(drop_after_create=1))
     c = client()
     name = unique("dropped")
-    found = await c.api.create_project(name, organization=sandbox.organization_slug, db_pass=DB_PASS,
-                                       region="us-east-1")
+    found = await c.api.create_project(
+        name, organization=sandbox.organization_slug, db_pass=DB_PASS, region="us-east-1"
+    )
     assert c.sent == [ORGS, CREATE, PROJECTS]  # one POST, then one lookup by name
     [project] = live(sandbox, name)
     assert (found.ref, found.name) == (project["ref"], name)
@@ -483,7 +583,8 @@ async def test_a_5xx_on_the_create_post_is_not_repeated_and_says_to_check_before
     assert str(caught.value) == (
         f"Creating project {name!r} got no clear answer (HTTP 500: Internal Server Error) and no project of that "
         f"name is in organization {slug} yet. It may still appear: check https://supabase.com/dashboard/org/{slug} "
-        "in a minute, then run `musekit resume` (it looks the project up by name before creating one).")
+        "in a minute, then run `musekit resume` (it looks the project up by name before creating one)."
+    )
     assert c.sent == [ORGS, CREATE, PROJECTS, PROJECTS, PROJECTS]  # one POST, three lookups
     assert c.sleeper.waits == [2.0, 4.0]
     assert DB_PASS not in str(caught.value) and live(sandbox, name) == []  # the sandbox's 5xx made nothing
@@ -511,8 +612,9 @@ class LostAnswerTransport(CountingTransport):
             await response.aread()
             await response.aclose()
             self.lost_status = response.status_code
-            return httpx.Response(502, text="<html><body><h1>502 Bad Gateway</h1></body></html>",
-                                  headers={"content-type": "text/html"})
+            return httpx.Response(
+                502, text="<html><body><h1>502 Bad Gateway</h1></body></html>", headers={"content-type": "text/html"}
+            )
         return response
 
 
@@ -520,24 +622,28 @@ async def test_a_5xx_after_the_project_was_made_adopts_it_without_posting_again(
     transport = LostAnswerTransport()
     c = client(transport=transport)
     name = unique("lost-answer")
-    found = await c.api.create_project(name, organization=sandbox.organization_slug, db_pass=DB_PASS,
-                                       region="us-east-1")
+    found = await c.api.create_project(
+        name, organization=sandbox.organization_slug, db_pass=DB_PASS, region="us-east-1"
+    )
     assert transport.lost_status == 201  # the sandbox did create it
     assert c.sent == [ORGS, CREATE, PROJECTS]
     assert [p["ref"] for p in live(sandbox, name)] == [found.ref]
     assert [str(e) for e in c.of(ApiWarning)] == [
         f"Creating project {name!r} got no clear answer (HTTP 502: <html><body><h1>502 Bad Gateway</h1></body></html>)"
         "; checking whether Supabase created it before doing anything else.",
-        f"Supabase did create project {name!r} ({found.ref}); continuing with it."]
+        f"Supabase did create project {name!r} ({found.ref}); continuing with it.",
+    ]
 
 
 # --- provisioning outcomes ----------------------------------------------------------------------
 
+
 async def test_init_failed_fails_fast_with_the_apis_status_words(sandbox, client):
     sandbox.set_faults(Faults(init_failed=1))
     c = client()
-    created = await c.api.create_project(unique("doomed"), organization=sandbox.organization_slug, db_pass=DB_PASS,
-                                         region="us-east-1")
+    created = await c.api.create_project(
+        unique("doomed"), organization=sandbox.organization_slug, db_pass=DB_PASS, region="us-east-1"
+    )
     ref = created.ref
     c.reset()
     with pytest.raises(ProjectFailed) as caught:
@@ -547,7 +653,8 @@ async def test_init_failed_fails_fast_with_the_apis_status_words(sandbox, client
     assert str(caught.value) == (
         f"Supabase reports project {ref} as INIT_FAILED: provisioning failed on Supabase's side. Delete the project "
         "in the dashboard and start the clone again; contact Supabase support if it happens twice. Dashboard: "
-        f"https://supabase.com/dashboard/project/{ref}. Last report: {detail}.")
+        f"https://supabase.com/dashboard/project/{ref}. Last report: {detail}."
+    )
     assert c.sent == [f"GET /v1/projects/{ref}/health", f"GET /v1/projects/{ref}"]  # one poll, no wait
     assert c.events == [HealthChanged(ref, None, "project INIT_FAILED; db UNHEALTHY, pooler UNHEALTHY", detail)]
     assert c.sleeper.waits == []
@@ -579,8 +686,10 @@ async def test_slow_health_times_out_saying_how_to_resume(sandbox, client):
     assert caught.value.last_state == state
     message = str(caught.value)
     assert message.startswith(f"Project {ref} is not healthy after ")
-    assert f"last state: {state}. Nothing is lost: Supabase keeps provisioning it. Run `musekit resume` to keep " \
-           "waiting and finish the clone" in message
+    assert (
+        f"last state: {state}. Nothing is lost: Supabase keeps provisioning it. Run `musekit resume` to keep "
+        "waiting and finish the clone" in message
+    )
     health, project = f"GET /v1/projects/{ref}/health", f"GET /v1/projects/{ref}"
     assert c.sent == [health, project, health, project]  # polls at 0 and at the 1 s deadline
     assert c.events == [HealthChanged(ref, None, state, "")]

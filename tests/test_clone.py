@@ -5,13 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.clone_helpers import (DB_PASSWORD, all_files, assert_no_secret_in_files, history,
-                                 projects_named, project_db_url)
-from wizard.clone import credentials
-from wizard.clone import registry
-from wizard.clone import Clone, CloneInputError
-from wizard.clone import STEPS, CloneBusy, CloneInputs, load_journal
+from tests.clone_helpers import (
+    DB_PASSWORD,
+    all_files,
+    assert_no_secret_in_files,
+    history,
+    project_db_url,
+    projects_named,
+)
 from wizard.api import ManagementAPI
+from wizard.clone import STEPS, Clone, CloneBusy, CloneInputError, CloneInputs, credentials, load_journal, registry
 from wizard.muses import core_files, load_template
 
 
@@ -23,14 +26,20 @@ def env(tmp_path, monkeypatch):
 
 
 def inputs(sandbox, name: str, muse: str = "socioscheduler", region: str = "us-east-1") -> CloneInputs:
-    return CloneInputs(muse=muse, name=name, organization=sandbox.organization_slug, region=region,
-                       api_url=sandbox.url, sandbox=False)
+    return CloneInputs(
+        muse=muse, name=name, organization=sandbox.organization_slug, region=region, api_url=sandbox.url, sandbox=False
+    )
 
 
 async def clone_once(sandbox, folder: Path, name: str, events=None, **kw):
     async with ManagementAPI(sandbox.token, base_url=sandbox.url) as api:
-        clone = await Clone.start(folder, inputs(sandbox, name, **kw), api, store=credentials.SecretStore(),
-                                  on_event=(events.append if events is not None else None))
+        clone = await Clone.start(
+            folder,
+            inputs(sandbox, name, **kw),
+            api,
+            store=credentials.SecretStore(),
+            on_event=(events.append if events is not None else None),
+        )
         return await clone.run()
 
 
@@ -45,7 +54,7 @@ async def test_full_clone_produces_a_migrated_verified_documented_muse(sandbox, 
     expected = [*core_files(), *template.files]
     written = sorted((folder / "supabase" / "migrations").iterdir())
     assert [p.name for p in written] == [f.path.name for f in expected]
-    assert all(p.read_bytes() == f.path.read_bytes() for p, f in zip(written, expected))
+    assert all(p.read_bytes() == f.path.read_bytes() for p, f in zip(written, expected, strict=False))
 
     readme = (folder / "README.md").read_text()
     start, end = readme.index("<!-- musekit:tables:start -->"), readme.index("<!-- musekit:tables:end -->")
@@ -55,8 +64,9 @@ async def test_full_clone_produces_a_migrated_verified_documented_muse(sandbox, 
     assert len(projects_named(sandbox.url, sandbox.token, "full-clone")) == 1
     url = project_db_url(sandbox.url, sandbox.token, journal.project_ref, DB_PASSWORD)
     assert [v for v, _, _ in history(url)] == [f.version for f in expected]
-    assert [e.message for e in events if e.kind == "migration" and e.message.startswith("applied")][0].startswith(
-        "applied 20260101000100_core_types_and_tables.sql")
+    assert next(e.message for e in events if e.kind == "migration" and e.message.startswith("applied")).startswith(
+        "applied 20260101000100_core_types_and_tables.sql"
+    )
 
     scanned = assert_no_secret_in_files([folder, env / "data"], [sandbox.token, DB_PASSWORD])
     assert scanned >= 11  # 8 migrations, README, journal, registry at least
@@ -117,8 +127,9 @@ async def test_a_second_clone_of_the_same_folder_is_refused(sandbox, env):
 async def test_impure_user_template_fails_validation_with_the_rule(sandbox, env, tmp_path):
     tpl = tmp_path / "evil"
     (tpl / "migrations").mkdir(parents=True)
-    (tpl / "muse.toml").write_text('name = "Evil"\ndescription = "Alters the core."\nversion = "0.1.0"\n'
-                                  'core_version = "20260101000500"\n')
+    (tpl / "muse.toml").write_text(
+        'name = "Evil"\ndescription = "Alters the core."\nversion = "0.1.0"\ncore_version = "20260101000500"\n'
+    )
     (tpl / "migrations" / "20260701000000_evil.sql").write_text("alter table public.users add column niche text;\n")
     with pytest.raises(Exception, match=r"core-add-column"):
         await clone_once(sandbox, env / "evil-muse", "evil", muse=str(tpl))
@@ -147,9 +158,26 @@ def test_clone_command_json_lines(sandbox, env, monkeypatch):
     import sys
 
     run_env = dict(os.environ, SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=sandbox.token)
-    proc = subprocess.run([sys.executable, "-m", "wizard", "clone", "--muse", "realtor", "--name", "json-lines",
-                           "--dir", str(env / "jl"), "--yes", "--json"], env=run_env, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "clone",
+            "--muse",
+            "realtor",
+            "--name",
+            "json-lines",
+            "--dir",
+            str(env / "jl"),
+            "--yes",
+            "--json",
+        ],
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [e["step"] for e in events if e["event"] == "step_done"] == list(STEPS)

@@ -4,10 +4,8 @@ resume after the fault is cleared finishes it — always with exactly one live p
 import pytest
 
 from tests.clone_helpers import DB_PASSWORD, history, project_db_url, projects_named
-from wizard.clone import credentials
-from wizard.clone import Clone, CloneError
-from wizard.clone import CloneInputs, load_journal
 from wizard.api import ManagementAPI, RetryPolicy
+from wizard.clone import Clone, CloneError, CloneInputs, credentials, load_journal
 from wizard.sandbox.faults import Faults
 
 
@@ -21,13 +19,22 @@ def env(tmp_path, monkeypatch, sandbox):
 
 
 def api_for(sandbox, events=None):
-    return ManagementAPI(sandbox.token, base_url=sandbox.url, on_event=(events.append if events is not None else None),
-                         retry=RetryPolicy(base_delay_s=0.05, max_delay_s=0.2))
+    return ManagementAPI(
+        sandbox.token,
+        base_url=sandbox.url,
+        on_event=(events.append if events is not None else None),
+        retry=RetryPolicy(base_delay_s=0.05, max_delay_s=0.2),
+    )
 
 
 async def start(sandbox, folder, name, api, **kw):
-    inputs = CloneInputs(muse="socioscheduler", name=name, organization=sandbox.organization_slug,
-                         region="us-east-1", api_url=sandbox.url)
+    inputs = CloneInputs(
+        muse="socioscheduler",
+        name=name,
+        organization=sandbox.organization_slug,
+        region="us-east-1",
+        api_url=sandbox.url,
+    )
     return await Clone.start(folder, inputs, api, store=credentials.SecretStore(), **kw)
 
 

@@ -10,8 +10,16 @@ import sys
 
 import pytest
 
-from tests.clone_helpers import (DB_PASSWORD, SandboxProcess, assert_no_secret_in_files, folder_snapshot, history,
-                                 project_db_url, projects_named, run_musekit)
+from tests.clone_helpers import (
+    DB_PASSWORD,
+    SandboxProcess,
+    assert_no_secret_in_files,
+    folder_snapshot,
+    history,
+    project_db_url,
+    projects_named,
+    run_musekit,
+)
 
 FAILPOINTS = [
     "after:validate",
@@ -21,10 +29,10 @@ FAILPOINTS = [
     "after:healthy",
     "after:connection",
     "after:files",
-    "statement:20260101000100:12",   # inside the first core file
-    "migration:20260101000300",      # between core files
+    "statement:20260101000100:12",  # inside the first core file
+    "migration:20260101000300",  # between core files
     "after:core_migrations",
-    "statement:20260601000200:3",    # inside the Muse's (atomic) files
+    "statement:20260601000200:3",  # inside the Muse's (atomic) files
     "after:muse_migrations",
     "after:verify",
     "after:readme",
@@ -40,8 +48,9 @@ def world(cluster_dir_factory):
     sandbox = SandboxProcess(root / "sandbox", token, env)
     env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token, MUSEKIT_DB_PASSWORD=DB_PASSWORD)
     reference = root / "reference"
-    done = run_musekit("clone", "--muse", "socioscheduler", "--name", "reference", "--dir", str(reference), "--yes",
-                       env=env, cwd=root)
+    done = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", "reference", "--dir", str(reference), "--yes", env=env, cwd=root
+    )
     assert done.returncode == 0, done.stderr
     yield {"root": root, "env": env, "sandbox": sandbox, "token": token, "reference": reference}
     sandbox.stop()
@@ -58,8 +67,9 @@ def test_killed_anywhere_resume_ends_like_an_uninterrupted_clone(world, failpoin
     name = "k-" + failpoint.replace(":", "-").replace("_", "-")
     folder = world["root"] / name
     env = dict(world["env"], MUSEKIT_FAILPOINT=failpoint)
-    killed = run_musekit("clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
-                         env=env, cwd=world["root"])
+    killed = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes", env=env, cwd=world["root"]
+    )
     assert killed.returncode == -9, (killed.returncode, killed.stderr)
 
     resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
@@ -77,8 +87,17 @@ def test_killed_anywhere_resume_ends_like_an_uninterrupted_clone(world, failpoin
 def test_two_clones_of_one_folder_at_once_make_one_project(world):
     folder = world["root"] / "twins"
     args = ["clone", "--muse", "socioscheduler", "--name", "twins", "--dir", str(folder), "--yes"]
-    procs = [subprocess.Popen([sys.executable, "-m", "wizard", *args], env=world["env"], cwd=world["root"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "wizard", *args],
+            env=world["env"],
+            cwd=world["root"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     outs = [(p.wait(120), p.stderr.read()) for p in procs]
     codes = sorted(code for code, _ in outs)
     assert codes == [0, 2], outs
@@ -98,9 +117,26 @@ def test_ctrl_c_stops_with_exit_130_and_resume_finishes(world):
     auth = {"Authorization": f"Bearer {world['token']}"}
     httpx.put(faults_url, json={"slow_health": 5}, headers=auth).raise_for_status()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "wizard", "clone", "--muse", "socioscheduler", "--name", name,
-                                 "--dir", str(folder), "--yes"], env=world["env"], cwd=world["root"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wizard",
+                "clone",
+                "--muse",
+                "socioscheduler",
+                "--name",
+                name,
+                "--dir",
+                str(folder),
+                "--yes",
+            ],
+            env=world["env"],
+            cwd=world["root"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         journal = folder / ".musekit" / "clone.json"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -108,7 +144,7 @@ def test_ctrl_c_stops_with_exit_130_and_resume_finishes(world):
                 break
             time.sleep(0.05)
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
     finally:
         httpx.put(faults_url, json={}, headers=auth).raise_for_status()
     assert proc.returncode == 130, err

@@ -2,8 +2,7 @@ import keyring
 import pytest
 
 from tests.keyrings import NoKeyring
-from wizard.clone import credentials
-from wizard.clone import SecretStore, find_access_token, find_db_password, generate_db_password
+from wizard.clone import SecretStore, credentials, find_access_token, find_db_password, generate_db_password
 
 
 @pytest.fixture

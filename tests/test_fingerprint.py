@@ -9,9 +9,8 @@ from functools import cache
 import psycopg
 import pytest
 
-from wizard.guard import Fingerprint, core_fingerprint, diff_fingerprints
+from wizard.guard import Fingerprint, check_static, core_fingerprint, diff_fingerprints
 from wizard.settings import core_migrations_dir, muses_root
-from wizard.guard import check_static
 from wizard.sql import SchemaModel, SqlSource, parse_sql_paths
 
 
@@ -39,8 +38,13 @@ async def test_fingerprint_covers_every_core_object(core_db):
         fp = await core_fingerprint(conn, core())
     keys = set(fp.objects)
     assert {f"table public.{t.name}" for t in core().tables} <= keys
-    assert {"table auth.users", "schema private", "schema public", "type public.membership_role",
-            "function private.is_org_member(org_id uuid)"} <= keys
+    assert {
+        "table auth.users",
+        "schema private",
+        "schema public",
+        "type public.membership_role",
+        "function private.is_org_member(org_id uuid)",
+    } <= keys
     users = fp.objects["table public.users"]
     assert users["row level security"] == "on" and users["owner"] == "postgres"
     assert users["column email"].startswith("text null")
@@ -61,8 +65,11 @@ async def test_fingerprint_is_deterministic_and_comparable_across_databases(core
     other = make_db("core2")
     apply_core(other)
     async with await connect(core_db) as a, await connect(other) as b:
-        first, again, elsewhere = (await core_fingerprint(a, core()), await core_fingerprint(a, core()),
-                                   await core_fingerprint(b, core()))
+        first, again, elsewhere = (
+            await core_fingerprint(a, core()),
+            await core_fingerprint(a, core()),
+            await core_fingerprint(b, core()),
+        )
     assert first == again == elsewhere and first.digest == elsewhere.digest
     assert diff_fingerprints(first, elsewhere) == []
 
@@ -75,8 +82,9 @@ async def test_pure_shipped_muse_leaves_the_fingerprint_identical(core_db, slug)
             before = await core_fingerprint(conn, core())
             for path in files:
                 await conn.execute(path.read_text())
-            created = await (await conn.execute(
-                "select count(*) from pg_tables where schemaname = 'public'")).fetchone()
+            created = await (
+                await conn.execute("select count(*) from pg_tables where schemaname = 'public'")
+            ).fetchone()
             after = await core_fingerprint(conn, core())
     assert created[0] > len(core().tables)  # the Muse's tables really were created
     assert before == after and diff_fingerprints(before, after) == []
@@ -120,34 +128,56 @@ async def test_do_block_adding_a_column_is_invisible_statically_but_not_to_the_f
     assert diff_fingerprints(before, after) == ["table public.users: column niche added (text null)"]
 
 
-@pytest.mark.parametrize(("sql", "expected"), [
-    ("create policy demo_all on public.organizations for select to anon using (true);",
-     "table public.organizations: policy demo_all added (for select permissive to anon using (true))"),
-    ("drop policy users_update_self on public.users;",
-     "table public.users: policy users_update_self removed"),
-    ("grant select on public.users to anon;", "table public.users: privilege anon SELECT (by postgres) added"),
-    ("create index demo_email_idx on public.users (email);",
-     "table public.users: index demo_email_idx added (CREATE INDEX demo_email_idx ON public.users USING btree (email))"),
-    ("comment on table public.users is 'mine';",
-     "table public.users: comment changed from Profile row per auth user (id = auth.users.id): email, full name, "
-     "avatar. to mine"),
-    ("alter table public.memberships disable row level security;",
-     "table public.memberships: row level security changed from on to off"),
-    ("alter type public.membership_role add value 'viewer';",
-     "type public.membership_role: enum values changed from owner, admin, member to owner, admin, member, viewer"),
-    ("create function private.demo_backdoor() returns int language sql as $$ select 1 $$;",
-     "schema private: contains function demo_backdoor() added"),
-    ("create or replace function private.is_org_member(org_id uuid) returns boolean language sql stable "
-     "security definer set search_path = '' as $$ select true $$;",
-     "function private.is_org_member(org_id uuid): definition changed"),
-    ("create function private.is_org_member(org text) returns boolean language sql as $$ select true $$;",
-     "function private.is_org_member(org text) added"),
-    ("create trigger demo_signup after insert on auth.users for each row execute function private.set_updated_at();",
-     "table auth.users: trigger demo_signup added"),
-    ("alter table public.users alter column email set storage external;",
-     "table public.users: column email changed from text null to text null storage e"),
-    ("alter table public.users rename to people;", "table public.users removed"),
-])
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "create policy demo_all on public.organizations for select to anon using (true);",
+            "table public.organizations: policy demo_all added (for select permissive to anon using (true))",
+        ),
+        ("drop policy users_update_self on public.users;", "table public.users: policy users_update_self removed"),
+        ("grant select on public.users to anon;", "table public.users: privilege anon SELECT (by postgres) added"),
+        (
+            "create index demo_email_idx on public.users (email);",
+            "table public.users: index demo_email_idx added (CREATE INDEX demo_email_idx ON public.users USING btree (email))",
+        ),
+        (
+            "comment on table public.users is 'mine';",
+            "table public.users: comment changed from Profile row per auth user (id = auth.users.id): email, full name, "
+            "avatar. to mine",
+        ),
+        (
+            "alter table public.memberships disable row level security;",
+            "table public.memberships: row level security changed from on to off",
+        ),
+        (
+            "alter type public.membership_role add value 'viewer';",
+            "type public.membership_role: enum values changed from owner, admin, member to owner, admin, member, viewer",
+        ),
+        (
+            "create function private.demo_backdoor() returns int language sql as $$ select 1 $$;",
+            "schema private: contains function demo_backdoor() added",
+        ),
+        (
+            "create or replace function private.is_org_member(org_id uuid) returns boolean language sql stable "
+            "security definer set search_path = '' as $$ select true $$;",
+            "function private.is_org_member(org_id uuid): definition changed",
+        ),
+        (
+            "create function private.is_org_member(org text) returns boolean language sql as $$ select true $$;",
+            "function private.is_org_member(org text) added",
+        ),
+        (
+            "create trigger demo_signup after insert on auth.users for each row execute function private.set_updated_at();",
+            "table auth.users: trigger demo_signup added",
+        ),
+        (
+            "alter table public.users alter column email set storage external;",
+            "table public.users: column email changed from text null to text null storage e",
+        ),
+        ("alter table public.users rename to people;", "table public.users removed"),
+    ],
+)
 async def test_impure_change_is_named_in_the_diff(core_db, sql, expected):
     block = "do $guard$ begin execute " + psycopg.sql.quote(sql) + "; end $guard$;"
     before, after = await around(core_db, block)

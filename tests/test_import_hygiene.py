@@ -21,26 +21,32 @@ NOT_IMPORTABLE = ("wizard.__main__",)  # runs the CLI when imported
 
 def engine_modules() -> list[str]:
     names = [m.name for m in pkgutil.walk_packages(wizard.__path__, "wizard.")]
-    return sorted(n for n in names if n not in UI_MODULES + NOT_IMPORTABLE
-                  and not any(n == p or n.startswith(p + ".") for p in UI_PACKAGES))
+    return sorted(
+        n
+        for n in names
+        if n not in UI_MODULES + NOT_IMPORTABLE and not any(n == p or n.startswith(p + ".") for p in UI_PACKAGES)
+    )
 
 
 def run_python(code: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
 
 
 def test_no_engine_module_imports_textual():
     modules = engine_modules()
     assert "wizard.clone.engine" in modules and "wizard.api.client" in modules and "wizard.sandbox.server" in modules
     assert not any(m.startswith("wizard.screens") for m in modules)
-    code = ("import importlib, json, sys\n"
-            "loaded = {}\n"
-            "for name in sys.argv[1:]:\n"
-            "    importlib.import_module(name)\n"
-            "    loaded[name] = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))[:3]\n"
-            "print(json.dumps(loaded))\n")
+    code = (
+        "import importlib, json, sys\n"
+        "loaded = {}\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+        "    loaded[name] = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))[:3]\n"
+        "print(json.dumps(loaded))\n"
+    )
     result = run_python(code, *modules)
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
@@ -58,12 +64,21 @@ def test_the_ui_modules_do_import_textual():
 
 def test_musekit_help_imports_no_heavy_library():
     heavy = ("textual", "psycopg", "pglast", "httpx")
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "wizard", "--help"], capture_output=True,
-                            text=True, cwd=ROOT, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "wizard", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr
     assert "musekit" in result.stdout and "--sandbox" in result.stdout
-    imported = {line.rsplit("|", 1)[1].strip() for line in result.stderr.splitlines()
-                if line.startswith("import time:") and "|" in line}
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
     assert "wizard.cli" in imported  # the import log is what we think it is
     offenders = sorted(m for m in imported if m.split(".")[0] in heavy)
     assert not offenders, f"`musekit --help` imported {offenders}"

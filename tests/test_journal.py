@@ -6,13 +6,26 @@ import textwrap
 
 import pytest
 
-from wizard.clone import registry
-from wizard.clone import STEPS, CloneBusy, CloneInputs, CloneLock, Journal, JournalError, journal_path, load_journal, save_journal
+from wizard.clone import (
+    STEPS,
+    CloneBusy,
+    CloneInputs,
+    CloneLock,
+    Journal,
+    JournalError,
+    journal_path,
+    load_journal,
+    registry,
+    save_journal,
+)
 
 
 def make_journal() -> Journal:
-    return Journal(inputs=CloneInputs(muse="socioscheduler", name="my-muse", organization="acme",
-                                      region="us-east-1", api_url="http://127.0.0.1:1"))
+    return Journal(
+        inputs=CloneInputs(
+            muse="socioscheduler", name="my-muse", organization="acme", region="us-east-1", api_url="http://127.0.0.1:1"
+        )
+    )
 
 
 def test_round_trip_is_atomic_and_private(tmp_path):

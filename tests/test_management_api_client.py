@@ -19,12 +19,41 @@ import psycopg.conninfo
 import pytest
 
 from wizard import __version__
-from wizard.api import TOKENS_PAGE, TokenKind, check_access_token
-from wizard.api import ApiConnectionError, BadRequest, DuplicateProjectName, HealthTimeout, InvalidAccessToken, InvalidInput, NotFound, OrganizationNotFound, PermissionDenied, PrimaryDatabaseNotFound, ProjectCreationUncertain, ProjectFailed, QueryFailed, RateLimitExceeded, ServerError, TokenRejected, UnexpectedResponse
-from wizard.api import ApiWarning, HealthChanged, RateLimited, Retrying
-from wizard.api import ApiKey, DatabaseType, PoolerConfig, PoolMode, ProjectStatus
-from wizard.api import connection_from_pooler
-from wizard.api import ManagementAPI, RetryPolicy, checked_base_url
+from wizard.api import (
+    TOKENS_PAGE,
+    ApiConnectionError,
+    ApiKey,
+    ApiWarning,
+    BadRequest,
+    DatabaseType,
+    DuplicateProjectName,
+    HealthChanged,
+    HealthTimeout,
+    InvalidAccessToken,
+    InvalidInput,
+    ManagementAPI,
+    NotFound,
+    OrganizationNotFound,
+    PermissionDenied,
+    PoolerConfig,
+    PoolMode,
+    PrimaryDatabaseNotFound,
+    ProjectCreationUncertain,
+    ProjectFailed,
+    ProjectStatus,
+    QueryFailed,
+    RateLimited,
+    RateLimitExceeded,
+    Retrying,
+    RetryPolicy,
+    ServerError,
+    TokenKind,
+    TokenRejected,
+    UnexpectedResponse,
+    check_access_token,
+    checked_base_url,
+    connection_from_pooler,
+)
 
 TOKEN = "sbp_" + "0123456789abcdef" * 2 + "01234567"
 REF = "abcdefghijklmnopqrst"
@@ -33,17 +62,31 @@ BASE = "https://api.example.test"
 
 
 def project(name: str = "my-muse", ref: str = REF, status: str = "COMING_UP", **extra) -> dict:
-    body = {"id": ref, "ref": ref, "organization_id": "acme", "organization_slug": "acme", "name": name,
-            "region": "us-east-1", "created_at": "2026-01-01T00:00:00Z", "status": status,
-            "database": {"host": f"db.{ref}.supabase.co", "version": "17.6.1", "postgres_engine": "17",
-                         "release_channel": "ga"}}
+    body = {
+        "id": ref,
+        "ref": ref,
+        "organization_id": "acme",
+        "organization_slug": "acme",
+        "name": name,
+        "region": "us-east-1",
+        "created_at": "2026-01-01T00:00:00Z",
+        "status": status,
+        "database": {
+            "host": f"db.{ref}.supabase.co",
+            "version": "17.6.1",
+            "postgres_engine": "17",
+            "release_channel": "ga",
+        },
+    }
     return body | extra
 
 
 def health(db: str, pooler: str, errors: dict[str, str] | None = None) -> list[dict]:
     errors = errors or {}
-    return [{"name": n, "healthy": s == "ACTIVE_HEALTHY", "status": s} | ({"error": errors[n]} if n in errors else {})
-            for n, s in (("db", db), ("pooler", pooler))]
+    return [
+        {"name": n, "healthy": s == "ACTIVE_HEALTHY", "status": s} | ({"error": errors[n]} if n in errors else {})
+        for n, s in (("db", db), ("pooler", pooler))
+    ]
 
 
 class FakeTime:
@@ -82,9 +125,16 @@ async def harness():
             h.requests.append(request)
             return handler(request)
 
-        h.api = ManagementAPI(TOKEN, base_url=kwargs.pop("base_url", BASE), transport=httpx.MockTransport(record),
-                              on_event=h.events.append, sleep=fake.sleep, clock=fake.clock,
-                              jitter=lambda: 0.5, **kwargs)
+        h.api = ManagementAPI(
+            TOKEN,
+            base_url=kwargs.pop("base_url", BASE),
+            transport=httpx.MockTransport(record),
+            on_event=h.events.append,
+            sleep=fake.sleep,
+            clock=fake.clock,
+            jitter=lambda: 0.5,
+            **kwargs,
+        )
         made.append(h)
         return h
 
@@ -99,6 +149,7 @@ def routes(table: dict[tuple[str, str], Callable[[httpx.Request], httpx.Response
         if answer is None:
             return httpx.Response(404, json={"message": "Not Found"})
         return answer(request) if callable(answer) else answer
+
     return handler
 
 
@@ -111,31 +162,39 @@ def sequence(*answers: httpx.Response | Exception):
         if isinstance(item, Exception):
             raise item
         return item
+
     return answer
 
 
 # --- access token shape ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, kind", [
-    (TOKEN, TokenKind.PERSONAL),
-    ("sbp_oauth_" + "f" * 40, TokenKind.OAUTH),
-    (f"  {TOKEN}\n", TokenKind.PERSONAL),
-])
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        (TOKEN, TokenKind.PERSONAL),
+        ("sbp_oauth_" + "f" * 40, TokenKind.OAUTH),
+        (f"  {TOKEN}\n", TokenKind.PERSONAL),
+    ],
+)
 def test_token_check_accepts_the_cli_shapes(value, kind):
     check = check_access_token(value)
     assert (check.accepted, check.kind, check.message, check.warning) == (True, kind, "", None)
 
 
-@pytest.mark.parametrize("value, kind, says", [
-    ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2ln", TokenKind.PROJECT_JWT, "project JWT"),
-    ("sb_publishable_4lKz9vQ8mYwVZ0b6rXyQ_g1w2e3r4t5", TokenKind.PUBLISHABLE_KEY, "publishable API key"),
-    ("sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz", TokenKind.SECRET_KEY, "secret API key"),
-    ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", TokenKind.OTHER, "start with `sbp_`"),
-    ("hunter2", TokenKind.OTHER, "start with `sbp_`"),
-    ("   ", TokenKind.EMPTY, "No access token"),
-    (f"{TOKEN} {TOKEN}", TokenKind.OTHER, "spaces, line breaks"),
-    (f"sbp_{'é' * 40}", TokenKind.OTHER, "non-ASCII"),
-])
+@pytest.mark.parametrize(
+    "value, kind, says",
+    [
+        ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2ln", TokenKind.PROJECT_JWT, "project JWT"),
+        ("sb_publishable_4lKz9vQ8mYwVZ0b6rXyQ_g1w2e3r4t5", TokenKind.PUBLISHABLE_KEY, "publishable API key"),
+        ("sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz", TokenKind.SECRET_KEY, "secret API key"),
+        ("ghp_16C7e42F292c6912E7710c838347Ae178B4a", TokenKind.OTHER, "start with `sbp_`"),
+        ("hunter2", TokenKind.OTHER, "start with `sbp_`"),
+        ("   ", TokenKind.EMPTY, "No access token"),
+        (f"{TOKEN} {TOKEN}", TokenKind.OTHER, "spaces, line breaks"),
+        (f"sbp_{'é' * 40}", TokenKind.OTHER, "non-ASCII"),
+    ],
+)
 def test_token_check_refuses_other_values_saying_what_they_are(value, kind, says):
     check = check_access_token(value)
     assert not check.accepted and check.kind is kind and check.warning is None
@@ -161,8 +220,12 @@ async def test_a_bad_token_is_refused_before_any_request():
 
 async def test_an_unusual_sbp_token_is_tried_with_a_warning():
     events: list = []
-    api = ManagementAPI("sbp_v0_" + "9" * 48, base_url=BASE, on_event=events.append,
-                        transport=httpx.MockTransport(lambda r: httpx.Response(401, json={"message": "Unauthorized"})))
+    api = ManagementAPI(
+        "sbp_v0_" + "9" * 48,
+        base_url=BASE,
+        on_event=events.append,
+        transport=httpx.MockTransport(lambda r: httpx.Response(401, json={"message": "Unauthorized"})),
+    )
     async with api:
         with pytest.raises(TokenRejected):
             await api.list_organizations()
@@ -170,6 +233,7 @@ async def test_an_unusual_sbp_token_is_tried_with_a_warning():
 
 
 # --- 401 / 403 / 404 / 400 ---------------------------------------------------------------------
+
 
 async def test_401_says_the_token_was_rejected_and_where_to_get_a_new_one(harness):
     h = harness(lambda r: httpx.Response(401, json={"message": "Unauthorized"}))
@@ -210,16 +274,27 @@ async def test_404_on_a_collection_points_at_the_base_url(harness):
 
 async def test_400_on_create_gives_the_api_message_verbatim_and_is_not_retried(harness):
     message = "Password is too weak: use at least 12 characters, mixing cases, digits and symbols."
-    h = harness(routes({("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
-                        ("POST", "/v1/projects"): httpx.Response(400, json={"message": message})}))
+    h = harness(
+        routes(
+            {
+                ("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
+                ("POST", "/v1/projects"): httpx.Response(400, json={"message": message}),
+            }
+        )
+    )
     with pytest.raises(BadRequest) as err:
-        await h.api.create_project("my-muse", organization="acme-id", db_pass="weak", region="eu-central-1",
-                                   instance_size="micro")
+        await h.api.create_project(
+            "my-muse", organization="acme-id", db_pass="weak", region="eu-central-1", instance_size="micro"
+        )
     assert err.value.api_message == message and message in str(err.value)
     assert h.count("POST", "/v1/projects") == 1 and len(h.requests) == 2  # orgs, then one POST; no lookup
-    assert json.loads(h.requests[1].content) == {"name": "my-muse", "organization_slug": "acme", "db_pass": "weak",
-                    "region_selection": {"type": "specific", "code": "eu-central-1"},
-                    "desired_instance_size": "micro"}
+    assert json.loads(h.requests[1].content) == {
+        "name": "my-muse",
+        "organization_slug": "acme",
+        "db_pass": "weak",
+        "region_selection": {"type": "specific", "code": "eu-central-1"},
+        "desired_instance_size": "micro",
+    }
 
 
 async def test_400_on_delete_is_verbatim(harness):
@@ -241,6 +316,7 @@ async def test_a_failing_query_raises_query_failed_with_postgres_words(harness):
 
 
 # --- bad input never reaches the network ------------------------------------------------------
+
 
 async def test_bad_input_is_refused_without_a_request(harness):
     h = harness(lambda r: httpx.Response(500))
@@ -288,14 +364,18 @@ async def test_supabase_api_url_is_the_default_base_and_its_path_prefix_is_kept(
 
 # --- 429 ---------------------------------------------------------------------------------------
 
+
 def throttled(**headers: str) -> httpx.Response:
     return httpx.Response(429, json={"message": "ThrottlerException: Too Many Requests"}, headers=headers)
 
 
 async def test_429_waits_as_x_ratelimit_reset_says_then_retries(harness):
-    h = harness(sequence(throttled(**{"x-ratelimit-limit": "120", "x-ratelimit-remaining": "0",
-                                      "x-ratelimit-reset": "7"}),
-                         httpx.Response(200, json=[ORG])))
+    h = harness(
+        sequence(
+            throttled(**{"x-ratelimit-limit": "120", "x-ratelimit-remaining": "0", "x-ratelimit-reset": "7"}),
+            httpx.Response(200, json=[ORG]),
+        )
+    )
     orgs = await h.api.list_organizations()
     assert [o.slug for o in orgs] == ["acme"]
     assert h.time.sleeps == [7.0] and len(h.requests) == 2
@@ -305,10 +385,14 @@ async def test_429_waits_as_x_ratelimit_reset_says_then_retries(harness):
 
 async def test_429_prefers_retry_after_in_seconds_or_as_a_date(harness):
     in_30s = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    h = harness(sequence(throttled(**{"retry-after": "3", "x-ratelimit-reset": "40"}),
-                         throttled(**{"retry-after": in_30s}),
-                         throttled(),
-                         httpx.Response(200, json=[ORG])))
+    h = harness(
+        sequence(
+            throttled(**{"retry-after": "3", "x-ratelimit-reset": "40"}),
+            throttled(**{"retry-after": in_30s}),
+            throttled(),
+            httpx.Response(200, json=[ORG]),
+        )
+    )
     await h.api.list_organizations()
     first, second, third = h.time.sleeps
     assert first == 3.0 and 27.0 <= second <= 30.0 and third == 60.0  # no header: the rest of the minute
@@ -325,9 +409,16 @@ async def test_429_is_bounded_in_wait_and_in_tries(harness):
 
 
 async def test_429_on_create_is_retried_because_nothing_was_done(harness):
-    h = harness(routes({("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
-                        ("POST", "/v1/projects"): sequence(throttled(**{"x-ratelimit-reset": "2"}),
-                                                           httpx.Response(201, json=project(status="UNKNOWN")))}))
+    h = harness(
+        routes(
+            {
+                ("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
+                ("POST", "/v1/projects"): sequence(
+                    throttled(**{"x-ratelimit-reset": "2"}), httpx.Response(201, json=project(status="UNKNOWN"))
+                ),
+            }
+        )
+    )
     created = await h.api.create_project("my-muse", organization="acme", db_pass="pw", region="us-east-1")
     assert created.ref == REF and created.status is ProjectStatus.UNKNOWN
     assert h.count("POST", "/v1/projects") == 2 and h.time.sleeps == [2.0]
@@ -335,9 +426,11 @@ async def test_429_on_create_is_retried_because_nothing_was_done(harness):
 
 # --- 5xx and network errors --------------------------------------------------------------------
 
+
 async def test_5xx_on_get_is_retried_with_backoff(harness):
-    h = harness(sequence(httpx.Response(503, text="upstream busy"), httpx.Response(502),
-                         httpx.Response(200, json=[project()])))
+    h = harness(
+        sequence(httpx.Response(503, text="upstream busy"), httpx.Response(502), httpx.Response(200, json=[project()]))
+    )
     projects = await h.api.list_projects()
     assert [p.ref for p in projects] == [REF]
     assert len(h.requests) == 3
@@ -365,6 +458,7 @@ def test_backoff_is_exponential_jittered_and_capped():
 async def test_network_errors_on_get_are_retried_then_reported(harness):
     def refuse(request):
         raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
     h = harness(refuse)
     with pytest.raises(ApiConnectionError) as err:
         await h.api.list_organizations()
@@ -395,10 +489,15 @@ async def test_a_read_only_query_survives_one_5xx(harness):
 
 # --- create: ambiguous outcomes are settled by name --------------------------------------------
 
+
 def create_routes(post, listing):
-    return routes({("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
-                   ("POST", "/v1/projects"): post,
-                   ("GET", "/v1/projects"): listing})
+    return routes(
+        {
+            ("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
+            ("POST", "/v1/projects"): post,
+            ("GET", "/v1/projects"): listing,
+        }
+    )
 
 
 async def test_create_after_a_5xx_looks_the_project_up_instead_of_posting_again(harness):
@@ -414,6 +513,7 @@ async def test_create_after_a_5xx_looks_the_project_up_instead_of_posting_again(
 async def test_create_after_a_timeout_not_found_says_to_check_and_resume(harness):
     def timeout(request):
         raise httpx.ReadTimeout("timed out", request=request)
+
     h = harness(create_routes(timeout, httpx.Response(200, json=[project("someone-else")])))
     with pytest.raises(ProjectCreationUncertain) as err:
         await h.api.create_project("my-muse", organization="acme", db_pass="pw", region="us-east-1")
@@ -425,34 +525,58 @@ async def test_create_after_a_timeout_not_found_says_to_check_and_resume(harness
 async def test_create_after_a_dropped_connection_finds_the_project_on_the_second_lookup(harness):
     def dropped(request):
         raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-    h = harness(create_routes(dropped, sequence(httpx.Response(200, json=[]),
-                                                httpx.Response(200, json=[project("my-muse")]))))
+
+    h = harness(
+        create_routes(dropped, sequence(httpx.Response(200, json=[]), httpx.Response(200, json=[project("my-muse")])))
+    )
     found = await h.api.create_project("my-muse", organization="acme", db_pass="pw", region="apac")
     assert found.ref == REF
     assert h.count("POST", "/v1/projects") == 1 and h.count("GET", "/v1/projects") == 2
 
 
 async def test_create_is_retried_only_when_the_connection_never_opened(harness):
-    h = harness(create_routes(sequence(httpx.ConnectError("Name or service not known"),
-                                       httpx.Response(201, json=project(status="UNKNOWN"))),
-                              httpx.Response(200, json=[])))
+    h = harness(
+        create_routes(
+            sequence(
+                httpx.ConnectError("Name or service not known"), httpx.Response(201, json=project(status="UNKNOWN"))
+            ),
+            httpx.Response(200, json=[]),
+        )
+    )
     created = await h.api.create_project("my-muse", organization="acme", db_pass="pw", region="us-east-1")
     assert created.ref == REF
     assert h.count("POST", "/v1/projects") == 2 and h.count("GET", "/v1/projects") == 0
 
 
 async def test_create_with_an_unusable_201_is_settled_by_name(harness):
-    h = harness(create_routes(httpx.Response(201, text="<html>created</html>", headers={"content-type": "text/html"}),
-                              httpx.Response(200, json=[project("my-muse")])))
+    h = harness(
+        create_routes(
+            httpx.Response(201, text="<html>created</html>", headers={"content-type": "text/html"}),
+            httpx.Response(200, json=[project("my-muse")]),
+        )
+    )
     found = await h.api.create_project("my-muse", organization="acme", db_pass="pw", region="us-east-1")
     assert found.ref == REF and h.count("POST", "/v1/projects") == 1
 
 
 async def test_find_project_refuses_to_guess_between_namesakes(harness):
-    h = harness(routes({("GET", "/v1/projects"): httpx.Response(200, json=[
-        project("my-muse"), project("my-muse", ref="zyxwvutsrqponmlkjihg", status="ACTIVE_HEALTHY"),
-        project("my-muse", ref="qqqqqqqqqqqqqqqqqqqq", status="REMOVED"),
-        project("my-muse", ref="pppppppppppppppppppp", organization_slug="globex", organization_id="globex")])}))
+    h = harness(
+        routes(
+            {
+                ("GET", "/v1/projects"): httpx.Response(
+                    200,
+                    json=[
+                        project("my-muse"),
+                        project("my-muse", ref="zyxwvutsrqponmlkjihg", status="ACTIVE_HEALTHY"),
+                        project("my-muse", ref="qqqqqqqqqqqqqqqqqqqq", status="REMOVED"),
+                        project(
+                            "my-muse", ref="pppppppppppppppppppp", organization_slug="globex", organization_id="globex"
+                        ),
+                    ],
+                )
+            }
+        )
+    )
     with pytest.raises(DuplicateProjectName) as err:
         await h.api.find_project("my-muse", "acme")
     assert REF in str(err.value) and "zyxwvutsrqponmlkjihg" in str(err.value)
@@ -463,6 +587,7 @@ async def test_find_project_refuses_to_guess_between_namesakes(harness):
 
 
 # --- responses musekit cannot use --------------------------------------------------------------
+
 
 async def test_an_invalid_response_is_reported_without_quoting_its_content(harness):
     secret_value = "sb_secret_DoNotPrintMe0123456789"
@@ -482,10 +607,20 @@ async def test_a_non_json_answer_is_unexpected(harness):
 
 
 async def test_a_pooler_without_primary_is_refused(harness):
-    replica = {"identifier": "r1", "database_type": "READ_REPLICA", "is_using_scram_auth": True,
-               "db_user": f"postgres.{REF}", "db_host": "aws-0-eu-central-1.pooler.supabase.com", "db_port": 6543,
-               "db_name": "postgres", "connection_string": "x", "connectionString": "x",
-               "default_pool_size": None, "max_client_conn": None, "pool_mode": "transaction"}
+    replica = {
+        "identifier": "r1",
+        "database_type": "READ_REPLICA",
+        "is_using_scram_auth": True,
+        "db_user": f"postgres.{REF}",
+        "db_host": "aws-0-eu-central-1.pooler.supabase.com",
+        "db_port": 6543,
+        "db_name": "postgres",
+        "connection_string": "x",
+        "connectionString": "x",
+        "default_pool_size": None,
+        "max_client_conn": None,
+        "pool_mode": "transaction",
+    }
     h = harness(lambda r: httpx.Response(200, json=[replica]))
     with pytest.raises(PrimaryDatabaseNotFound, match="primary database not found"):
         await h.api.database_connection(REF)
@@ -493,8 +628,14 @@ async def test_a_pooler_without_primary_is_refused(harness):
 
 
 def pooler(port: int, mode: str, kind: str = "PRIMARY") -> PoolerConfig:
-    return PoolerConfig(database_type=DatabaseType(kind), db_user=f"postgres.{REF}", db_port=port,
-                        db_host="aws-0-eu-central-1.pooler.supabase.com", db_name="postgres", pool_mode=PoolMode(mode))
+    return PoolerConfig(
+        database_type=DatabaseType(kind),
+        db_user=f"postgres.{REF}",
+        db_port=port,
+        db_host="aws-0-eu-central-1.pooler.supabase.com",
+        db_name="postgres",
+        pool_mode=PoolMode(mode),
+    )
 
 
 def test_session_url_for_migrations_and_transaction_url_for_display():
@@ -525,14 +666,16 @@ def test_api_key_material_stays_out_of_repr():
 
 # --- the token never leaks ---------------------------------------------------------------------
 
+
 def rendered_with_locals(exc: BaseException) -> str:
     """The exception as Textual's crash screen shows it: rich traceback with local variables."""
     from rich.console import Console
     from rich.traceback import Traceback
 
     console = Console(file=io.StringIO(), width=300, record=True)
-    console.print(Traceback.from_exception(type(exc), exc, exc.__traceback__, show_locals=True,
-                                           locals_max_length=5, width=300))
+    console.print(
+        Traceback.from_exception(type(exc), exc, exc.__traceback__, show_locals=True, locals_max_length=5, width=300)
+    )
     return console.export_text()
 
 
@@ -549,7 +692,7 @@ class Hidden:
 async def failure_of(make_call: Callable[[], Awaitable[object]]) -> BaseException:
     try:
         await make_call()
-    except Exception as exc:  # noqa: BLE001 - the caller checks the type
+    except Exception as exc:
         return exc
     raise AssertionError("the call did not fail")
 
@@ -557,7 +700,7 @@ async def failure_of(make_call: Callable[[], Awaitable[object]]) -> BaseExceptio
 def failure_of_init(token: Hidden) -> BaseException:
     try:
         ManagementAPI(token.value, base_url=BASE)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return exc
     raise AssertionError("the client accepted the token")
 
@@ -572,17 +715,24 @@ async def test_secrets_never_appear_in_reprs_exceptions_events_logs_or_crash_rep
             raise httpx.ReadTimeout("timed out", request=request)
         return httpx.Response(400, json={"message": f"invalid token {TOKEN} and password {secret.value}"})
 
-    h = harness(routes({
-        ("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
-        ("POST", "/v1/projects"): post,
-        ("GET", f"/v1/projects/{REF}"): httpx.Response(401, json={"message": f"bad bearer {TOKEN}"}),
-        ("GET", "/v1/projects"): sequence(httpx.Response(503, text=f"oops {TOKEN}"), httpx.Response(500)),
-    }))
+    h = harness(
+        routes(
+            {
+                ("GET", "/v1/organizations"): httpx.Response(200, json=[ORG]),
+                ("POST", "/v1/projects"): post,
+                ("GET", f"/v1/projects/{REF}"): httpx.Response(401, json={"message": f"bad bearer {TOKEN}"}),
+                ("GET", "/v1/projects"): sequence(httpx.Response(503, text=f"oops {TOKEN}"), httpx.Response(500)),
+            }
+        )
+    )
     api = h.api
     errors = [
-        await failure_of(lambda: api.create_project("m", organization="acme", db_pass=secret.value, region="us-east-1")),
-        await failure_of(lambda: api.create_project("timeout-me", organization="acme", db_pass=secret.value,
-                                                    region="us-east-1")),
+        await failure_of(
+            lambda: api.create_project("m", organization="acme", db_pass=secret.value, region="us-east-1")
+        ),
+        await failure_of(
+            lambda: api.create_project("timeout-me", organization="acme", db_pass=secret.value, region="us-east-1")
+        ),
         await failure_of(lambda: api.get_project(REF)),
         await failure_of(api.list_projects),
     ]
@@ -603,15 +753,18 @@ async def test_secrets_never_appear_in_reprs_exceptions_events_logs_or_crash_rep
 
 # --- waiting for health ------------------------------------------------------------------------
 
+
 def provisioning(h_time: FakeTime, ready_at: float, *, latency: float = 0.0, final_status: str = "ACTIVE_HEALTHY"):
     def handler(request: httpx.Request) -> httpx.Response:
         h_time.now += latency
         ready = h_time.now >= ready_at
         if request.url.path.endswith("/health"):
             assert request.url.params.get_list("services") == ["db", "pooler"]
-            return httpx.Response(200, json=health("ACTIVE_HEALTHY", "ACTIVE_HEALTHY") if ready
-                                  else health("COMING_UP", "COMING_UP"))
+            return httpx.Response(
+                200, json=health("ACTIVE_HEALTHY", "ACTIVE_HEALTHY") if ready else health("COMING_UP", "COMING_UP")
+            )
         return httpx.Response(200, json=project(status=final_status if ready else "COMING_UP"))
+
     return handler
 
 
@@ -628,7 +781,8 @@ async def test_a_10_s_provisioning_is_seen_within_6_polls_and_little_overhead(ha
     changes = [e for e in h.events if isinstance(e, HealthChanged)]
     assert [(c.old, c.new) for c in changes] == [
         (None, "project COMING_UP; db COMING_UP, pooler COMING_UP"),
-        ("project COMING_UP; db COMING_UP, pooler COMING_UP", "db ACTIVE_HEALTHY, pooler ACTIVE_HEALTHY")]
+        ("project COMING_UP; db COMING_UP, pooler COMING_UP", "db ACTIVE_HEALTHY, pooler ACTIVE_HEALTHY"),
+    ]
 
 
 async def test_health_backs_off_1_2_3_4_5_then_5(harness):
@@ -641,10 +795,12 @@ async def test_health_backs_off_1_2_3_4_5_then_5(harness):
 
 async def test_init_failed_fails_fast_with_the_apis_words(harness):
     h = harness(lambda r: handler(r))
+
     def handler(request):
         if request.url.path.endswith("/health"):
             return httpx.Response(200, json=health("UNHEALTHY", "COMING_UP", {"db": "connection refused"}))
         return httpx.Response(200, json=project(status="COMING_UP" if h.time.now < 3 else "INIT_FAILED"))
+
     with pytest.raises(ProjectFailed) as err:
         await h.api.wait_until_healthy(REF)
     assert err.value.project_status == "INIT_FAILED"
@@ -654,9 +810,14 @@ async def test_init_failed_fails_fast_with_the_apis_words(harness):
 
 
 async def test_a_paused_project_says_to_restore_it(harness):
-    h = harness(lambda r: httpx.Response(200, json=project(status="INACTIVE")) if not r.url.path.endswith("/health")
-                else httpx.Response(200, json=health("UNHEALTHY", "UNHEALTHY")))
-    with pytest.raises(ProjectFailed, match="paused. Restore it"):
+    h = harness(
+        lambda r: (
+            httpx.Response(200, json=project(status="INACTIVE"))
+            if not r.url.path.endswith("/health")
+            else httpx.Response(200, json=health("UNHEALTHY", "UNHEALTHY"))
+        )
+    )
+    with pytest.raises(ProjectFailed, match=r"paused\. Restore it"):
         await h.api.wait_until_healthy(REF)
     assert len(h.requests) == 2
 
@@ -675,12 +836,14 @@ async def test_health_times_out_with_how_to_resume(harness):
 
 async def test_health_errors_while_provisioning_cost_one_request_per_poll(harness):
     h = harness(lambda r: handler(r))
+
     def handler(request):
         if h.time.now < 3:
             return httpx.Response(503, json={"message": "Service Unavailable"})
         if request.url.path.endswith("/health"):
             return httpx.Response(200, json=health("ACTIVE_HEALTHY", "ACTIVE_HEALTHY"))
         return httpx.Response(200, json=project(status="ACTIVE_HEALTHY"))
+
     await h.api.wait_until_healthy(REF)
     assert h.count("GET", f"/v1/projects/{REF}/health") == 3 and h.count("GET", f"/v1/projects/{REF}") == 2
     first = next(e for e in h.events if isinstance(e, HealthChanged))

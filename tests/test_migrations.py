@@ -4,10 +4,19 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.supabase_cli import run_supabase
+from wizard.migrations import (
+    DriftError,
+    GuardViolation,
+    HistoryMismatch,
+    LockTimeout,
+    MigrationFolderError,
+    StatementFailed,
+    apply,
+    load_folder,
+)
 from wizard.migrations import engine as migrations
 from wizard.pg import DatabaseConnectError
-from wizard.migrations import DriftError, GuardViolation, HistoryMismatch, LockTimeout, MigrationFolderError, StatementFailed, apply, load_folder
-from tests.supabase_cli import run_supabase
 
 
 def write(folder: Path, name: str, sql: str) -> Path:
@@ -67,15 +76,25 @@ async def test_applies_in_order_and_records_history_like_the_cli(folder, db_url)
     ]
     sums = rows(db_url, "select version, sha256 from supabase_migrations.musekit_checksums order by 1")
     assert sums == [(f.version, f.checksum) for f in load_folder(folder)]
-    assert [e.kind for e in events] == ["file_started", "statement", "statement", "file_applied",
-                                        "file_started", "statement", "file_applied"]
+    assert [e.kind for e in events] == [
+        "file_started",
+        "statement",
+        "statement",
+        "file_applied",
+        "file_started",
+        "statement",
+        "file_applied",
+    ]
     again = await apply(db_url, load_folder(folder))
     assert again.applied == [] and again.already_applied == ["20260101000001", "20260101000002"]
 
 
 async def test_failing_file_rolls_back_whole_and_rerun_continues(folder, db_url):
-    bad = write(folder, "20260101000003_third.sql",
-                "create table c (id int);\n\ninsert into c\n  values (1),\n  (nope);\ncreate table d (id int);\n")
+    bad = write(
+        folder,
+        "20260101000003_third.sql",
+        "create table c (id int);\n\ninsert into c\n  values (1),\n  (nope);\ncreate table d (id int);\n",
+    )
     with pytest.raises(StatementFailed) as err:
         await apply(db_url, load_folder(folder))
     msg = str(err.value)
@@ -105,7 +124,9 @@ async def test_versions_missing_from_the_folder_are_refused(folder, db_url):
     await apply(db_url, load_folder(folder))
     (folder / "20260101000002_second.sql").unlink()
     write(folder, "20260101000003_third.sql", "create table c (id int);\n")
-    with pytest.raises(HistoryMismatch, match=r"(?s)lacks: 20260101000002.*migration repair --status reverted 20260101000002"):
+    with pytest.raises(
+        HistoryMismatch, match=r"(?s)lacks: 20260101000002.*migration repair --status reverted 20260101000002"
+    ):
         await apply(db_url, load_folder(folder))
     assert "c" not in tables(db_url)
 
@@ -122,7 +143,9 @@ async def test_older_pending_version_is_refused_unless_include_all(folder, db_ur
 async def test_dry_run_lists_pending_and_changes_nothing(folder, db_url):
     result = await apply(db_url, load_folder(folder), dry_run=True)
     assert [(f.filename, len(f.statements)) for f in result.pending] == [
-        ("20260101000001_first.sql", 2), ("20260101000002_second.sql", 1)]
+        ("20260101000001_first.sql", 2),
+        ("20260101000002_second.sql", 1),
+    ]
     assert rows(db_url, "select to_regnamespace('supabase_migrations')") == [(None,)]
     assert tables(db_url) == set()
 
@@ -230,7 +253,9 @@ async def test_crlf_files_are_applied_and_recorded_byte_for_byte(tmp_path, make_
     proj = tmp_path / "proj"
     d = proj / "supabase" / "migrations"
     d.mkdir(parents=True)
-    (d / "20260101000001_crlf.sql").write_bytes(b"create table t (note text default 'a\r\nb');\r\ninsert into t default values;\r\n")
+    (d / "20260101000001_crlf.sql").write_bytes(
+        b"create table t (note text default 'a\r\nb');\r\ninsert into t default values;\r\n"
+    )
     pushed = run_supabase("db", "push", "--db-url", cli_url, "--yes", cwd=proj)
     assert pushed.returncode == 0, pushed.stderr
     await apply(our_url, load_folder(d))

@@ -11,12 +11,13 @@ from pathlib import Path
 import psycopg
 
 from wizard.cli import main
-from wizard.muses import template_model
-from wizard.muses import core_files, load_template
+from wizard.muses import core_files, load_template, template_model
 from wizard.sql import SchemaModel
 
-SHIPPED = {"socioscheduler": {"public.brand_preferences", "public.post_queues", "public.alert_logs"},
-           "realtor": {"public.listings", "public.saved_searches", "public.showings"}}
+SHIPPED = {
+    "socioscheduler": {"public.brand_preferences", "public.post_queues", "public.alert_logs"},
+    "realtor": {"public.listings", "public.saved_searches", "public.showings"},
+}
 
 
 def cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -28,21 +29,26 @@ def cli(capsys, *argv: str) -> tuple[int, str, str]:
 def catalog_state(url: str) -> dict[str, object]:
     """What a run could have changed: public relations, schemas, migration history."""
     with psycopg.connect(url, autocommit=True) as conn:
-        relations = conn.execute("select coalesce(array_agg(relname::text order by relname), '{}') from pg_class "
-                                 "where relnamespace = 'public'::regnamespace").fetchone()[0]
+        relations = conn.execute(
+            "select coalesce(array_agg(relname::text order by relname), '{}') from pg_class "
+            "where relnamespace = 'public'::regnamespace"
+        ).fetchone()[0]
         schemas = conn.execute("select array_agg(nspname::text order by nspname) from pg_namespace").fetchone()[0]
         history = None
         if "supabase_migrations" in schemas:
-            history = conn.execute("select array_agg(version order by version) from "
-                                   "supabase_migrations.schema_migrations").fetchone()[0]
+            history = conn.execute(
+                "select array_agg(version order by version) from supabase_migrations.schema_migrations"
+            ).fetchone()[0]
     return {"relations": relations, "schemas": schemas, "history": history}
 
 
 def write_muse(root: Path, slug: str, sql: str) -> Path:
     folder = root / slug
     (folder / "migrations").mkdir(parents=True)
-    (folder / "muse.toml").write_text(f'name = "{slug}"\ndescription = "test muse"\nversion = "0.1.0"\n'
-                                      f'core_version = "{max(f.version for f in core_files())}"\n')
+    (folder / "muse.toml").write_text(
+        f'name = "{slug}"\ndescription = "test muse"\nversion = "0.1.0"\n'
+        f'core_version = "{max(f.version for f in core_files())}"\n'
+    )
     (folder / "migrations" / f"20270101000000_{slug}.sql").write_text(sql)
     return folder
 
@@ -158,8 +164,13 @@ def test_apply_rolls_back_a_muse_that_changes_the_core_at_run_time(capsys, tmp_p
     assert "journal" not in state["relations"] and "users" in state["relations"]  # the core stays, the Muse went
     assert state["history"] == [f.version for f in core_files()]
     with psycopg.connect(db_url) as conn:
-        assert conn.execute("select count(*) from information_schema.columns where table_schema = 'public' "
-                            "and table_name = 'users' and column_name = 'sneaky'").fetchone()[0] == 0
+        assert (
+            conn.execute(
+                "select count(*) from information_schema.columns where table_schema = 'public' "
+                "and table_name = 'users' and column_name = 'sneaky'"
+            ).fetchone()[0]
+            == 0
+        )
 
 
 def test_apply_a_shipped_muse_then_nothing_is_pending(capsys, db_url):
@@ -187,9 +198,19 @@ def test_apply_with_a_bad_url_is_a_usage_error(capsys):
 
 
 # -- new ---------------------------------------------------------------------------------------
-NEW_FLAGS = ("--table", "recipes:Recipes a user saves", "--column", "recipes.title:text:notnull",
-             "--column", "recipes.servings:integer:null:2", "--enum", "difficulty:easy,medium,hard",
-             "--column", "recipes.difficulty:difficulty:notnull:'easy'", "--user-view")
+NEW_FLAGS = (
+    "--table",
+    "recipes:Recipes a user saves",
+    "--column",
+    "recipes.title:text:notnull",
+    "--column",
+    "recipes.servings:integer:null:2",
+    "--enum",
+    "difficulty:easy,medium,hard",
+    "--column",
+    "recipes.difficulty:difficulty:notnull:'easy'",
+    "--user-view",
+)
 
 
 def test_new_writes_a_template_that_shows_and_applies(capsys, tmp_path, db_url):
@@ -202,9 +223,13 @@ def test_new_writes_a_template_that_shows_and_applies(capsys, tmp_path, db_url):
     model = template_model(template)
     table = model.table("public.recipes")
     assert [(c.name, c.type, c.nullable, c.default) for c in table.columns] == [
-        ("id", "uuid", False, "gen_random_uuid()"), ("user_id", "uuid", False, None),
-        ("title", "text", False, None), ("servings", "integer", True, "2"),
-        ("difficulty", "public.difficulty", False, "'easy'"), ("created_at", "timestamptz", False, "now()")]
+        ("id", "uuid", False, "gen_random_uuid()"),
+        ("user_id", "uuid", False, None),
+        ("title", "text", False, None),
+        ("servings", "integer", True, "2"),
+        ("difficulty", "public.difficulty", False, "'easy'"),
+        ("created_at", "timestamptz", False, "now()"),
+    ]
     assert model.view("public.recipes_with_user").security_invoker
 
     code, out, _ = cli(capsys, "muses", "show", str(folder))
@@ -222,15 +247,32 @@ def test_new_refuses_an_existing_folder_without_force(capsys, tmp_path):
     assert code == 2 and "already exists" in err and "--force" in err and out == ""
     assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
 
-    code, _, _ = cli(capsys, "muses", "new", "recipes", "--table", "other:Other rows", "--dir", str(tmp_path), "--force")
+    code, _, _ = cli(
+        capsys, "muses", "new", "recipes", "--table", "other:Other rows", "--dir", str(tmp_path), "--force"
+    )
     assert code == 0
     assert [t.name for t in template_model(load_template(folder)).tables] == ["other"]
 
 
 def test_new_reports_each_bad_name_with_its_field_and_flag(capsys, tmp_path):
-    code, out, err = cli(capsys, "muses", "new", "recipes", "--table", "Recipes:x", "--table", "users:dup of core",
-                         "--column", "Recipes.select:text", "--column", "Recipes.n:integer::'x'",
-                         "--enum", "order:a,a", "--dir", str(tmp_path))
+    code, out, err = cli(
+        capsys,
+        "muses",
+        "new",
+        "recipes",
+        "--table",
+        "Recipes:x",
+        "--table",
+        "users:dup of core",
+        "--column",
+        "Recipes.select:text",
+        "--column",
+        "Recipes.n:integer::'x'",
+        "--enum",
+        "order:a,a",
+        "--dir",
+        str(tmp_path),
+    )
     assert code == 2 and out == ""
     assert "tables[0].name (from --table 'Recipes:x'): 'Recipes' is not a plain Postgres identifier" in err
     assert "tables[1].name (from --table 'users:dup of core'): 'users' is already a core object" in err
@@ -242,18 +284,22 @@ def test_new_reports_each_bad_name_with_its_field_and_flag(capsys, tmp_path):
 
     code, _, err = cli(capsys, "muses", "new", "recipes", "--column", "recipes.title:text", "--dir", str(tmp_path))
     assert code == 2 and "--column 'recipes.title:text': there is no --table 'recipes'" in err
-    code, _, err = cli(capsys, "muses", "new", "recipes", "--table", "r:x", "--column", "r-title", "--dir", str(tmp_path))
+    code, _, err = cli(
+        capsys, "muses", "new", "recipes", "--table", "r:x", "--column", "r-title", "--dir", str(tmp_path)
+    )
     assert code == 2 and "expected 'table.column:type" in err
     assert list(tmp_path.iterdir()) == []
 
 
 def test_new_from_a_spec_file(capsys, tmp_path):
     spec = tmp_path / "spec.toml"
-    spec.write_text('slug = "crm"\nname = "CRM"\ndescription = "Contacts of a team."\nownership = "organization"\n'
-                    '[[tables]]\nname = "contacts"\ncomment = "People the team talks to."\n'
-                    '[[tables.columns]]\nname = "email"\ntype = "text"\nnullable = false\n')
+    spec.write_text(
+        'slug = "crm"\nname = "CRM"\ndescription = "Contacts of a team."\nownership = "organization"\n'
+        '[[tables]]\nname = "contacts"\ncomment = "People the team talks to."\n'
+        '[[tables.columns]]\nname = "email"\ntype = "text"\nnullable = false\n'
+    )
     out_dir = tmp_path / "out"
-    code, out, err = cli(capsys, "muses", "new", "crm", "--spec", str(spec), "--dir", str(out_dir))
+    code, _out, err = cli(capsys, "muses", "new", "crm", "--spec", str(spec), "--dir", str(out_dir))
     assert code == 0, err
     template = load_template(out_dir / "crm")
     assert template.manifest.name == "CRM"
@@ -265,7 +311,7 @@ def test_new_from_a_spec_file(capsys, tmp_path):
     assert code == 2 and "says slug = 'crm' but the command says 'other'" in err
     code, _, err = cli(capsys, "muses", "new", "crm", "--spec", str(spec), "--table", "x:y", "--dir", str(out_dir))
     assert code == 2 and "drop --table" in err
-    spec.write_text(spec.read_text().replace('nullable = false', 'nullable = "maybe"'))
+    spec.write_text(spec.read_text().replace("nullable = false", 'nullable = "maybe"'))
     code, _, err = cli(capsys, "muses", "new", "crm", "--spec", str(spec), "--dir", str(tmp_path / "again"))
     assert code == 2 and "tables[0].columns[0].nullable" in err
     assert not (tmp_path / "again").exists()

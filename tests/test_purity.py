@@ -7,8 +7,8 @@ from functools import cache
 
 import pytest
 
-from wizard.settings import core_migrations_dir, muses_root
 from wizard.guard import RULES, PurityFinding, check_static, format_findings, has_errors
+from wizard.settings import core_migrations_dir, muses_root
 from wizard.sql import SchemaModel, SqlSource, parse_sql_files, parse_sql_paths
 
 MUSE_FILE = "templates/muses/demo/migrations/20260601000100_demo.sql"
@@ -41,39 +41,69 @@ HOSTILE = [
     ("create index users_email_idx on public.users (email);", "core-index", "public.users"),
     ("comment on table public.users is 'mine now';", "core-comment", "public.users"),
     ("grant select on public.users to anon;", "core-grant", "public.users"),
-    ("create trigger demo_touch after insert on public.organizations\n"
-     "  for each row execute function private.set_updated_at();", "core-trigger", "public.organizations"),
+    (
+        "create trigger demo_touch after insert on public.organizations\n"
+        "  for each row execute function private.set_updated_at();",
+        "core-trigger",
+        "public.organizations",
+    ),
     ("alter table public.organizations rename to teams;", "core-rename", "public.organizations"),
     ("alter table public.users rename column full_name to display_name;", "core-rename", "full_name"),
     ("truncate public.audit_logs;", "core-truncate", "public.audit_logs"),
-    ("create policy demo_sees_all on public.organizations for select using (true);", "core-policy",
-     "public.organizations"),
-    ("alter policy organizations_select_members on public.organizations using (true);", "core-policy",
-     "organizations_select_members"),
-    ("create rule demo_no_delete as on delete to public.memberships do instead nothing;", "core-rule",
-     "public.memberships"),
+    (
+        "create policy demo_sees_all on public.organizations for select using (true);",
+        "core-policy",
+        "public.organizations",
+    ),
+    (
+        "alter policy organizations_select_members on public.organizations using (true);",
+        "core-policy",
+        "organizations_select_members",
+    ),
+    (
+        "create rule demo_no_delete as on delete to public.memberships do instead nothing;",
+        "core-rule",
+        "public.memberships",
+    ),
     ("drop table public.feature_flags;", "core-drop", "public.feature_flags"),
     ("alter table public.users disable row level security;", "core-alter", "disable row level security"),
     ("alter type public.membership_role add value 'viewer';", "core-alter", "public.membership_role"),
-    ("create or replace function private.is_org_member(org_id uuid) returns boolean\n"
-     "  language sql as $$ select true $$;", "core-replace", "private.is_org_member"),
-    ("create function private.demo_helper() returns int language sql as $$ select 1 $$;", "core-schema",
-     "private.demo_helper"),
-    ("create or replace function public.create_organization(name text, slug text default null) returns uuid\n"
-     "  language sql as $$ select null::uuid $$;", "core-replace", "public.create_organization"),
-    ("revoke execute on function private.is_org_admin(uuid) from authenticated;", "core-grant",
-     "private.is_org_admin"),
+    (
+        "create or replace function private.is_org_member(org_id uuid) returns boolean\n"
+        "  language sql as $$ select true $$;",
+        "core-replace",
+        "private.is_org_member",
+    ),
+    (
+        "create function private.demo_helper() returns int language sql as $$ select 1 $$;",
+        "core-schema",
+        "private.demo_helper",
+    ),
+    (
+        "create or replace function public.create_organization(name text, slug text default null) returns uuid\n"
+        "  language sql as $$ select null::uuid $$;",
+        "core-replace",
+        "public.create_organization",
+    ),
+    ("revoke execute on function private.is_org_admin(uuid) from authenticated;", "core-grant", "private.is_org_admin"),
     ("grant select on all tables in schema public to anon;", "core-grant", "all tables in schema public"),
     ("create table public.user_extras () inherits (public.users);", "core-inherit", "public.users"),
     ("alter publication supabase_realtime add table public.users;", "core-alter", "public.users"),
     ("create table if not exists public.users (id uuid primary key);", "core-replace", "public.users"),
-    ("create trigger demo_on_signup after insert on auth.users\n"
-     "  for each row execute function public.demo_signup();", "auth-users", "auth.users"),
+    (
+        "create trigger demo_on_signup after insert on auth.users\n"
+        "  for each row execute function public.demo_signup();",
+        "auth-users",
+        "auth.users",
+    ),
     ("create view public.demo_emails as select id, email from auth.users;", "auth-users", "auth.users"),
     ("alter table auth.users add column demo_flag boolean;", "auth-users", "auth.users"),
     ("create table storage.demo_files (id uuid);", "schema-reserved", "storage"),
-    ("create function extensions.demo_fn() returns int language sql as $$ select 1 $$;", "schema-reserved",
-     "extensions"),
+    (
+        "create function extensions.demo_fn() returns int language sql as $$ select 1 $$;",
+        "schema-reserved",
+        "extensions",
+    ),
     ("create schema crm;", "schema-undeclared", "schema crm, which the template does not declare"),
     ("create role demo_bot;", "role-change", "demo_bot"),
     ("alter database postgres set search_path = private, public;", "database-change", "database-wide"),
@@ -87,7 +117,8 @@ def test_hostile_statement_is_refused_with_file_line_and_rule(statement, rule, n
     assert errors, format_findings(findings)
     first = errors[0]
     assert (first.file, first.line, first.rule, first.severity) == (MUSE_FILE, HOSTILE_LINE, rule, "error"), (
-        format_findings(findings))
+        format_findings(findings)
+    )
     assert named in first.message and first.statement.startswith(statement.split()[0])
     assert first.message[0].isupper() and first.message.rstrip().endswith(".")
     assert rule in RULES
@@ -110,7 +141,10 @@ def test_table_without_rls_is_refused():
 
 
 def test_table_with_rls_but_no_policy_is_refused():
-    sql = PREAMBLE + "\ncreate table public.demo_tags (id int);\nalter table public.demo_tags enable row level security;\n"
+    sql = (
+        PREAMBLE
+        + "\ncreate table public.demo_tags (id int);\nalter table public.demo_tags enable row level security;\n"
+    )
     [finding] = check(sql)
     assert (finding.rule, finding.line) == ("table-policy", HOSTILE_LINE)
     assert "create policy ... on public.demo_tags" in finding.message
@@ -123,13 +157,16 @@ def test_table_whose_rls_is_disabled_again_is_refused():
 
 
 def test_objects_outside_public_need_a_declared_schema():
-    sql = PREAMBLE + """
+    sql = (
+        PREAMBLE
+        + """
 create schema crm;
 create table crm.deals (id int, user_id uuid references public.users (id));
 alter table crm.deals enable row level security;
 create policy deals_own on crm.deals using (user_id = (select auth.uid()));
 create type crm.stage as enum ('lead', 'won');
 """
+    )
     undeclared = check(sql)
     assert [(f.rule, f.line) for f in undeclared] == [("schema-undeclared", HOSTILE_LINE + i) for i in (0, 1, 4)]
     assert "declared: none" in undeclared[0].message
@@ -137,21 +174,28 @@ create type crm.stage as enum ('lead', 'won');
 
 
 def test_a_declared_schema_cannot_be_a_core_or_supabase_one():
-    findings = check(PREAMBLE + "\ncreate function private.demo_helper() returns int language sql as $$ select 1 $$;\n",
-                     declared=("private",))
+    findings = check(
+        PREAMBLE + "\ncreate function private.demo_helper() returns int language sql as $$ select 1 $$;\n",
+        declared=("private",),
+    )
     assert [f.rule for f in findings] == ["core-schema"]
     findings = check(PREAMBLE + "\ncreate table auth.demo (id int);\n", declared=("auth",))
     assert [f.rule for f in findings] == ["schema-reserved"]
 
 
 def test_do_block_and_dynamic_function_are_warnings():
-    sql = PREAMBLE + """
+    sql = (
+        PREAMBLE
+        + """
 do $$ begin execute 'alter table public.users add column niche text'; end $$;
 create function public.demo_run(q text) returns void language plpgsql as $$ begin execute q; end $$;
 """
+    )
     findings = check(sql)
     assert [(f.rule, f.severity, f.line) for f in findings] == [
-        ("dynamic-sql", "warning", HOSTILE_LINE), ("dynamic-sql", "warning", HOSTILE_LINE + 1)]
+        ("dynamic-sql", "warning", HOSTILE_LINE),
+        ("dynamic-sql", "warning", HOSTILE_LINE + 1),
+    ]
     assert "DO block" in findings[0].message and "fingerprint" in findings[0].message
     assert "EXECUTE" in findings[1].message
     assert not has_errors(findings) and findings[0].level == "warning"
@@ -204,8 +248,10 @@ def test_accepts_a_parsed_model_and_sources_alike():
 
 def test_findings_follow_file_order():
     files = [SqlSource("b/001.sql", "truncate public.users;"), SqlSource("a/002.sql", "drop table public.users;")]
-    assert [(f.file, f.rule) for f in check_static(files, core())] == [("b/001.sql", "core-truncate"),
-                                                                        ("a/002.sql", "core-drop")]
+    assert [(f.file, f.rule) for f in check_static(files, core())] == [
+        ("b/001.sql", "core-truncate"),
+        ("a/002.sql", "core-drop"),
+    ]
 
 
 @pytest.mark.parametrize("slug", ["socioscheduler", "realtor"])

@@ -14,8 +14,21 @@ from psycopg.conninfo import conninfo_to_dict
 from wizard.cli import main
 from wizard.clone import CloneInputs, Journal, save_journal
 from wizard.muses import MuseTemplate, core_files, load_template
-from wizard.readme import END, START, MuseSources, ReadmeDatabaseError, ReadmeMarkersError, build_doc, ensure_readme, table_list_is_current, write_table_list
-from wizard.readme import TableListDoc, code, display_type, render_table_list
+from wizard.readme import (
+    END,
+    START,
+    MuseSources,
+    ReadmeDatabaseError,
+    ReadmeMarkersError,
+    TableListDoc,
+    build_doc,
+    code,
+    display_type,
+    ensure_readme,
+    render_table_list,
+    table_list_is_current,
+    write_table_list,
+)
 
 MUSE_TABLES = textwrap.dedent("""\
     create type public.gig_status as enum ('open', 'booked', 'done');
@@ -87,8 +100,8 @@ def make_template(root: Path, *, extra_sql: str = "") -> MuseTemplate:
     (folder / "migrations").mkdir(parents=True)
     core_version = max(f.version for f in core_files())
     (folder / "muse.toml").write_text(
-        'name = "GigMuse"\ndescription = "Books gigs at venues."\nversion = "0.1.0"\n'
-        f'core_version = "{core_version}"\n')
+        f'name = "GigMuse"\ndescription = "Books gigs at venues."\nversion = "0.1.0"\ncore_version = "{core_version}"\n'
+    )
     (folder / "migrations" / "29990101000100_gig_tables.sql").write_text(MUSE_TABLES)
     (folder / "migrations" / "29990101000200_gig_policies.sql").write_text(MUSE_POLICIES + extra_sql)
     return load_template(folder)
@@ -107,8 +120,18 @@ def clone(tmp_path: Path, template: MuseTemplate) -> Path:
     dest.mkdir(parents=True)
     for f in [*core_files(), *template.files]:
         (dest / f.path.name).write_bytes(f.path.read_bytes())
-    save_journal(folder, Journal(inputs=CloneInputs(muse=str(template.path), name="my-gigs", organization="org",
-                                                    region="us-east-1", api_url="http://127.0.0.1:1")))
+    save_journal(
+        folder,
+        Journal(
+            inputs=CloneInputs(
+                muse=str(template.path),
+                name="my-gigs",
+                organization="org",
+                region="us-east-1",
+                api_url="http://127.0.0.1:1",
+            )
+        ),
+    )
     return folder
 
 
@@ -129,6 +152,7 @@ def block_of(text: str) -> str:
 
 
 # --- creating, idempotence ------------------------------------------------------------------------
+
 
 async def test_missing_readme_is_created_and_a_second_run_touches_nothing(clone: Path, template: MuseTemplate):
     readme = clone / "README.md"
@@ -158,12 +182,16 @@ async def test_write_table_list_creates_then_is_byte_identical(clone: Path, temp
 
 # --- bytes outside the markers ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("before, after", [
-    ("# Mine\n\nMy intro, keep   it  \t\n\n", "\n## Afterwards\n\nno newline at the end"),
-    ("Ünïcode ✓ first\r\nline two\r\n", "\r\ntail\r\n"),
-    ("", ""),  # markers are the whole file, end marker without a newline
-    ("  indented\n", "\n\n\n"),
-])
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("# Mine\n\nMy intro, keep   it  \t\n\n", "\n## Afterwards\n\nno newline at the end"),
+        ("Ünïcode ✓ first\r\nline two\r\n", "\r\ntail\r\n"),
+        ("", ""),  # markers are the whole file, end marker without a newline
+        ("  indented\n", "\n\n\n"),
+    ],
+)
 async def test_bytes_outside_the_markers_are_kept_exactly(clone: Path, template: MuseTemplate, before: str, after: str):
     readme = clone / "README.md"
     newline = "\r\n" if "\r\n" in before else "\n"
@@ -173,7 +201,7 @@ async def test_bytes_outside_the_markers_are_kept_exactly(clone: Path, template:
     data = readme.read_bytes()
     prefix, suffix = (before + START + newline).encode(), (END + after).encode()
     assert data.startswith(prefix) and data.endswith(suffix)
-    middle = data[len(prefix):len(data) - len(suffix)].decode()
+    middle = data[len(prefix) : len(data) - len(suffix)].decode()
     assert "stale list" not in middle and "#### `venues`" in middle
     if newline == "\r\n":
         assert "\n" not in middle.replace("\r\n", "")  # the block follows the file's line endings
@@ -205,24 +233,31 @@ async def test_a_marker_inside_a_comment_cannot_break_the_block(clone: Path, tem
 
 # --- broken markers ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lines, line, problem", [
-    (["intro", START, "x"], 2, f"`{START}` without a `{END}` after it"),
-    (["intro", "", END], 3, f"`{END}` without a `{START}` before it"),
-    ([END, "x", START], 1, f"`{END}` comes before `{START}` (line 3)"),
-    ([START, "a", START, "b", END, END], 3, "markers can't be nested"),
-    ([START, END, "between", START, END], 4, "a second table-list block (the first is lines 1-2)"),
-    ([START, END, END], 3, "a second `<!-- musekit:tables:end -->` (the block is lines 1-2)"),
-])
-def test_broken_markers_are_refused_and_nothing_is_written(clone: Path, template: MuseTemplate,
-                                                         lines: list[str], line: int, problem: str, capsys):
+
+@pytest.mark.parametrize(
+    "lines, line, problem",
+    [
+        (["intro", START, "x"], 2, f"`{START}` without a `{END}` after it"),
+        (["intro", "", END], 3, f"`{END}` without a `{START}` before it"),
+        ([END, "x", START], 1, f"`{END}` comes before `{START}` (line 3)"),
+        ([START, "a", START, "b", END, END], 3, "markers can't be nested"),
+        ([START, END, "between", START, END], 4, "a second table-list block (the first is lines 1-2)"),
+        ([START, END, END], 3, "a second `<!-- musekit:tables:end -->` (the block is lines 1-2)"),
+    ],
+)
+def test_broken_markers_are_refused_and_nothing_is_written(
+    clone: Path, template: MuseTemplate, lines: list[str], line: int, problem: str, capsys
+):
     import asyncio
 
     readme = clone / "README.md"
     readme.write_text("\n".join(lines) + "\n")
     before = snapshot(readme)
-    for attempt in (lambda: ensure_readme(clone, template),
-                    lambda: asyncio.run(write_table_list(clone, template)),
-                    lambda: asyncio.run(table_list_is_current(clone, template))):
+    for attempt in (
+        lambda: ensure_readme(clone, template),
+        lambda: asyncio.run(write_table_list(clone, template)),
+        lambda: asyncio.run(table_list_is_current(clone, template)),
+    ):
         with pytest.raises(ReadmeMarkersError) as err:
             attempt()
         assert str(err.value).startswith(f"{readme}:{line}: ")
@@ -243,6 +278,7 @@ def test_marker_text_inside_a_line_is_not_a_marker(clone: Path, template: MuseTe
 
 
 # --- content from the SQL -------------------------------------------------------------------------
+
 
 def sql_doc(template: MuseTemplate, folder: Path) -> TableListDoc:
     import asyncio
@@ -274,7 +310,11 @@ def test_sql_content_lists_the_muses_tables_columns_comments_and_policies(templa
     assert [c.name for c in gigs.columns][:3] == ["id", "venue_id", "org_id"]  # definition order
     venue_id = venues.columns[0]
     assert (venue_id.name, venue_id.type, venue_id.default, venue_id.primary_key) == (
-        "id", "integer", "identity (always)", True)
+        "id",
+        "integer",
+        "identity (always)",
+        True,
+    )
     assert {c.name: c.comment for c in venues.columns}["capacity"] == "Seats; null when unknown."
     assert [(f.columns, f.ref_table, f.ref_columns, f.on_delete) for f in gigs.foreign_keys] == [
         (("user_id",), "public.users", ("id",), "cascade"),
@@ -286,10 +326,12 @@ def test_sql_content_lists_the_muses_tables_columns_comments_and_policies(templa
         ("gigs_write_own", "all", ("public",), True),
     ]
     assert gigs.rls_enabled and venues.rls_enabled and not scratch.rls_enabled
-    assert [(e.name, e.values, e.comment) for e in doc.enums] == [("public.gig_status", ("open", "booked", "done"),
-                                                                   "Where a gig is.")]
+    assert [(e.name, e.values, e.comment) for e in doc.enums] == [
+        ("public.gig_status", ("open", "booked", "done"), "Where a gig is.")
+    ]
     assert [(v.name, v.security_invoker, v.reads, v.comment) for v in doc.views] == [
-        ("public.gig_owners", True, ("public.gigs", "public.users"), "Who booked each gig.")]
+        ("public.gig_owners", True, ("public.gigs", "public.users"), "Who booked each gig.")
+    ]
     assert {u.name: u.used_by for u in doc.core_tables} == {
         "public.memberships": ("policy `gigs_select_in_my_orgs` on `gigs`",),
         "public.organizations": ("foreign key `venues.org_id`", "function `org_title`"),
@@ -318,15 +360,19 @@ def test_rendered_markdown_says_it_plainly(template: MuseTemplate, tmp_path: Pat
 
 # --- content from the catalog ---------------------------------------------------------------------
 
-async def test_catalog_content_matches_the_sql_and_comes_from_the_database(core_db: str, clone: Path,
-                                                                         template: MuseTemplate):
+
+async def test_catalog_content_matches_the_sql_and_comes_from_the_database(
+    core_db: str, clone: Path, template: MuseTemplate
+):
     apply_muse(core_db, template)
     sources = MuseSources.for_template(clone, template)
     from_db = await build_doc(sources, core_db)
     assert [t.name for t in from_db.tables] == ["public.gigs", "public.scratch", "public.venues"]
     assert [t.comment for t in from_db.tables] == [
-        "Gigs | booked at a venue <!-- musekit:tables:end --> & paid.", None,
-        "Places that host gigs, per organization."]
+        "Gigs | booked at a venue <!-- musekit:tables:end --> & paid.",
+        None,
+        "Places that host gigs, per organization.",
+    ]
     assert [u.name for u in from_db.core_tables] == ["public.memberships", "public.organizations", "public.users"]
     assert from_db == await build_doc(sources)  # the catalog says exactly what the SQL says
 
@@ -360,9 +406,8 @@ async def test_catalog_without_the_muse_applied_is_a_clear_error(core_db: str, c
 
 
 async def test_shipped_templates_render_the_same_from_sql_and_catalog(make_db, tmp_path: Path):
-    from wizard.muses import shipped_slugs
-
     from tests.conftest import apply_core
+    from wizard.muses import shipped_slugs
 
     for slug in shipped_slugs():
         shipped = load_template(slug)
@@ -374,6 +419,7 @@ async def test_shipped_templates_render_the_same_from_sql_and_catalog(make_db, t
 
 
 # --- the command -----------------------------------------------------------------------------------
+
 
 def test_command_on_a_cloned_folder(clone: Path, core_db: str, template: MuseTemplate, capsys):
     readme = clone / "README.md"
@@ -431,19 +477,23 @@ def test_command_with_an_unreachable_database_fails_without_the_password(clone: 
 
 # --- canonical spellings ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("written, catalog, shown", [
-    ("timestamptz", "timestamp with time zone", "timestamptz"),
-    ("timestamp(3) with time zone", "timestamp(3) with time zone", "timestamptz(3)"),
-    ("varchar(255)", "character varying(255)", "varchar(255)"),
-    ("int", "integer", "integer"),
-    ("int8", "bigint", "bigint"),
-    ("bool", "boolean", "boolean"),
-    ("numeric(12, 2)", "numeric(12,2)", "numeric(12,2)"),
-    ("char", "character(1)", "char"),
-    ("public.tone", "public.tone", "tone"),
-    ("text[][]", "text[]", "text[]"),
-    ("extensions.citext", "extensions.citext", "extensions.citext"),
-])
+
+@pytest.mark.parametrize(
+    "written, catalog, shown",
+    [
+        ("timestamptz", "timestamp with time zone", "timestamptz"),
+        ("timestamp(3) with time zone", "timestamp(3) with time zone", "timestamptz(3)"),
+        ("varchar(255)", "character varying(255)", "varchar(255)"),
+        ("int", "integer", "integer"),
+        ("int8", "bigint", "bigint"),
+        ("bool", "boolean", "boolean"),
+        ("numeric(12, 2)", "numeric(12,2)", "numeric(12,2)"),
+        ("char", "character(1)", "char"),
+        ("public.tone", "public.tone", "tone"),
+        ("text[][]", "text[]", "text[]"),
+        ("extensions.citext", "extensions.citext", "extensions.citext"),
+    ],
+)
 def test_a_type_has_one_spelling_whichever_source(written: str, catalog: str, shown: str):
     assert display_type(written) == display_type(catalog) == shown
 

@@ -11,8 +11,8 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 import uuid
 from datetime import datetime
@@ -26,20 +26,73 @@ from wizard.pg import process_alive
 from wizard.sandbox import Faults, SandboxError, start_sandbox
 
 # -- the reference, transcribed -------------------------------------------------------------
-REGIONS = {"us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
-           "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-central-1",
-           "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1"}
-PROJECT_STATUSES = {"INACTIVE", "ACTIVE_HEALTHY", "ACTIVE_UNHEALTHY", "COMING_UP", "UNKNOWN", "GOING_DOWN",
-                    "INIT_FAILED", "REMOVED", "RESTORING", "UPGRADING", "PAUSING", "RESTORE_FAILED", "RESTARTING",
-                    "PAUSE_FAILED", "RESIZING"}
+REGIONS = {
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-east-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-central-1",
+    "eu-central-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+}
+PROJECT_STATUSES = {
+    "INACTIVE",
+    "ACTIVE_HEALTHY",
+    "ACTIVE_UNHEALTHY",
+    "COMING_UP",
+    "UNKNOWN",
+    "GOING_DOWN",
+    "INIT_FAILED",
+    "REMOVED",
+    "RESTORING",
+    "UPGRADING",
+    "PAUSING",
+    "RESTORE_FAILED",
+    "RESTARTING",
+    "PAUSE_FAILED",
+    "RESIZING",
+}
 HEALTH_SERVICES = {"auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer"}
 ORG_FIELDS = {"id", "slug", "name"}
 PROJECT_FIELDS = {"id", "ref", "organization_id", "organization_slug", "name", "region", "created_at", "status"}
 DATABASE_FIELDS = {"host", "version", "postgres_engine", "release_channel"}
-POOLER_FIELDS = {"identifier", "db_user", "db_host", "db_name", "connection_string", "connectionString", "db_port",
-                 "default_pool_size", "max_client_conn", "is_using_scram_auth", "database_type", "pool_mode"}
-API_KEY_FIELDS = {"name", "api_key", "id", "type", "prefix", "description", "hash", "secret_jwt_template",
-                  "inserted_at", "updated_at"}
+POOLER_FIELDS = {
+    "identifier",
+    "db_user",
+    "db_host",
+    "db_name",
+    "connection_string",
+    "connectionString",
+    "db_port",
+    "default_pool_size",
+    "max_client_conn",
+    "is_using_scram_auth",
+    "database_type",
+    "pool_mode",
+}
+API_KEY_FIELDS = {
+    "name",
+    "api_key",
+    "id",
+    "type",
+    "prefix",
+    "description",
+    "hash",
+    "secret_jwt_template",
+    "inserted_at",
+    "updated_at",
+}
 JSON_UTF8 = "application/json; charset=utf-8"
 REF = re.compile(r"^[a-z]{20}$")
 SLUG = re.compile(r"^[\w-]+$")
@@ -93,8 +146,9 @@ def create(api: httpx.Client, db_pass: str = "correct horse 1", **body) -> dict:
 def pooler_url(api: httpx.Client, ref: str, password: str) -> str:
     from urllib.parse import quote
 
-    [primary] = [c for c in api.get(f"/v1/projects/{ref}/config/database/pooler").json()
-                 if c["database_type"] == "PRIMARY"]
+    [primary] = [
+        c for c in api.get(f"/v1/projects/{ref}/config/database/pooler").json() if c["database_type"] == "PRIMARY"
+    ]
     return primary["connection_string"].replace("[YOUR-PASSWORD]", quote(password, safe=""))
 
 
@@ -138,16 +192,23 @@ def test_organizations_list_the_sandbox_org(api):
     assert r.headers["x-ratelimit-limit"] == "120" and 0 < int(r.headers["x-ratelimit-reset"]) <= 60
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer sbp_" + "0" * 40},
-    {"Authorization": "Basic c2JwOng="},
-    {"Authorization": "Bearer"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer sbp_" + "0" * 40},
+        {"Authorization": "Basic c2JwOng="},
+        {"Authorization": "Bearer"},
+    ],
+)
 def test_any_other_token_gets_401(sandbox, headers):
     with client(sandbox.url, None) as anonymous:
-        for method, path in [("GET", "/v1/organizations"), ("GET", "/v1/projects"), ("POST", "/v1/projects"),
-                             ("GET", "/_sandbox/faults")]:
+        for method, path in [
+            ("GET", "/v1/organizations"),
+            ("GET", "/v1/projects"),
+            ("POST", "/v1/projects"),
+            ("GET", "/_sandbox/faults"),
+        ]:
             r = anonymous.request(method, path, headers=headers, json={"name": "x"} if method == "POST" else None)
             assert (r.status_code, r.json()) == (401, {"message": "Unauthorized"}), (method, path)
             assert "x-gotrue-id" not in r.headers
@@ -156,10 +217,14 @@ def test_any_other_token_gets_401(sandbox, headers):
 
 
 def test_unknown_paths_methods_and_projects_are_404_and_bad_refs_400(api):
-    for method, path in [("GET", "/v1/nothing-here"), ("GET", "/"), ("PATCH", "/v1/organizations"),
-                         ("GET", "/v1/projects/abcdefghijklmnopqrst"),
-                         ("DELETE", "/v1/projects/abcdefghijklmnopqrst"),
-                         ("GET", "/v1/projects/abcdefghijklmnopqrst/api-keys")]:
+    for method, path in [
+        ("GET", "/v1/nothing-here"),
+        ("GET", "/"),
+        ("PATCH", "/v1/organizations"),
+        ("GET", "/v1/projects/abcdefghijklmnopqrst"),
+        ("DELETE", "/v1/projects/abcdefghijklmnopqrst"),
+        ("GET", "/v1/projects/abcdefghijklmnopqrst/api-keys"),
+    ]:
         r = api.request(method, path)
         assert (r.status_code, r.json()) == (404, {"message": "Not Found"}), (method, path)
     r = api.get("/v1/projects/NOT-A-REF")
@@ -169,8 +234,16 @@ def test_unknown_paths_methods_and_projects_are_404_and_bad_refs_400(api):
 # -- projects ------------------------------------------------------------------------------------
 def test_create_answers_201_unknown_and_makes_a_real_database_with_that_password(sandbox, api):
     password = "s3cret with spaces & ünïcode"
-    r = api.post("/v1/projects", json={"db_pass": password, "name": "my-project", "organization_slug": ORG,
-                                       "region": "eu-west-1", "desired_instance_size": "micro"})
+    r = api.post(
+        "/v1/projects",
+        json={
+            "db_pass": password,
+            "name": "my-project",
+            "organization_slug": ORG,
+            "region": "eu-west-1",
+            "desired_instance_size": "micro",
+        },
+    )
     assert r.status_code == 201
     body = r.json()
     assert set(body) == PROJECT_FIELDS  # V1ProjectResponse: no `database`
@@ -195,15 +268,21 @@ def test_create_answers_201_unknown_and_makes_a_real_database_with_that_password
     assert cfg["database_type"] == "PRIMARY" and cfg["pool_mode"] in ("transaction", "session")
     assert (cfg["db_user"], cfg["db_host"], cfg["db_port"]) == (f"postgres.{ref}", "127.0.0.1", sandbox.pg.port)
     assert cfg["identifier"] == ref and cfg["is_using_scram_auth"] is True
-    assert cfg["connection_string"] == cfg["connectionString"] == (
-        f"postgresql://postgres.{ref}:[YOUR-PASSWORD]@127.0.0.1:{sandbox.pg.port}/{cfg['db_name']}")
+    assert (
+        cfg["connection_string"]
+        == cfg["connectionString"]
+        == (f"postgresql://postgres.{ref}:[YOUR-PASSWORD]@127.0.0.1:{sandbox.pg.port}/{cfg['db_name']}")
+    )
     assert cfg["default_pool_size"] is None and cfg["max_client_conn"] is None
     assert ":6543/" not in cfg["connection_string"]  # the CLI's session rewrite is a no-op here
 
     with psycopg.connect(pooler_url(api, ref, password), prepare_threshold=None) as conn:
         user, db, is_super = conn.execute(
-            "select current_user, current_database(), rolsuper from pg_roles where rolname = current_user").fetchone()
-        owner = conn.execute("select pg_get_userbyid(datdba) from pg_database where datname = current_database()").fetchone()[0]
+            "select current_user, current_database(), rolsuper from pg_roles where rolname = current_user"
+        ).fetchone()
+        owner = conn.execute(
+            "select pg_get_userbyid(datdba) from pg_database where datname = current_database()"
+        ).fetchone()[0]
         schemas = {r[0] for r in conn.execute("select nspname from pg_namespace")}
     assert (user, db, is_super, owner) == (f"postgres.{ref}", cfg["db_name"], False, f"postgres.{ref}")
     assert {"auth", "extensions", "storage"} <= schemas  # the platform shim
@@ -220,33 +299,44 @@ def test_create_answers_201_unknown_and_makes_a_real_database_with_that_password
 
 
 def test_project_can_be_named_by_the_older_organization_id_and_a_region_selection(api):
-    p = create(api, organization_slug=None, organization_id=ORG, region=None,
-               region_selection={"type": "smartGroup", "code": "emea"})
+    p = create(
+        api,
+        organization_slug=None,
+        organization_id=ORG,
+        region=None,
+        region_selection={"type": "smartGroup", "code": "emea"},
+    )
     assert (p["organization_slug"], p["region"]) == (ORG, "eu-central-1")
     p = create(api, region=None, region_selection={"type": "specific", "code": "ap-south-1"})
     assert p["region"] == "ap-south-1"
 
 
-@pytest.mark.parametrize("change, fragment", [
-    ({"region": "mars-north-1"}, "region must be one of the following values: us-east-1"),
-    ({"name": "n" * 257}, "name must be shorter than or equal to 256 characters"),
-    ({"favourite_colour": "blue"}, "property favourite_colour should not exist"),
-    ({"db_pass": None}, "db_pass should not be empty"),
-    ({"db_pass": ""}, "db_pass should not be empty"),
-    ({"db_pass": 12345}, "db_pass must be a string"),
-    ({"organization_slug": None}, "organization_slug should not be empty"),
-    ({"organization_slug": "has spaces"}, r"organization_slug must match ^[\w-]+$"),
-    ({"region_selection": {"type": "specific", "code": "us-east-1"}}, "Only one of region or region_selection"),
-    ({"region": None}, "region or region_selection must be specified"),
-    ({"plan": "enterprise"}, "plan must be one of the following values: free or pro"),
-    ({"desired_instance_size": "huge"}, "desired_instance_size must be one of the following values"),
-    ({"kps_enabled": "yes"}, "kps_enabled must be a boolean value"),
-    ({"template_url": "not a url"}, "template_url must be a URL address"),
-])
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"region": "mars-north-1"}, "region must be one of the following values: us-east-1"),
+        ({"name": "n" * 257}, "name must be shorter than or equal to 256 characters"),
+        ({"favourite_colour": "blue"}, "property favourite_colour should not exist"),
+        ({"db_pass": None}, "db_pass should not be empty"),
+        ({"db_pass": ""}, "db_pass should not be empty"),
+        ({"db_pass": 12345}, "db_pass must be a string"),
+        ({"organization_slug": None}, "organization_slug should not be empty"),
+        ({"organization_slug": "has spaces"}, r"organization_slug must match ^[\w-]+$"),
+        ({"region_selection": {"type": "specific", "code": "us-east-1"}}, "Only one of region or region_selection"),
+        ({"region": None}, "region or region_selection must be specified"),
+        ({"plan": "enterprise"}, "plan must be one of the following values: free or pro"),
+        ({"desired_instance_size": "huge"}, "desired_instance_size must be one of the following values"),
+        ({"kps_enabled": "yes"}, "kps_enabled must be a boolean value"),
+        ({"template_url": "not a url"}, "template_url must be a URL address"),
+    ],
+)
 def test_create_validates_the_body_like_the_real_api(api, change, fragment):
     before = len(api.get("/v1/projects").json())
-    payload = {k: v for k, v in ({"db_pass": "pw", "name": "p", "organization_slug": ORG, "region": "us-east-1"}
-                                 | change).items() if v is not None}
+    payload = {
+        k: v
+        for k, v in ({"db_pass": "pw", "name": "p", "organization_slug": ORG, "region": "us-east-1"} | change).items()
+        if v is not None
+    }
     r = api.post("/v1/projects", json=payload)
     assert r.status_code == 400 and set(r.json()) == {"message"}
     assert fragment in r.json()["message"]
@@ -259,8 +349,9 @@ def test_create_refuses_non_json_and_unknown_organizations(api):
     assert r.status_code == 400 and "not valid JSON" in r.json()["message"]
     r = api.post("/v1/projects", json=["a", "list"])
     assert (r.status_code, r.json()) == (400, {"message": "the request body must be a JSON object"})
-    r = api.post("/v1/projects", json={"db_pass": "pw", "name": "p", "organization_slug": "someone-else",
-                                       "region": "us-east-1"})
+    r = api.post(
+        "/v1/projects", json={"db_pass": "pw", "name": "p", "organization_slug": "someone-else", "region": "us-east-1"}
+    )
     assert r.status_code == 404 and "someone-else" in r.json()["message"]
     assert len(api.get("/v1/projects").json()) == before
 
@@ -271,8 +362,10 @@ def test_status_goes_coming_up_then_active_healthy_and_health_follows(sandbox, a
     sandbox.set_faults(Faults())
     assert api.get(f"/v1/projects/{ref}").json()["status"] == "COMING_UP"
     health = api.get(f"/v1/projects/{ref}/health", params=[("services", "db"), ("services", "auth")]).json()
-    assert health == [{"name": "db", "healthy": False, "status": "COMING_UP"},
-                      {"name": "auth", "healthy": False, "status": "COMING_UP"}]
+    assert health == [
+        {"name": "db", "healthy": False, "status": "COMING_UP"},
+        {"name": "auth", "healthy": False, "status": "COMING_UP"},
+    ]
     r = api.delete(f"/v1/projects/{ref}")
     assert (r.status_code, r.json()) == (400, {"message": "Project not ready for deletion."})
     r = api.post(f"/v1/projects/{ref}/database/query", json={"query": "select 1"})
@@ -280,8 +373,10 @@ def test_status_goes_coming_up_then_active_healthy_and_health_follows(sandbox, a
 
     assert wait_for_status(api, ref, "ACTIVE_HEALTHY")["status"] == "ACTIVE_HEALTHY"
     health = api.get(f"/v1/projects/{ref}/health", params=[("services", "db"), ("services", "pooler")]).json()
-    assert health == [{"name": "db", "healthy": True, "status": "ACTIVE_HEALTHY"},
-                      {"name": "pooler", "healthy": True, "status": "ACTIVE_HEALTHY"}]
+    assert health == [
+        {"name": "db", "healthy": True, "status": "ACTIVE_HEALTHY"},
+        {"name": "pooler", "healthy": True, "status": "ACTIVE_HEALTHY"},
+    ]
     assert api.delete(f"/v1/projects/{ref}").status_code == 200
 
 
@@ -295,15 +390,19 @@ def test_health_takes_repeated_services_and_validates_them(sandbox, api):
     for item in items:
         assert {"name", "healthy", "status"} <= set(item) <= {"name", "healthy", "status", "error", "info"}
         assert item["status"] in {"COMING_UP", "ACTIVE_HEALTHY", "UNHEALTHY"} and item["healthy"] is True
-    for params, fragment in [([], "services should not be empty"),
-                             ([("services", "db"), ("services", "email")], "each value in services must be one of"),
-                             ([("services", "db"), ("timeout_ms", "10001")], "timeout_ms must be an integer")]:
+    for params, fragment in [
+        ([], "services should not be empty"),
+        ([("services", "db"), ("services", "email")], "each value in services must be one of"),
+        ([("services", "db"), ("timeout_ms", "10001")], "timeout_ms must be an integer"),
+    ]:
         r = api.get(f"/v1/projects/{ref}/health", params=params)
         assert r.status_code == 400 and fragment in r.json()["message"]
     # the db items report a database that no longer answers
     admin_rows(sandbox, f'alter database "{ref}" with allow_connections false')
     [db] = api.get(f"/v1/projects/{ref}/health", params={"services": "db"}).json()
-    assert (db["healthy"], db["status"]) == (False, "UNHEALTHY") and "not currently accepting connections" in db["error"]
+    assert (db["healthy"], db["status"]) == (False, "UNHEALTHY") and "not currently accepting connections" in db[
+        "error"
+    ]
     admin_rows(sandbox, f'alter database "{ref}" with allow_connections true')
 
 
@@ -316,8 +415,12 @@ def test_api_keys_hide_the_secret_key_unless_revealed(api):
     ref = create(api)["ref"]
     hidden = api.get(f"/v1/projects/{ref}/api-keys").json()
     shown = api.get(f"/v1/projects/{ref}/api-keys", params={"reveal": "true"}).json()
-    assert [(k["name"], k["type"]) for k in shown] == [("anon", "legacy"), ("service_role", "legacy"),
-                                                       ("default", "publishable"), ("default", "secret")]
+    assert [(k["name"], k["type"]) for k in shown] == [
+        ("anon", "legacy"),
+        ("service_role", "legacy"),
+        ("default", "publishable"),
+        ("default", "secret"),
+    ]
     for key in hidden + shown:
         assert set(key) <= API_KEY_FIELDS and isinstance(key["name"], str)
     by_type = {k["type"]: k for k in shown}
@@ -341,12 +444,16 @@ def test_query_runs_as_the_project_role_and_returns_row_objects(sandbox, api):
     r = run("select 1")
     assert (r.status_code, r.json(), r.headers["cache-control"]) == (201, [{"?column?": 1}], "no-cache")
 
-    r = run("create table public.notes (id bigint primary key, body text, at date, price numeric, meta jsonb);"
-            "insert into public.notes values (1, 'hi', '2026-01-02', 1.50, '{\"a\": [1]}');"
-            "select * from public.notes")
+    r = run(
+        "create table public.notes (id bigint primary key, body text, at date, price numeric, meta jsonb);"
+        "insert into public.notes values (1, 'hi', '2026-01-02', 1.50, '{\"a\": [1]}');"
+        "select * from public.notes"
+    )
     assert r.status_code == 201
     assert r.json() == [{"id": 1, "body": "hi", "at": "2026-01-02", "price": "1.50", "meta": {"a": [1]}}]
-    assert run("select current_user as u, session_user as s").json() == [{"u": f"postgres.{ref}", "s": f"postgres.{ref}"}]
+    assert run("select current_user as u, session_user as s").json() == [
+        {"u": f"postgres.{ref}", "s": f"postgres.{ref}"}
+    ]
     with psycopg.connect(sandbox.pg.admin_conninfo(ref)) as conn:
         owner = conn.execute("select tableowner from pg_tables where tablename = 'notes'").fetchone()[0]
     assert owner == f"postgres.{ref}"
@@ -355,22 +462,37 @@ def test_query_runs_as_the_project_role_and_returns_row_objects(sandbox, api):
 
     # errors: the real API's text, with SQLSTATE
     r = run("select * from missing_table")
-    assert (r.status_code, r.json()) == (400, {"message": 'Failed to run sql query: ERROR:  42P01: relation "missing_table" does not exist'})
+    assert (r.status_code, r.json()) == (
+        400,
+        {"message": 'Failed to run sql query: ERROR:  42P01: relation "missing_table" does not exist'},
+    )
     r = run("create table auth.mine (id int)")  # as on a hosted project: postgres cannot create in auth
-    assert r.status_code == 400 and r.json()["message"].startswith("Failed to run sql query: ERROR:  42501: permission denied")
+    assert r.status_code == 400 and r.json()["message"].startswith(
+        "Failed to run sql query: ERROR:  42501: permission denied"
+    )
     r = run("set session authorization supabase_admin; select 1")
     assert r.status_code == 400 and "42501: permission denied to set session authorization" in r.json()["message"]
 
     # read-only: the sibling endpoint and the read_only flag
-    r = api.post(f"/v1/projects/{ref}/database/query/read-only", json={"query": "select count(*) as n from public.notes"})
+    r = api.post(
+        f"/v1/projects/{ref}/database/query/read-only", json={"query": "select count(*) as n from public.notes"}
+    )
     assert (r.status_code, r.json()) == (201, [{"n": 2}])
-    for r in (api.post(f"/v1/projects/{ref}/database/query/read-only", json={"query": "delete from public.notes"}),
-              run("delete from public.notes", read_only=True)):
-        assert (r.status_code, r.json()) == (400, {"message": "Failed to run sql query: ERROR:  25006: cannot execute DELETE in a read-only transaction"})
+    for r in (
+        api.post(f"/v1/projects/{ref}/database/query/read-only", json={"query": "delete from public.notes"}),
+        run("delete from public.notes", read_only=True),
+    ):
+        assert (r.status_code, r.json()) == (
+            400,
+            {"message": "Failed to run sql query: ERROR:  25006: cannot execute DELETE in a read-only transaction"},
+        )
     assert run("select count(*) as n from public.notes").json() == [{"n": 2}]
 
-    for body, fragment in [({}, "query should not be empty"), ({"query": ""}, "query should not be empty"),
-                           ({"query": "select 1", "extra": 1}, "property extra should not exist")]:
+    for body, fragment in [
+        ({}, "query should not be empty"),
+        ({"query": ""}, "query should not be empty"),
+        ({"query": "select 1", "extra": 1}, "property extra should not exist"),
+    ]:
         r = api.post(f"/v1/projects/{ref}/database/query", json=body)
         assert r.status_code == 400 and fragment in r.json()["message"]
     r = api.post(f"/v1/projects/{ref}/database/query/read-only", json={"query": "select 1", "read_only": True})
@@ -408,11 +530,18 @@ def test_available_regions(api):
     assert {s["code"] for s in every["specific"]} == REGIONS
     for s in every["specific"] + rec["specific"]:
         assert {"name", "code", "type", "provider"} <= set(s) and s["type"] == "specific"
-        assert s["provider"] in {"AWS", "FLY", "AWS_K8S", "AWS_NIMBUS"} and s.get("status") in (None, "capacity", "other")
+        assert s["provider"] in {"AWS", "FLY", "AWS_K8S", "AWS_NIMBUS"} and s.get("status") in (
+            None,
+            "capacity",
+            "other",
+        )
     assert rec["specific"] and all(s["code"].startswith("eu-") for s in rec["specific"])
-    for params, status in [({}, 400), ({"organization_slug": ORG, "continent": "XX"}, 400),
-                           ({"organization_slug": ORG, "desired_instance_size": "huge"}, 400),
-                           ({"organization_slug": "nobody"}, 404)]:
+    for params, status in [
+        ({}, 400),
+        ({"organization_slug": ORG, "continent": "XX"}, 400),
+        ({"organization_slug": ORG, "desired_instance_size": "huge"}, 400),
+        ({"organization_slug": "nobody"}, 404),
+    ]:
         assert api.get("/v1/projects/available-regions", params=params).status_code == status
 
 
@@ -433,7 +562,9 @@ def test_fault_429_every_nth_request(sandbox, api):
 def test_fault_burst_of_5xx_has_no_effect(sandbox, api):
     before = len(api.get("/v1/projects").json())
     sandbox.set_faults(error_burst=2, error_status=503)
-    r1 = api.post("/v1/projects", json={"db_pass": "pw", "name": "burst", "organization_slug": ORG, "region": "us-east-1"})
+    r1 = api.post(
+        "/v1/projects", json={"db_pass": "pw", "name": "burst", "organization_slug": ORG, "region": "us-east-1"}
+    )
     r2 = api.get("/v1/projects")
     assert [(r.status_code, r.json()) for r in (r1, r2)] == [(503, {"message": "Service Unavailable"})] * 2
     assert len(api.get("/v1/projects").json()) == before
@@ -450,8 +581,10 @@ def test_fault_latency(sandbox, api):
 def test_fault_create_commits_then_drops_the_connection(sandbox, api):
     sandbox.set_faults(drop_after_create=1)
     with pytest.raises(httpx.RemoteProtocolError):
-        api.post("/v1/projects", json={"db_pass": "dropped pw", "name": "dropped", "organization_slug": ORG,
-                                       "region": "us-east-1"})
+        api.post(
+            "/v1/projects",
+            json={"db_pass": "dropped pw", "name": "dropped", "organization_slug": ORG, "region": "us-east-1"},
+        )
     assert sandbox.faults().drop_after_create == 0
     [project] = [p for p in api.get("/v1/projects").json() if p["name"] == "dropped"]
     with psycopg.connect(pooler_url(api, project["ref"], "dropped pw")) as conn:
@@ -488,14 +621,18 @@ def test_faults_admin_endpoint(sandbox, api):
     assert api.get("/_sandbox/faults").json() == Faults(error_burst=1, error_status=502).to_dict()
     assert api.get("/v1/organizations").status_code == 502
     assert api.get("/v1/organizations").status_code == 200
-    for body, fragment in [({"bogus": 1}, "unknown fault option(s) bogus"),
-                           ({"latency": -1}, "latency must be >= 0"),
-                           ({"error_status": 404}, "error_status must be a 5xx status"),
-                           ({"init_failed": 1.5}, "init_failed must be a whole number"),
-                           ([1], "send a JSON object of fault options")]:
+    for body, fragment in [
+        ({"bogus": 1}, "unknown fault option(s) bogus"),
+        ({"latency": -1}, "latency must be >= 0"),
+        ({"error_status": 404}, "error_status must be a 5xx status"),
+        ({"init_failed": 1.5}, "init_failed must be a whole number"),
+        ([1], "send a JSON object of fault options"),
+    ]:
         r = api.put("/_sandbox/faults", json=body)
         assert r.status_code == 400 and fragment in r.json()["message"]
-    assert api.get("/_sandbox/faults").json() == Faults(error_status=502).to_dict()  # burst used up; refusals changed nothing
+    assert (
+        api.get("/_sandbox/faults").json() == Faults(error_status=502).to_dict()
+    )  # burst used up; refusals changed nothing
 
 
 # -- persistence, start-up, the process ----------------------------------------------------------
@@ -507,7 +644,10 @@ def test_state_and_databases_survive_a_restart(data_dir):
         with client(first.url, token) as api:
             assert api.get("/v1/organizations").status_code == 500  # the fault given at start
             ref = create(api, db_pass="kept pw", name="kept")["ref"]
-            api.post(f"/v1/projects/{ref}/database/query", json={"query": "create table kept (v text); insert into kept values ('yes')"})
+            api.post(
+                f"/v1/projects/{ref}/database/query",
+                json={"query": "create table kept (v text); insert into kept values ('yes')"},
+            )
         with pytest.raises(SandboxError, match="already running"):
             start_sandbox(data)
     finally:
@@ -525,7 +665,9 @@ def test_state_and_databases_survive_a_restart(data_dir):
             assert [p["ref"] for p in api.get("/v1/projects").json()] == [ref]
             with psycopg.connect(pooler_url(api, ref, "kept pw")) as conn:
                 assert conn.execute("select v from kept").fetchall() == [("yes",)]
-            assert api.post(f"/v1/projects/{ref}/database/query", json={"query": "select v from kept"}).json() == [{"v": "yes"}]
+            assert api.post(f"/v1/projects/{ref}/database/query", json={"query": "select v from kept"}).json() == [
+                {"v": "yes"}
+            ]
         with client(second.url, "sbp_" + "cd" * 20) as other:
             assert other.get("/v1/projects").status_code == 401
     finally:
@@ -554,9 +696,30 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir, stop_
     token = "sbp_" + "0123456789" * 4
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(data_dir), "--token", token, "--quiet",
-         "--health-delay", "0", "--rate-limit", "3", "--error-burst", "1", "--error-status", "504"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "sandbox",
+            "--data-dir",
+            str(data_dir),
+            "--token",
+            token,
+            "--quiet",
+            "--health-delay",
+            "0",
+            "--rate-limit",
+            "3",
+            "--error-burst",
+            "1",
+            "--error-status",
+            "504",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     try:
         banner = read_banner(proc)
         url = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", banner).group(1)
@@ -564,8 +727,9 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir, stop_
         assert f"supabase --profile {data_dir / 'supabase-profile.yaml'} projects list" in banner
         assert "error_burst=1" in banner and "XDG_RUNTIME_DIR" not in banner
         profile = (data_dir / "supabase-profile.yaml").read_text()
-        assert profile == (f"name: musekit-sandbox\napi_url: {url}\ndashboard_url: {url}/dashboard\n"
-                           "project_host: localhost\n")
+        assert profile == (
+            f"name: musekit-sandbox\napi_url: {url}\ndashboard_url: {url}/dashboard\nproject_host: localhost\n"
+        )
         pg_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         with client(url, token) as api:
             assert api.get("/v1/organizations").status_code == 504
@@ -586,8 +750,24 @@ def test_musekit_sandbox_process_serves_prints_and_stops_cleanly(data_dir, stop_
 
 def test_a_cluster_left_by_a_killed_sandbox_is_adopted_and_then_stopped(data_dir):
     token = "sbp_" + "9" * 40
-    proc = subprocess.Popen([sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(data_dir), "--token", token,
-                             "--quiet", "--health-delay", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "wizard",
+            "sandbox",
+            "--data-dir",
+            str(data_dir),
+            "--token",
+            token,
+            "--quiet",
+            "--health-delay",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = re.search(r"API:\s+(http://127\.0\.0\.1:\d+)", read_banner(proc)).group(1)
         with client(url, token) as api:
@@ -612,10 +792,18 @@ def test_a_cluster_left_by_a_killed_sandbox_is_adopted_and_then_stopped(data_dir
 
 
 def test_musekit_sandbox_rejects_a_bad_token_with_exit_2(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(tmp_path), "--token", "nope"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(tmp_path), "--token", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "'sbp_' followed by 40" in r.stderr
-    r = subprocess.run([sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(tmp_path), "--latency", "-1"],
-                       capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-m", "wizard", "sandbox", "--data-dir", str(tmp_path), "--latency", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.returncode == 2 and "latency must be >= 0" in r.stderr
     assert not (tmp_path / "state.json").exists()

@@ -14,7 +14,6 @@ import pytest
 
 from tests.supabase_cli import supabase_bin
 
-
 ORG = "musekit-sandbox"
 
 
@@ -27,8 +26,14 @@ def cli(sandbox, tmp_path_factory):
 
     def run(*args: str, token: str | None = None) -> subprocess.CompletedProcess[str]:
         run_env = env if token is None else {**env, "SUPABASE_ACCESS_TOKEN": token}
-        return subprocess.run([exe, "--profile", str(sandbox.profile_path), *args], capture_output=True, text=True,
-                              env=run_env, cwd=home, timeout=120)
+        return subprocess.run(
+            [exe, "--profile", str(sandbox.profile_path), *args],
+            capture_output=True,
+            text=True,
+            env=run_env,
+            cwd=home,
+            timeout=120,
+        )
 
     return run
 
@@ -68,8 +73,20 @@ def test_the_cli_meets_the_injected_faults(sandbox, cli):
 
 
 def test_projects_create_list_api_keys_delete(sandbox, cli):
-    r = cli("projects", "create", "cli-made", "--org-id", ORG, "--db-password", "Cli pass 1", "--region", "eu-west-1",
-            "--size", "micro", "--yes")
+    r = cli(
+        "projects",
+        "create",
+        "cli-made",
+        "--org-id",
+        ORG,
+        "--db-password",
+        "Cli pass 1",
+        "--region",
+        "eu-west-1",
+        "--size",
+        "micro",
+        "--yes",
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     with api(sandbox) as c:
         [project] = [p for p in c.get("/v1/projects").json() if p["name"] == "cli-made"]

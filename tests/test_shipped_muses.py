@@ -18,8 +18,14 @@ from tests.catalog_lints import lint_findings
 from tests.core_world import World, seed_world
 from tests.muse_rls_cases import MUSES
 from tests.rls_helpers import INSUFFICIENT_PRIVILEGE, acting_as, as_user, attempt, visible_ids
-from tests.rls_matrix import (anon_outcomes, delete_mismatches, insert_mismatches, read_mismatches,
-                              service_role_result, update_mismatches)
+from tests.rls_matrix import (
+    anon_outcomes,
+    delete_mismatches,
+    insert_mismatches,
+    read_mismatches,
+    service_role_result,
+    update_mismatches,
+)
 from wizard.settings import core_migrations_dir, muses_root
 
 SLUGS = sorted(MUSES)
@@ -89,8 +95,21 @@ select 'schema', n.nspname, concat_ws(' ', n.nspowner::regrole::text, n.nspacl::
 from pg_namespace n where n.nspname in ('public', 'private')
 order by 1, 2, 3
 """
-CORE_TABLES = ["users", "organizations", "memberships", "invitations", "customers", "products", "prices",
-               "subscriptions", "metrics", "api_keys", "audit_logs", "notifications", "feature_flags"]
+CORE_TABLES = [
+    "users",
+    "organizations",
+    "memberships",
+    "invitations",
+    "customers",
+    "products",
+    "prices",
+    "subscriptions",
+    "metrics",
+    "api_keys",
+    "audit_logs",
+    "notifications",
+    "feature_flags",
+]
 
 
 def muse_files(slug: str) -> list[Path]:
@@ -154,6 +173,7 @@ def connect(muse_dbs):
 
 # -- the template files --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_template_loads_and_targets_the_last_core_version(slug):
     from wizard.muses import load_template
@@ -184,6 +204,7 @@ def test_core_sql_mentions_no_muse():
 
 # -- applying on top of core -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_muse_adds_its_objects_in_public_and_leaves_core_untouched(core_db, slug):
     with psycopg.connect(core_db, autocommit=True) as conn:
@@ -194,9 +215,20 @@ def test_muse_adds_its_objects_in_public_and_leaves_core_untouched(core_db, slug
         added = conn.execute(
             "select c.relnamespace::regnamespace::text, c.relname, c.relkind from pg_class c "
             "where c.relkind in ('r', 'v', 'm', 'p', 'f', 'S') and c.oid <> all(%s)",
-            ([o[0] for o in objects_before],)).fetchall()
-    assert {row[0] for row in before} == {"column", "table", "index", "constraint", "policy", "trigger",
-                                          "auth trigger", "function", "enum", "schema"}
+            ([o[0] for o in objects_before],),
+        ).fetchall()
+    assert {row[0] for row in before} == {
+        "column",
+        "table",
+        "index",
+        "constraint",
+        "policy",
+        "trigger",
+        "auth trigger",
+        "function",
+        "enum",
+        "schema",
+    }
     assert after == before
     assert {(schema, kind) for schema, _, kind in added} <= {("public", "r"), ("public", "v")}
     assert {name for _, name, kind in added if kind == "r"} == EXPECTED_TABLES[slug]
@@ -210,7 +242,8 @@ def test_muse_enums_have_exactly_the_seeds_values(connect, slug):
         "select t.typname, array_agg(e.enumlabel::text order by e.enumsortorder) from pg_type t "
         "join pg_enum e on e.enumtypid = t.oid where t.typnamespace = 'public'::regnamespace "
         "and t.typname <> all(%s) group by t.typname",
-        (["membership_role", "subscription_status", "price_type", "price_interval"],)).fetchall()
+        (["membership_role", "subscription_status", "price_type", "price_interval"],),
+    ).fetchall()
     assert dict(rows) == EXPECTED_ENUMS[slug]
 
 
@@ -224,10 +257,12 @@ def test_muse_passes_the_splinter_lints(connect, slug):
 def test_every_muse_table_and_view_has_a_comment_and_rls(connect, slug):
     conn, _ = connect(slug)
     names = sorted(EXPECTED_TABLES[slug] | EXPECTED_VIEWS[slug])
-    rows = conn.execute("select c.relname, c.relkind, c.relrowsecurity, obj_description(c.oid, 'pg_class'), "
-                        "(select count(*) from pg_policy p where p.polrelid = c.oid) from pg_class c "
-                        "where c.relnamespace = 'public'::regnamespace and c.relname = any(%s) order by 1",
-                        (names,)).fetchall()
+    rows = conn.execute(
+        "select c.relname, c.relkind, c.relrowsecurity, obj_description(c.oid, 'pg_class'), "
+        "(select count(*) from pg_policy p where p.polrelid = c.oid) from pg_class c "
+        "where c.relnamespace = 'public'::regnamespace and c.relname = any(%s) order by 1",
+        (names,),
+    ).fetchall()
     assert [r[0] for r in rows] == names
     for name, kind, rls, comment, policies in rows:
         assert comment and "\n" not in comment, name
@@ -243,11 +278,14 @@ def test_muse_grants_nothing_to_anon_and_no_table_maintenance_rights(connect, sl
         "select c.relname, r.rolname, a.privilege_type from pg_class c, aclexplode(c.relacl) a, pg_roles r "
         "where c.relnamespace = 'public'::regnamespace and c.relname = any(%s) and r.oid = a.grantee "
         "and (r.rolname = 'anon' or (r.rolname in ('authenticated', 'service_role') "
-        "and a.privilege_type in ('TRUNCATE', 'TRIGGER', 'REFERENCES', 'MAINTAIN')))", (names,)).fetchall()
+        "and a.privilege_type in ('TRUNCATE', 'TRIGGER', 'REFERENCES', 'MAINTAIN')))",
+        (names,),
+    ).fetchall()
     assert leftovers == []
 
 
 # -- RLS per Muse table -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("slug, table", MUSE_CASES)
 def test_muse_reads_follow_the_policy(connect, slug, table):
@@ -297,6 +335,7 @@ def test_every_muse_table_has_an_rls_case(connect, slug):
 
 # -- SocioScheduler specifics ---------------------------------------------------------------------------------
 
+
 def test_brand_profiles_view_shows_only_the_callers_own_profile(connect):
     conn, world = connect("socioscheduler")
     everyone = {r[0] for r in conn.execute("select user_id::text from public.brand_profiles")}
@@ -329,13 +368,16 @@ def test_a_post_cannot_be_moved_to_another_author_or_organization(connect):
 def test_a_scheduled_post_needs_a_time(connect):
     conn, world = connect("socioscheduler")
     with as_user(conn, world.users["carol"]):
-        outcome = attempt(conn, "insert into public.post_queues (content, platform, status) values ('hi', 'x', 'scheduled')")
+        outcome = attempt(
+            conn, "insert into public.post_queues (content, platform, status) values ('hi', 'x', 'scheduled')"
+        )
         drafted = attempt(conn, "insert into public.post_queues (content, platform) values ('hi', 'fb')")
     assert outcome.sqlstate == "23514" and "post_queues_scheduled_needs_time" in outcome.message
     assert drafted.succeeded  # user and org default to the caller and their personal organization
 
 
 # -- Realtor specifics ------------------------------------------------------------------------------------------
+
 
 def test_a_showing_cannot_pair_one_orgs_listing_with_another_org(connect):
     conn, world = connect("realtor")
@@ -349,8 +391,10 @@ def test_a_showing_cannot_pair_one_orgs_listing_with_another_org(connect):
 
 def test_mls_numbers_are_unique_per_organization_only(connect):
     conn, world = connect("realtor")
-    insert = ("insert into public.listings (org_id, mls_number, address, city, state, postal_code, created_by) "
-              "values (%s, 'MLS-A1', '9 Elm St', 'Austin', 'TX', '78703', %s)")
+    insert = (
+        "insert into public.listings (org_id, mls_number, address, city, state, postal_code, created_by) "
+        "values (%s, 'MLS-A1', '9 Elm St', 'Austin', 'TX', '78703', %s)"
+    )
     with as_user(conn, world.users["bob"]):
         other_org = attempt(conn, insert, (world.orgs["B"], world.users["bob"]))
     with as_user(conn, world.users["carol"]):
@@ -362,7 +406,11 @@ def test_mls_numbers_are_unique_per_organization_only(connect):
 def test_upcoming_showings_view_shows_only_the_callers_organizations(connect):
     conn, world = connect("realtor")
     expected = {
-        "carol": {"MLS-A1"}, "dana": {"MLS-A1"}, "alice": {"MLS-A1"}, "bob": {"MLS-B1"}, "erin": {"MLS-B1"},
+        "carol": {"MLS-A1"},
+        "dana": {"MLS-A1"},
+        "alice": {"MLS-A1"},
+        "bob": {"MLS-B1"},
+        "erin": {"MLS-B1"},
     }
     seen = {}
     for person in expected:
@@ -371,7 +419,9 @@ def test_upcoming_showings_view_shows_only_the_callers_organizations(connect):
         seen[person] = {mls for mls, _ in rows}
         assert all(name is not None for _, name in rows)  # agents are org mates: their names are readable
     total = conn.execute("select count(*) from public.upcoming_showings").fetchone()
-    options = conn.execute("select reloptions from pg_class where oid = 'public.upcoming_showings'::regclass").fetchone()
+    options = conn.execute(
+        "select reloptions from pg_class where oid = 'public.upcoming_showings'::regclass"
+    ).fetchone()
     with acting_as(conn, "anon"):
         anon = attempt(conn, "select * from public.upcoming_showings")
     assert seen == expected
@@ -384,8 +434,11 @@ def test_leaving_the_brokerage_hides_its_listings(connect):
     conn, world = connect("realtor")
     with as_user(conn, world.users["carol"]):
         before = visible_ids(conn, "listings")
-        left = attempt(conn, "delete from public.memberships where org_id = %s and user_id = %s",
-                       (world.orgs["A"], world.users["carol"]))
+        left = attempt(
+            conn,
+            "delete from public.memberships where org_id = %s and user_id = %s",
+            (world.orgs["A"], world.users["carol"]),
+        )
         after = visible_ids(conn, "listings")
     assert before == {world.rows["listings"]["A1"], world.rows["listings"]["A2"]}
     assert left.succeeded and after == set()

@@ -13,11 +13,9 @@ import pytest
 from textual.widgets import Input
 
 from tests.keyrings import MemoryKeyring
-from wizard.clone import registry
 from wizard.api import HealthChanged
 from wizard.app import Choices, MuseKitApp
-from wizard.clone import CloneEvent
-from wizard.clone import STEPS, CloneInputs, ConnectionRecord, ErrorRecord, Journal, StepRecord
+from wizard.clone import STEPS, CloneEvent, CloneInputs, ConnectionRecord, ErrorRecord, Journal, StepRecord, registry
 from wizard.messages import ApiNotice, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
 from wizard.muses import core_files, load_template
 
@@ -61,6 +59,7 @@ def push(screen_factory, then=None):
         if then is not None:
             await then(pilot)
             await settle(pilot)
+
     return run_before
 
 
@@ -69,18 +68,35 @@ def choices() -> Choices:
 
 
 def journal(**changes) -> Journal:
-    j = Journal(clone_id="0" * 32, created_at=NOW - timedelta(hours=3), updated_at=NOW - timedelta(hours=2),
-                inputs=CloneInputs(muse="socioscheduler", name="my-muse", organization="acme", region="eu-west-1",
-                                   api_url="https://api.supabase.com"))
+    j = Journal(
+        clone_id="0" * 32,
+        created_at=NOW - timedelta(hours=3),
+        updated_at=NOW - timedelta(hours=2),
+        inputs=CloneInputs(
+            muse="socioscheduler",
+            name="my-muse",
+            organization="acme",
+            region="eu-west-1",
+            api_url="https://api.supabase.com",
+        ),
+    )
     for key, value in changes.items():
         setattr(j, key, value)
     return j
 
 
 def finished_journal() -> Journal:
-    return journal(project_ref=REF, steps={s: StepRecord(status="done") for s in STEPS},
-                   connection=ConnectionRecord(host="aws-0-eu-west-1.pooler.supabase.com", port=5432,
-                                               user=f"postgres.{REF}", dbname="postgres", transaction_port=6543))
+    return journal(
+        project_ref=REF,
+        steps={s: StepRecord(status="done") for s in STEPS},
+        connection=ConnectionRecord(
+            host="aws-0-eu-west-1.pooler.supabase.com",
+            port=5432,
+            user=f"postgres.{REF}",
+            dbname="postgres",
+            transaction_port=6543,
+        ),
+    )
 
 
 # -- Welcome --------------------------------------------------------------------------------------
@@ -94,19 +110,38 @@ def test_welcome_with_clones(snap_compare, size, tmp_path):
     def write(folder: Path, j: Journal) -> None:
         (folder / ".musekit").mkdir(parents=True)
         (folder / ".musekit" / "clone.json").write_text(j.model_dump_json())
-    stuck = journal(clone_id="1" * 32, project_ref=REF,
-                    steps={**{s: StepRecord(status="done") for s in STEPS[:5]},
-                           "core_migrations": StepRecord(status="failed")},
-                    last_error=ErrorRecord(step="core_migrations", at=NOW - timedelta(hours=2),
-                                           message="could not connect to the database: timeout"))
+
+    stuck = journal(
+        clone_id="1" * 32,
+        project_ref=REF,
+        steps={**{s: StepRecord(status="done") for s in STEPS[:5]}, "core_migrations": StepRecord(status="failed")},
+        last_error=ErrorRecord(
+            step="core_migrations", at=NOW - timedelta(hours=2), message="could not connect to the database: timeout"
+        ),
+    )
     done = finished_journal().model_copy(update={"clone_id": "2" * 32, "updated_at": NOW - timedelta(days=3)})
     done.inputs = done.inputs.model_copy(update={"name": "realty-one", "muse": "realtor"})
     write(tmp_path / "my-muse", stuck)
     write(tmp_path / "realty-one", done)
-    entries = [registry.RegistryEntry(clone_id=j.clone_id, folder=str(tmp_path / j.inputs.name), name=j.inputs.name,
-                                      muse=j.inputs.muse, registered_at=j.created_at) for j in (stuck, done)]
-    entries.append(registry.RegistryEntry(clone_id="3" * 32, folder="/nowhere/gone-muse", name="gone-muse",
-                                          muse="socioscheduler", registered_at=NOW - timedelta(days=9)))
+    entries = [
+        registry.RegistryEntry(
+            clone_id=j.clone_id,
+            folder=str(tmp_path / j.inputs.name),
+            name=j.inputs.name,
+            muse=j.inputs.muse,
+            registered_at=j.created_at,
+        )
+        for j in (stuck, done)
+    ]
+    entries.append(
+        registry.RegistryEntry(
+            clone_id="3" * 32,
+            folder="/nowhere/gone-muse",
+            name="gone-muse",
+            muse="socioscheduler",
+            registered_at=NOW - timedelta(days=9),
+        )
+    )
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "clones.json").write_bytes(registry._ENTRIES.dump_json(entries))
     assert snap_compare(make_app(), terminal_size=size, run_before=settle)
@@ -117,6 +152,7 @@ def test_welcome_sandbox_light_theme(snap_compare, size):
     async def light(pilot):
         pilot.app.theme = "textual-light"
         await settle(pilot)
+
     assert snap_compare(make_app(sandbox=True), terminal_size=size, run_before=light)
 
 
@@ -126,6 +162,7 @@ def test_help(snap_compare, size):
         await settle(pilot)
         await pilot.press("f1")
         await settle(pilot)
+
     assert snap_compare(make_app(), terminal_size=size, run_before=open_help)
 
 
@@ -133,6 +170,7 @@ def test_help(snap_compare, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_connect_empty(snap_compare, size):
     from wizard.screens.connect import ConnectScreen
+
     assert snap_compare(make_app(), terminal_size=size, run_before=push(lambda: ConnectScreen(sandbox=False)))
 
 
@@ -142,8 +180,8 @@ def test_connect_refuses_a_project_key_as_typed(snap_compare, size):
 
     async def type_key(pilot):
         await pilot.press(*"eyJhbGciOiJIUzI1NiJ9")
-    assert snap_compare(make_app(), terminal_size=size,
-                        run_before=push(lambda: ConnectScreen(sandbox=False), type_key))
+
+    assert snap_compare(make_app(), terminal_size=size, run_before=push(lambda: ConnectScreen(sandbox=False), type_key))
 
 
 # -- Muse -----------------------------------------------------------------------------------------
@@ -153,6 +191,7 @@ def test_muse_preview_tables(snap_compare, size):
 
     async def socioscheduler(pilot):
         await pilot.press("down")
+
     assert snap_compare(make_app(), terminal_size=size, run_before=push(MuseScreen, socioscheduler))
 
 
@@ -165,14 +204,17 @@ def test_muse_preview_tabs(snap_compare, size, tab):
         await pilot.press("down")
         await settle(pilot)
         pilot.app.screen.query_one("#preview-tabs").active = f"tab-{tab}"
+
     assert snap_compare(make_app(), terminal_size=size, run_before=push(MuseScreen, show))
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_scaffold_empty(snap_compare, size):
     from wizard.screens.scaffold import ScaffoldScreen
-    assert snap_compare(make_app(), terminal_size=size,
-                        run_before=push(lambda: ScaffoldScreen(dest_root=HOME / "muse-templates")))
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=push(lambda: ScaffoldScreen(dest_root=HOME / "muse-templates"))
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -183,42 +225,70 @@ def test_scaffold_filled(snap_compare, size):
         screen = pilot.app.screen
         await pilot.press(*"petsitter", "tab", *"PetSitter", "tab", *"Pets a user looks after.")
         screen.enums.append({"name": "pet_size", "values": ["small", "medium", "large"]})
-        screen.tables.append({"name": "pets", "comment": "The pets a user looks after", "columns": [
-            {"name": "species", "type": "text", "nullable": False, "default": None},
-            {"name": "size", "type": "pet_size", "nullable": True, "default": "'medium'"}]})
+        screen.tables.append(
+            {
+                "name": "pets",
+                "comment": "The pets a user looks after",
+                "columns": [
+                    {"name": "species", "type": "text", "nullable": False, "default": None},
+                    {"name": "size", "type": "pet_size", "nullable": True, "default": "'medium'"},
+                ],
+            }
+        )
         screen._refresh()
-    assert snap_compare(make_app(), terminal_size=size,
-                        run_before=push(lambda: ScaffoldScreen(dest_root=HOME / "muse-templates"), fill))
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=push(lambda: ScaffoldScreen(dest_root=HOME / "muse-templates"), fill)
+    )
 
 
 # -- Project --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("size", SIZES)
 def test_project(snap_compare, size):
     from wizard.screens.project import ProjectScreen
-    assert snap_compare(make_app(), terminal_size=size,
-                        run_before=push(lambda: ProjectScreen(choices(), workdir=HOME, sandbox=False)))
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=push(lambda: ProjectScreen(choices(), workdir=HOME, sandbox=False))
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_confirm_billable_project(snap_compare, size):
     from wizard.screens.confirm import ConfirmScreen
-    assert snap_compare(make_app(), terminal_size=size, run_before=push(lambda: ConfirmScreen(
-        "Create a billable Supabase project?", "Supabase will create project 'my-muse' in organization acme "
-        "(eu-west-1). Projects are billable (see your organization's plan).", yes="Create", no="Not now")))
+
+    assert snap_compare(
+        make_app(),
+        terminal_size=size,
+        run_before=push(
+            lambda: ConfirmScreen(
+                "Create a billable Supabase project?",
+                "Supabase will create project 'my-muse' in organization acme "
+                "(eu-west-1). Projects are billable (see your organization's plan).",
+                yes="Create",
+                no="Not now",
+            )
+        ),
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_new_password_shown_once(snap_compare, size):
     from wizard.screens.password import NewPasswordScreen
-    assert snap_compare(make_app(), terminal_size=size,
-                        run_before=push(lambda: NewPasswordScreen("Example0nlyNotARealPassw0rd", True)))
+
+    assert snap_compare(
+        make_app(), terminal_size=size, run_before=push(lambda: NewPasswordScreen("Example0nlyNotARealPassw0rd", True))
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_password_prompt(snap_compare, size):
     from wizard.screens.password import PasswordPromptScreen
-    assert snap_compare(make_app(), terminal_size=size, run_before=push(
-        lambda: PasswordPromptScreen(f"database password of project {REF}")))
+
+    assert snap_compare(
+        make_app(),
+        terminal_size=size,
+        run_before=push(lambda: PasswordPromptScreen(f"database password of project {REF}")),
+    )
 
 
 # -- Run: the four stages, fed with the engine's own events ---------------------------------------
@@ -231,8 +301,17 @@ def _events_until(stage: str) -> list:
         return CloneProgress(CloneEvent("migration", step_name, f"applying {f.filename}", i, total, file=f.filename))
 
     def applied(step_name: str, f, i: int, total: int, seconds: float):
-        return CloneProgress(CloneEvent("migration", step_name, f"applied {f.filename} ({seconds:.2f} s)", i, total,
-                                        file=f.filename, seconds=seconds))
+        return CloneProgress(
+            CloneEvent(
+                "migration",
+                step_name,
+                f"applied {f.filename} ({seconds:.2f} s)",
+                i,
+                total,
+                file=f.filename,
+                seconds=seconds,
+            )
+        )
 
     def step(name: str, note: str, index: int) -> None:
         ev.append(CloneProgress(CloneEvent("step_started", name, name, index, len(STEPS))))
@@ -244,11 +323,22 @@ def _events_until(stage: str) -> list:
     ev.append(ApiNotice(HealthChanged(REF, None, "project COMING_UP; db COMING_UP, pooler COMING_UP")))
     if stage == "provision":
         return ev
-    ev.append(ApiNotice(HealthChanged(REF, "project COMING_UP; db COMING_UP, pooler COMING_UP",
-                                      "project ACTIVE_HEALTHY; db ACTIVE_HEALTHY, pooler ACTIVE_HEALTHY")))
+    ev.append(
+        ApiNotice(
+            HealthChanged(
+                REF,
+                "project COMING_UP; db COMING_UP, pooler COMING_UP",
+                "project ACTIVE_HEALTHY; db ACTIVE_HEALTHY, pooler ACTIVE_HEALTHY",
+            )
+        )
+    )
     ev.append(CloneProgress(CloneEvent("step_done", "healthy", "database and pooler are healthy", 3, 9)))
-    step("connection", "postgresql://postgres.qwertyuiopasdfghjklz@aws-0-eu-west-1.pooler.supabase.com:5432/"
-                       "postgres (session mode, for migrations)", 4)
+    step(
+        "connection",
+        "postgresql://postgres.qwertyuiopasdfghjklz@aws-0-eu-west-1.pooler.supabase.com:5432/"
+        "postgres (session mode, for migrations)",
+        4,
+    )
     step("files", "8 migration files written to supabase/migrations", 5)
     step("core_migrations", "", 6)
     for i, f in enumerate(core[:3], 1):
@@ -256,8 +346,11 @@ def _events_until(stage: str) -> list:
     ev.append(applying("core_migrations", core[3], 4, 5))
     if stage == "core":
         return ev
-    ev += [applied("core_migrations", core[3], 4, 5, 0.05), applying("core_migrations", core[4], 5, 5),
-           applied("core_migrations", core[4], 5, 5, 0.21)]
+    ev += [
+        applied("core_migrations", core[3], 4, 5, 0.05),
+        applying("core_migrations", core[4], 5, 5),
+        applied("core_migrations", core[4], 5, 5, 0.21),
+    ]
     ev.append(CloneProgress(CloneEvent("step_done", "core_migrations", "5 applied, 0 already applied", 6, 9)))
     step("muse_migrations", "3 applied under the core-purity guard", 7)
     for i, f in enumerate(muse, 1):
@@ -265,10 +358,22 @@ def _events_until(stage: str) -> list:
         ev.insert(-1, applied("muse_migrations", f, i, 3, i / 100))
     if stage == "apply-failed":
         ev.append(CloneProgress(CloneEvent("step_started", "verify", "", 8, 9)))
-        ev.append(CloneProgress(CloneEvent("step_failed", "verify", "1 problem:\n  - public.post_queues: anon "
-                                                                      "(not a member of anything) can read 2 rows")))
-        ev.append(CloneStopped("failed", "verify", "1 problem:\n  - public.post_queues: anon (not a member of "
-                                                   "anything) can read 2 rows"))
+        ev.append(
+            CloneProgress(
+                CloneEvent(
+                    "step_failed",
+                    "verify",
+                    "1 problem:\n  - public.post_queues: anon (not a member of anything) can read 2 rows",
+                )
+            )
+        )
+        ev.append(
+            CloneStopped(
+                "failed",
+                "verify",
+                "1 problem:\n  - public.post_queues: anon (not a member of anything) can read 2 rows",
+            )
+        )
         return ev
     step("verify", "no lint findings; RLS on every table; core untouched", 8)
     if stage == "apply":
@@ -284,17 +389,31 @@ def run_stage(stage: str):
         screen = pilot.app.screen
         template = load_template("socioscheduler")
         statuses = {s: "pending" for s in STEPS} | {"validate": "done"}
-        screen.post_message(RunPrepared("SocioScheduler", None, statuses, [f.path.name for f in core_files()],
-                                        [f.path.name for f in template.files], False, False))
+        screen.post_message(
+            RunPrepared(
+                "SocioScheduler",
+                None,
+                statuses,
+                [f.path.name for f in core_files()],
+                [f.path.name for f in template.files],
+                False,
+                False,
+            )
+        )
         await settle(pilot)
         for message in _events_until(stage):  # one at a time, each where the app delivers it
             (pilot.app if isinstance(message, ApiNotice) else screen).post_message(message)
             await pilot.pause()
         if stage == "readme":
             from wizard.readme import MuseSources, build_doc, render_table_list
+
             body = render_table_list(await build_doc(MuseSources.for_template(FOLDER, template)))
-            screen.post_message(ReadmeSection("As it will be written (from the migration SQL; the README step "
-                                              "reads the live catalog)", body))
+            screen.post_message(
+                ReadmeSection(
+                    "As it will be written (from the migration SQL; the README step reads the live catalog)", body
+                )
+            )
+
     return push(lambda: RunScreen(FOLDER, autostart=False), feed)
 
 
@@ -308,5 +427,9 @@ def test_run_stages(snap_compare, size, stage):
 @pytest.mark.parametrize("size", SIZES)
 def test_done(snap_compare, size):
     from wizard.screens.done import DoneScreen
-    assert snap_compare(make_app(), terminal_size=size, run_before=push(
-        lambda: DoneScreen(FOLDER, finished_journal(), muse_name="SocioScheduler")))
+
+    assert snap_compare(
+        make_app(),
+        terminal_size=size,
+        run_before=push(lambda: DoneScreen(FOLDER, finished_journal(), muse_name="SocioScheduler")),
+    )

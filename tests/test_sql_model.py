@@ -51,13 +51,31 @@ def test_table_columns_types_defaults_keys_and_lines():
     assert t is not None and t.if_not_exists and t.comment == "Brand voice of a user."
     assert (t.location.file, t.location.line) == ("m/001.sql", line_of(TABLES, "create table"))
     cols = {c.name: c for c in t.columns}
-    assert [c.name for c in t.columns] == ["id", "user_id", "org_id", "tone", "handle", "sample_urls", "metadata",
-                                           "seq", "score", "slug", "created_at"]
+    assert [c.name for c in t.columns] == [
+        "id",
+        "user_id",
+        "org_id",
+        "tone",
+        "handle",
+        "sample_urls",
+        "metadata",
+        "seq",
+        "score",
+        "slug",
+        "created_at",
+    ]
     assert (cols["id"].type, cols["id"].primary_key, cols["id"].nullable, cols["id"].default) == (
-        "uuid", True, False, "gen_random_uuid()")
+        "uuid",
+        True,
+        False,
+        "gen_random_uuid()",
+    )
     assert (cols["user_id"].nullable, cols["org_id"].nullable) == (False, True)
     assert (cols["tone"].type, cols["tone"].default, cols["tone"].comment) == (
-        "public.tone", "'professional'", "Voice of the posts.")
+        "public.tone",
+        "'professional'",
+        "Voice of the posts.",
+    )
     assert (cols["handle"].type, cols["handle"].unique) == ("varchar(30)", True)
     assert (cols["sample_urls"].type, cols["sample_urls"].default) == ("text[]", "'{}'")
     assert cols["metadata"].default == "'{}'::jsonb"
@@ -68,30 +86,45 @@ def test_table_columns_types_defaults_keys_and_lines():
     for name, column in cols.items():
         assert column.location.line == line_of(TABLES, f"  {name} "), name
     assert t.primary_key == ["id"]
-    assert [(u.name, u.columns) for u in t.uniques] == [(None, ["handle"]),
-                                                        ("brand_preferences_user_org_key", ["user_id", "org_id"])]
+    assert [(u.name, u.columns) for u in t.uniques] == [
+        (None, ["handle"]),
+        ("brand_preferences_user_org_key", ["user_id", "org_id"]),
+    ]
     assert [(c.name, c.column, c.expression) for c in t.checks] == [
-        (None, "score", "score >= 0"), ("brand_preferences_sane", None, "seq > 0 AND score < 1000")]
+        (None, "score", "score >= 0"),
+        ("brand_preferences_sane", None, "seq > 0 AND score < 1000"),
+    ]
 
 
 def test_foreign_keys_column_and_table_level_with_actions():
-    m = model(TABLES, """alter table public.brand_preferences
+    m = model(
+        TABLES,
+        """alter table public.brand_preferences
   add constraint brand_preferences_owner_fk foreign key (user_id, org_id)
-    references public.memberships (user_id, org_id) on delete restrict on update cascade;""")
+    references public.memberships (user_id, org_id) on delete restrict on update cascade;""",
+    )
     fks = m.table("public.brand_preferences").foreign_keys
     assert [(f.columns, f.ref_table, f.ref_columns, f.on_delete, f.on_update, f.name) for f in fks] == [
         (["user_id"], "public.users", ["id"], "cascade", "no action", None),
         (["org_id"], "public.organizations", [], "set null", "no action", None),
-        (["user_id", "org_id"], "public.memberships", ["user_id", "org_id"], "restrict", "cascade",
-         "brand_preferences_owner_fk"),
+        (
+            ["user_id", "org_id"],
+            "public.memberships",
+            ["user_id", "org_id"],
+            "restrict",
+            "cascade",
+            "brand_preferences_owner_fk",
+        ),
     ]
     assert fks[0].location.line == line_of(TABLES, "  user_id ")
     assert (fks[2].location.file, fks[2].location.line) == ("m/002.sql", 2)
 
 
 def test_unqualified_names_are_public_and_other_schemas_stay_qualified():
-    m = model("create schema crm;\ncreate table notes (id int);\ncreate table crm.deals (id int);\n"
-              "create table if not exists notes (other int);")
+    m = model(
+        "create schema crm;\ncreate table notes (id int);\ncreate table crm.deals (id int);\n"
+        "create table if not exists notes (other int);"
+    )
     assert [t.qualified_name for t in m.tables] == ["public.notes", "crm.deals"]
     assert [c.name for c in m.table("public.notes").columns] == ["id"]  # if not exists kept the first
     assert [(s.name, s.location.line) for s in m.schemas] == [("crm", 1)]
@@ -161,8 +194,15 @@ def test_rls_and_policies_with_deparsed_expressions():
     assert t.rls_enabled and t.rls_forced
     got = [(p.name, p.command, p.permissive, p.roles, p.using, p.with_check, p.location.line) for p in m.policies]
     assert got == [
-        ("own posts", "select", True, ["authenticated", "anon"],
-         "user_id = (SELECT auth.uid()) OR private.is_org_member(org_id)", None, 4),
+        (
+            "own posts",
+            "select",
+            True,
+            ["authenticated", "anon"],
+            "user_id = (SELECT auth.uid()) OR private.is_org_member(org_id)",
+            None,
+            4,
+        ),
         ("posts_insert", "insert", False, ["authenticated"], None, "user_id = (SELECT auth.uid())", 7),
         ("posts_all", "all", True, ["service_role"], "org_id IS NOT NULL", "false", 10),
     ]
@@ -184,15 +224,31 @@ comment on function private.is_member(uuid, boolean) is 'Member check.';"""
     fns = {f.name: f for f in model(sql).functions}
     member = fns["is_member"]
     assert (member.schema, member.arguments, member.identity_arguments, member.returns, member.language) == (
-        "private", "org_id uuid, strict_mode boolean default false", "uuid, boolean", "boolean", "sql")
+        "private",
+        "org_id uuid, strict_mode boolean default false",
+        "uuid, boolean",
+        "boolean",
+        "sql",
+    )
     assert (member.security_definer, member.search_path, member.volatility, member.comment) == (
-        True, [""], "stable", "Member check.")
+        True,
+        [""],
+        "stable",
+        "Member check.",
+    )
     assert member.signature == "private.is_member(uuid, boolean)" and member.location.line == 1
     touch = fns["touch"]
     assert (touch.returns, touch.language, touch.security_definer, touch.search_path, touch.location.line) == (
-        "trigger", "plpgsql", False, None, 5)
-    assert (fns["posts_of"].returns, fns["posts_of"].search_path) == ("table(id integer, title text)",
-                                                                      ["public", "extensions"])
+        "trigger",
+        "plpgsql",
+        False,
+        None,
+        5,
+    )
+    assert (fns["posts_of"].returns, fns["posts_of"].search_path) == (
+        "table(id integer, title text)",
+        ["public", "extensions"],
+    )
 
 
 def test_triggers():
@@ -202,8 +258,15 @@ create trigger audit after insert or update of title, body or delete on posts ex
     got = [(t.name, t.table, t.timing, t.events, t.level, t.function, t.location.line) for t in model(sql).triggers]
     assert got == [
         ("set_updated_at", "public.posts", "before", ["update"], "row", "private.set_updated_at", 1),
-        ("audit", "public.posts", "after", ["insert", "update of title, body", "delete"], "statement",
-         "public.audit", 3),
+        (
+            "audit",
+            "public.posts",
+            "after",
+            ["insert", "update of title, body", "delete"],
+            "statement",
+            "public.audit",
+            3,
+        ),
     ]
 
 
@@ -254,8 +317,10 @@ drop table public.scratch;"""
 
 
 def test_lines_after_multibyte_text_and_comments():
-    sql = ("-- Résumé des tables: élan, naïve, 日本語\n/* block\n comment */\n"
-           "comment on schema public is 'café ☕';\n\n   create table public.t (\n  ü text default 'ß'\n);")
+    sql = (
+        "-- Résumé des tables: élan, naïve, 日本語\n/* block\n comment */\n"
+        "comment on schema public is 'café ☕';\n\n   create table public.t (\n  ü text default 'ß'\n);"
+    )
     m = model(sql)
     t = m.tables[0]
     assert (t.location.line, t.columns[0].name, t.columns[0].location.line, t.columns[0].default) == (6, "ü", 7, "'ß'")
@@ -264,15 +329,19 @@ def test_lines_after_multibyte_text_and_comments():
 
 def test_parse_error_names_file_line_and_pglast_message():
     good = SqlSource("templates/muses/x/migrations/001_a.sql", "create table public.a (id int);\n")
-    bad = SqlSource("templates/muses/x/migrations/002_b.sql",
-                    "-- second file\ncreate table public.b (id int);\n\ncreate tabel public.c (id int);\n")
+    bad = SqlSource(
+        "templates/muses/x/migrations/002_b.sql",
+        "-- second file\ncreate table public.b (id int);\n\ncreate tabel public.c (id int);\n",
+    )
     with pytest.raises(SqlParseError) as caught:
         parse_sql_files([good, bad])
     err = caught.value
     assert (err.path, err.line) == ("templates/muses/x/migrations/002_b.sql", 4)
     assert err.pglast_message == 'syntax error at or near "tabel"'
     text = str(err)
-    assert text.startswith('templates/muses/x/migrations/002_b.sql:4: SQL syntax error: syntax error at or near "tabel"')
+    assert text.startswith(
+        'templates/muses/x/migrations/002_b.sql:4: SQL syntax error: syntax error at or near "tabel"'
+    )
     assert "create tabel public.c (id int)" in text
 
 
@@ -295,9 +364,11 @@ def test_statements_record_effects_on_objects_they_do_not_create():
     m = model("alter table public.users add column niche text;\ncreate view public.v as select * from public.users;")
     first, second = m.statements
     assert [(e.action, e.target.qualified_name, e.detail) for e in first.effects] == [
-        ("add-column", "public.users", "add column niche")]
+        ("add-column", "public.users", "add column niche")
+    ]
     assert ("reference", "public.users", "view query") in [
-        (e.action, e.target.qualified_name, e.detail) for e in second.effects]
+        (e.action, e.target.qualified_name, e.detail) for e in second.effects
+    ]
     assert m.tables == []  # the model only holds what these files create
 
 
@@ -305,13 +376,27 @@ def test_real_core_migrations():
     files = sorted(core_migrations_dir().glob("*.sql"))
     m = parse_sql_paths(files, relative_to=core_migrations_dir().parent)
     names = {t.name for t in m.tables}
-    assert names == {"users", "organizations", "memberships", "invitations", "customers", "products", "prices",
-                     "subscriptions", "metrics", "api_keys", "audit_logs", "notifications", "feature_flags"}
+    assert names == {
+        "users",
+        "organizations",
+        "memberships",
+        "invitations",
+        "customers",
+        "products",
+        "prices",
+        "subscriptions",
+        "metrics",
+        "api_keys",
+        "audit_logs",
+        "notifications",
+        "feature_flags",
+    }
     for table in m.tables:
         assert table.schema == "public" and table.rls_enabled and m.policies_on(table.qualified_name), table.name
         assert table.location.file.startswith("migrations/")
     assert {"private.is_org_member", "private.is_org_admin", "private.is_org_owner", "private.shares_org_with"} <= {
-        f.qualified_name for f in m.functions}
+        f.qualified_name for f in m.functions
+    }
     helper = next(f for f in m.functions if f.qualified_name == "private.is_org_member")
     assert helper.security_definer and helper.search_path == [""]
     assert m.enum("public.membership_role").values == ["owner", "admin", "member"]
@@ -327,7 +412,8 @@ def test_shipped_muses(slug):
     for table in m.tables:
         assert table.rls_enabled and m.policies_on(table.qualified_name), table.name
         assert {fk.ref_table for fk in table.foreign_keys} & {"public.users", "public.organizations"} or any(
-            fk.ref_table.startswith("public.") for fk in table.foreign_keys), table.name
+            fk.ref_table.startswith("public.") for fk in table.foreign_keys
+        ), table.name
     assert all(v.security_invoker for v in m.views)
 
 

@@ -19,11 +19,17 @@ from textual.app import App
 from textual.binding import Binding
 
 from wizard import settings
-from wizard.clone import credentials
-from wizard.messages import (ApiNotice, CloneProgress, Connected, CloneCreated, MuseChosen, ResumeRequested, ScaffoldRequested,
-                             StartNew)
-from wizard.clone import Connection
-
+from wizard.clone import Connection, credentials
+from wizard.messages import (
+    ApiNotice,
+    CloneCreated,
+    CloneProgress,
+    Connected,
+    MuseChosen,
+    ResumeRequested,
+    ScaffoldRequested,
+    StartNew,
+)
 
 
 @dataclass
@@ -45,17 +51,26 @@ class MuseKitApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, *, sandbox: bool = False, api_url: str | None = None, workdir: Path | None = None,
-                 clock: Callable[[], datetime] | None = None, ticks: Callable[[], float] | None = None,
-                 sandbox_health_delay: float | None = None, exit_after_first_paint: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        sandbox: bool = False,
+        api_url: str | None = None,
+        workdir: Path | None = None,
+        clock: Callable[[], datetime] | None = None,
+        ticks: Callable[[], float] | None = None,
+        sandbox_health_delay: float | None = None,
+        exit_after_first_paint: bool | None = None,
+    ) -> None:
         super().__init__()
         self.sandbox_mode = sandbox
         self.workdir = Path(workdir or Path.cwd()).resolve()
         self.clock = clock or (lambda: datetime.now(UTC))  # wall time, for ages
         self.ticks = ticks or time.monotonic  # for elapsed times
         self.store = credentials.SecretStore(notify=self._store_notice)
-        self.connection = Connection(api_url=api_url, on_event=self._api_event,
-                                     sandbox_health_delay=sandbox_health_delay)
+        self.connection = Connection(
+            api_url=api_url, on_event=self._api_event, sandbox_health_delay=sandbox_health_delay
+        )
         self.choices = Choices()
         if exit_after_first_paint is None:
             exit_after_first_paint = settings.exit_after_first_paint()
@@ -122,8 +137,11 @@ class MuseKitApp(App[None]):
         if journal is None:
             self.notify(message.listing.problem or "this clone cannot be read", severity="error")
             return
-        if journal.inputs.sandbox or self.connected_to(journal.inputs.api_url) \
-                or credentials.find_access_token(self.store)[0]:
+        if (
+            journal.inputs.sandbox
+            or self.connected_to(journal.inputs.api_url)
+            or credentials.find_access_token(self.store)[0]
+        ):
             self.push_screen(RunScreen(folder))
             return
 
@@ -157,8 +175,10 @@ class MuseKitApp(App[None]):
             return self.connection.api
         token, _ = credentials.find_access_token(self.store)
         if not token:
-            raise NoAccessToken(f"no Supabase access token is stored (OS keyring) or set in "
-                                f"${credentials.TOKEN_ENV}: go back, and enter it when resuming.")
+            raise NoAccessToken(
+                f"no Supabase access token is stored (OS keyring) or set in "
+                f"${credentials.TOKEN_ENV}: go back, and enter it when resuming."
+            )
         return await self.connection.use_token(token, base_url=api_url)
 
     # -- app-wide actions -----------------------------------------------------------------------
@@ -188,17 +208,26 @@ class MuseKitApp(App[None]):
             if stop:
                 self.run_worker(stop_and_exit())
 
-        self.push_screen(ConfirmScreen(
-            "Quit while a step runs?",
-            f"The clone stops after recording where it was. Nothing is lost: resume it from the Welcome screen, "
-            f"or with `musekit resume {running.folder}`.", yes="Quit", no="Keep running"), answer)
+        self.push_screen(
+            ConfirmScreen(
+                "Quit while a step runs?",
+                f"The clone stops after recording where it was. Nothing is lost: resume it from the Welcome screen, "
+                f"or with `musekit resume {running.folder}`.",
+                yes="Quit",
+                no="Keep running",
+            ),
+            answer,
+        )
 
     # -- engine callbacks ---------------------------------------------------------------------
     def clone_callbacks(self) -> dict:
         """What Clone.start / Clone.open call back: progress goes to the run screen; the database
         password is shown once, or asked for, in a modal."""
-        return {"on_event": self._clone_event, "password_prompt": self._ask_db_password,
-                "on_new_password": self._show_new_password}
+        return {
+            "on_event": self._clone_event,
+            "password_prompt": self._ask_db_password,
+            "on_new_password": self._show_new_password,
+        }
 
     def _run_screen(self):
         from wizard.screens.run import RunScreen

@@ -34,7 +34,8 @@ against a local emulator of the Supabase Management API, with an embedded Postgr
 Every step is journaled: an interrupted clone continues with `musekit resume`.
 """
 
-EPILOG = """\
+EPILOG = (
+    """\
 examples:
   musekit --sandbox                                   try the wizard locally, nothing billable
   musekit clone --sandbox --muse socioscheduler --name my-muse --yes
@@ -43,17 +44,24 @@ examples:
   musekit migrate --db-url URL --dir supabase/migrations --dry-run
   musekit resume ./my-muse                            continue an interrupted clone
 
-""" + EXIT_CODES
+"""
+    + EXIT_CODES
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="musekit", description=DESCRIPTION, epilog=EPILOG,
+        prog="musekit",
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"musekit {__version__}")
-    parser.add_argument("--sandbox", action="store_true",
-                        help="run the wizard against the local sandbox (embedded Postgres + API emulator)")
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="run the wizard against the local sandbox (embedded Postgres + API emulator)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
         try:
@@ -62,9 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
             if exc.name != f"wizard.commands.{module_name}":
                 raise
             continue  # not built yet
-        cmd = sub.add_parser(name, help=module.HELP, description=getattr(module, "DESCRIPTION", module.HELP),
-                             epilog=getattr(module, "EPILOG", EXIT_CODES),
-                             formatter_class=argparse.RawDescriptionHelpFormatter)
+        cmd = sub.add_parser(
+            name,
+            help=module.HELP,
+            description=getattr(module, "DESCRIPTION", module.HELP),
+            epilog=getattr(module, "EPILOG", EXIT_CODES),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.register(cmd)
         cmd.set_defaults(_run=module.run)
     return parser

@@ -10,31 +10,28 @@ from typing import TYPE_CHECKING, Any
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from wizard.api import ApiEvent
-    from wizard.api import Organization, ProjectWithDatabase, RegionsInfo
-    from wizard.clone import Clone, CloneEvent
-    from wizard.clone import Journal
+    from wizard.api import ApiEvent, Organization, ProjectWithDatabase, RegionsInfo
+    from wizard.clone import Clone, CloneEvent, CloneListing, Journal
     from wizard.muses import MuseTemplate
-    from wizard.clone import CloneListing
     from wizard.sql import SchemaModel
 
 
 # -- engine progress (posted to the App, which hands them to the run screen) -------------------------
 @dataclass
 class CloneProgress(Message):
-    event: "CloneEvent"
+    event: CloneEvent
 
 
 @dataclass
 class ApiNotice(Message):
     """Something the Management API client reported (health changes, retries, rate limits, warnings)."""
 
-    event: "ApiEvent"
+    event: ApiEvent
 
 
 @dataclass
 class CloneFinished(Message):
-    journal: "Journal"
+    journal: Journal
     checked: bool  # True when the clone was already finished and was only checked
 
 
@@ -61,14 +58,14 @@ class ConnectFailed(Message):
 
 @dataclass
 class OrganizationsLoaded(Message):
-    organizations: "list[Organization]"
+    organizations: list[Organization]
     token: str = field(default="", repr=False)  # what they were loaded with ("" for the sandbox); never shown
 
 
 @dataclass
 class RegionsLoaded(Message):
     organization: str
-    regions: "RegionsInfo"
+    regions: RegionsInfo
 
 
 @dataclass
@@ -82,7 +79,7 @@ class Connected(Message):
 # -- Welcome ------------------------------------------------------------------------------------------
 @dataclass
 class ClonesListed(Message):
-    listings: "list[CloneListing]"
+    listings: list[CloneListing]
 
 
 @dataclass
@@ -92,21 +89,21 @@ class StartNew(Message):
 
 @dataclass
 class ResumeRequested(Message):
-    listing: "CloneListing"
+    listing: CloneListing
 
 
 # -- Muse ---------------------------------------------------------------------------------------------
 @dataclass
 class TemplatesListed(Message):
-    templates: "list[MuseTemplate]"
+    templates: list[MuseTemplate]
     problem: str | None
 
 
 @dataclass
 class PreviewReady(Message):
     key: str
-    template: "MuseTemplate | None"
-    model: "SchemaModel | None"
+    template: MuseTemplate | None
+    model: SchemaModel | None
     sql: str
     problem: str | None
 
@@ -127,13 +124,13 @@ class ScaffoldRequested(Message):
 @dataclass
 class ScaffoldPreview(Message):
     sql: str
-    problems: "list[Any]"
+    problems: list[Any]
 
 
 # -- Project ------------------------------------------------------------------------------------------
 @dataclass
 class ProjectsLoaded(Message):
-    projects: "list[ProjectWithDatabase]"
+    projects: list[ProjectWithDatabase]
 
 
 @dataclass
@@ -141,7 +138,7 @@ class CloneCreated(Message):
     """Clone.start succeeded: the journal is written and the clone holds its folder's lock; the run
     screen runs it."""
 
-    clone: "Clone"
+    clone: Clone
     db_password: str | None = field(default=None, repr=False)  # the founder's own, if they chose one
 
 

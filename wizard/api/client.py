@@ -22,21 +22,50 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from wizard import settings
-from wizard import __version__
-from wizard.api.token import check_access_token, normalize_access_token
+from wizard import __version__, settings
+from wizard.api.database_url import DatabaseConnection, connection_from_pooler
 from wizard.api.errors import (
-    ApiConnectionError, BadRequest, DuplicateProjectName, HealthTimeout, InvalidAccessToken, InvalidInput,
-    ManagementApiError, NotFound, OrganizationNotFound, PermissionDenied, ProjectCreationUncertain, ProjectFailed,
-    QueryFailed, RateLimitExceeded, ServerError, TokenRejected, UnexpectedResponse,
+    ApiConnectionError,
+    BadRequest,
+    DuplicateProjectName,
+    HealthTimeout,
+    InvalidAccessToken,
+    InvalidInput,
+    ManagementApiError,
+    NotFound,
+    OrganizationNotFound,
+    PermissionDenied,
+    ProjectCreationUncertain,
+    ProjectFailed,
+    QueryFailed,
+    RateLimitExceeded,
+    ServerError,
+    TokenRejected,
+    UnexpectedResponse,
 )
 from wizard.api.events import ApiEvent, ApiWarning, EventCallback, HealthChanged, RateLimited, Retrying
 from wizard.api.models import (
-    PROJECT_REF_PATTERN, ApiKey, Continent, CreateProjectBody, DeletedProject, InstanceSize, Organization,
-    PoolerConfig, Project, ProjectStatus, ProjectWithDatabase, Region, RegionSelection, RegionsInfo, RunQueryBody,
-    ServiceHealth, ServiceName, SmartGroup, TERMINAL_PROJECT_STATUSES,
+    PROJECT_REF_PATTERN,
+    TERMINAL_PROJECT_STATUSES,
+    ApiKey,
+    Continent,
+    CreateProjectBody,
+    DeletedProject,
+    InstanceSize,
+    Organization,
+    PoolerConfig,
+    Project,
+    ProjectStatus,
+    ProjectWithDatabase,
+    Region,
+    RegionSelection,
+    RegionsInfo,
+    RunQueryBody,
+    ServiceHealth,
+    ServiceName,
+    SmartGroup,
 )
-from wizard.api.database_url import DatabaseConnection, connection_from_pooler
+from wizard.api.token import check_access_token, normalize_access_token
 
 DEFAULT_HEALTH_SERVICES: tuple[ServiceName, ...] = (ServiceName.DB, ServiceName.POOLER)
 DEFAULT_HEALTH_TIMEOUT_S = 600.0
@@ -133,10 +162,19 @@ class ManagementAPI:
     """`async with ManagementAPI(token) as api: ...`. `base_url` overrides SUPABASE_API_URL; `transport`,
     `sleep`, `clock` and `jitter` exist for tests."""
 
-    def __init__(self, token: str, *, base_url: str | None = None, on_event: EventCallback | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, timeout_s: float = 30.0,
-                 retry: RetryPolicy | None = None, sleep: Sleep = asyncio.sleep, clock: Clock = time.monotonic,
-                 jitter: Callable[[], float] = random.random) -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str | None = None,
+        on_event: EventCallback | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout_s: float = 30.0,
+        retry: RetryPolicy | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
         # `del`: a crash report that shows local variables (Textual's does) must not show secrets
         self._token = _Secret(normalize_access_token(token))
         del token
@@ -151,10 +189,15 @@ class ManagementAPI:
         self._jitter = jitter
         # TLS verification is httpx's default and deliberately not configurable here
         self._http = httpx.AsyncClient(
-            base_url=self.base_url, transport=transport, follow_redirects=False,
+            base_url=self.base_url,
+            transport=transport,
+            follow_redirects=False,
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
-            headers={"Authorization": f"Bearer {self._token.value}", "User-Agent": USER_AGENT,
-                     "Accept": "application/json"},
+            headers={
+                "Authorization": f"Bearer {self._token.value}",
+                "User-Agent": USER_AGENT,
+                "Accept": "application/json",
+            },
         )
         if check.warning:
             self._emit(ApiWarning(check.warning))
@@ -186,7 +229,8 @@ class ManagementAPI:
             known = ", ".join(f"{o.slug} ({o.name})" for o in orgs) or "none"
             raise OrganizationNotFound(
                 f"No organization with slug or id {wanted!r} is visible to this access token. Organizations it "
-                f"can use: {known}. Pass one of those slugs, or use a token of an account in that organization.")
+                f"can use: {known}. Pass one of those slugs, or use a token of an account in that organization."
+            )
         return found
 
     async def list_projects(self) -> list[ProjectWithDatabase]:
@@ -197,24 +241,38 @@ class ManagementAPI:
         call = _Call("GET", f"/v1/projects/{checked_ref(ref)}", f"read project {ref}")
         return self._parse(call, await self._send(call), _PROJECT)
 
-    async def find_project(self, name: str, organization: str, *, exclude_refs: Iterable[str] = ()
-                           ) -> ProjectWithDatabase | None:
+    async def find_project(
+        self, name: str, organization: str, *, exclude_refs: Iterable[str] = ()
+    ) -> ProjectWithDatabase | None:
         """The live (not REMOVED) project called `name` in the organization given by slug or id; None when
         there is none. Several such projects raise DuplicateProjectName: musekit will not pick one.
         `exclude_refs`: projects known not to be the one wanted (e.g. one that failed and was given up)."""
         excluded = set(exclude_refs)
-        matches = [p for p in await self.list_projects()
-                   if p.name == name and organization in (p.organization_slug, p.organization_id)
-                   and p.status is not ProjectStatus.REMOVED and p.ref not in excluded]
+        matches = [
+            p
+            for p in await self.list_projects()
+            if p.name == name
+            and organization in (p.organization_slug, p.organization_id)
+            and p.status is not ProjectStatus.REMOVED
+            and p.ref not in excluded
+        ]
         if len(matches) > 1:
             refs = ", ".join(f"{p.ref} ({p.status})" for p in matches)
             raise DuplicateProjectName(
                 f"Organization {organization} has {len(matches)} projects named {name!r}: {refs}. musekit cannot tell "
-                f"which one is this clone's: delete or rename the extra ones at {DASHBOARD}, or choose another name.")
+                f"which one is this clone's: delete or rename the extra ones at {DASHBOARD}, or choose another name."
+            )
         return matches[0] if matches else None
 
-    async def create_project(self, name: str, *, organization: str, db_pass: str, region: Region | SmartGroup | str,
-                             instance_size: InstanceSize | str | None = None) -> Project:
+    async def create_project(
+        self,
+        name: str,
+        *,
+        organization: str,
+        db_pass: str,
+        region: Region | SmartGroup | str,
+        instance_size: InstanceSize | str | None = None,
+    ) -> Project:
         """Create a project (201, status UNKNOWN/COMING_UP); `organization` is a slug or id. Never repeated
         blindly: when the outcome is unknown, the project is looked up by name first and returned if found."""
         password = _Secret(db_pass)
@@ -223,10 +281,22 @@ class ManagementAPI:
             raise InvalidInput("The database password is empty: choose one (musekit can generate a strong one).")
         selection, size = _checked_create_input(name, region, instance_size)
         org = await self.resolve_organization(organization)
-        body = CreateProjectBody(name=name, organization_slug=org.slug, db_pass=password.value,
-                                 region_selection=selection, desired_instance_size=size)
-        call = _Call("POST", "/v1/projects", f"create project {name!r} in organization {org.slug}", expect=201,
-                     body=body.payload(), retry_after_sent=False, secrets=(password.value,))
+        body = CreateProjectBody(
+            name=name,
+            organization_slug=org.slug,
+            db_pass=password.value,
+            region_selection=selection,
+            desired_instance_size=size,
+        )
+        call = _Call(
+            "POST",
+            "/v1/projects",
+            f"create project {name!r} in organization {org.slug}",
+            expect=201,
+            body=body.payload(),
+            retry_after_sent=False,
+            secrets=(password.value,),
+        )
         try:
             return self._parse(call, await self._send(call), _CREATED)
         except (ServerError, ApiConnectionError, UnexpectedResponse) as exc:
@@ -239,26 +309,39 @@ class ManagementAPI:
         call = _Call("DELETE", f"/v1/projects/{ref}", f"delete project {ref}", retry_after_sent=False)
         return self._parse(call, await self._send(call), _DELETED)
 
-    async def available_regions(self, organization_slug: str, *, continent: Continent | str | None = None,
-                                instance_size: InstanceSize | str | None = None) -> RegionsInfo:
+    async def available_regions(
+        self,
+        organization_slug: str,
+        *,
+        continent: Continent | str | None = None,
+        instance_size: InstanceSize | str | None = None,
+    ) -> RegionsInfo:
         params: dict[str, Any] = {"organization_slug": organization_slug}
         if continent is not None:
             params["continent"] = _enum(Continent, continent, "continent")
         if instance_size is not None:
             params["desired_instance_size"] = _enum(InstanceSize, instance_size, "instance size")
-        call = _Call("GET", "/v1/projects/available-regions", f"list regions for organization {organization_slug}",
-                     params=params)
+        call = _Call(
+            "GET", "/v1/projects/available-regions", f"list regions for organization {organization_slug}", params=params
+        )
         return self._parse(call, await self._send(call), _REGIONS)
 
     # --- a project's services ---------------------------------------------------------------
 
-    async def get_health(self, ref: str, services: Iterable[ServiceName | str] = DEFAULT_HEALTH_SERVICES,
-                         ) -> list[ServiceHealth]:
+    async def get_health(
+        self,
+        ref: str,
+        services: Iterable[ServiceName | str] = DEFAULT_HEALTH_SERVICES,
+    ) -> list[ServiceHealth]:
         return await self._get_health(checked_ref(ref), services, max_attempts=None)
 
-    async def wait_until_healthy(self, ref: str, *, timeout_s: float = DEFAULT_HEALTH_TIMEOUT_S,
-                                 services: Iterable[ServiceName | str] = DEFAULT_HEALTH_SERVICES,
-                                 ) -> list[ServiceHealth]:
+    async def wait_until_healthy(
+        self,
+        ref: str,
+        *,
+        timeout_s: float = DEFAULT_HEALTH_TIMEOUT_S,
+        services: Iterable[ServiceName | str] = DEFAULT_HEALTH_SERVICES,
+    ) -> list[ServiceHealth]:
         """Poll health (1, 2, 3, 4, 5, 5... s apart) until every service is ACTIVE_HEALTHY. Reports each change
         as HealthChanged; fails fast on terminal project states; HealthTimeout after `timeout_s`."""
         ref = checked_ref(ref)
@@ -285,37 +368,58 @@ class ManagementAPI:
 
     async def api_keys(self, ref: str, *, reveal: bool = False) -> list[ApiKey]:
         """Without `reveal`, secret keys come back masked (see ApiKey.is_masked)."""
-        call = _Call("GET", f"/v1/projects/{checked_ref(ref)}/api-keys", f"read the API keys of project {ref}",
-                     params={"reveal": "true"} if reveal else None)
+        call = _Call(
+            "GET",
+            f"/v1/projects/{checked_ref(ref)}/api-keys",
+            f"read the API keys of project {ref}",
+            params={"reveal": "true"} if reveal else None,
+        )
         return self._parse(call, await self._send(call), _KEYS)
 
     async def pooler_config(self, ref: str) -> list[PoolerConfig]:
-        call = _Call("GET", f"/v1/projects/{checked_ref(ref)}/config/database/pooler",
-                     f"read the database pooler settings of project {ref}")
+        call = _Call(
+            "GET",
+            f"/v1/projects/{checked_ref(ref)}/config/database/pooler",
+            f"read the database pooler settings of project {ref}",
+        )
         return self._parse(call, await self._send(call), _POOLER)
 
     async def database_connection(self, ref: str) -> DatabaseConnection:
         """Session-mode (migrations) and transaction-mode URLs of the PRIMARY database, without password."""
         return connection_from_pooler(await self.pooler_config(ref))
 
-    async def run_query(self, ref: str, sql: str, *, read_only: bool = True,
-                        parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+    async def run_query(
+        self, ref: str, sql: str, *, read_only: bool = True, parameters: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
         """POST /database/query ([Beta]); rows as dicts. A read-only query is safe to repeat, so it is retried
         like a read; a writing one never is. SQL errors raise QueryFailed with Postgres's message."""
         if not sql.strip():
             raise InvalidInput("The SQL query is empty.")
         body = RunQueryBody(query=sql, read_only=read_only, parameters=parameters)
-        call = _Call("POST", f"/v1/projects/{checked_ref(ref)}/database/query", f"run a query on project {ref}",
-                     expect=201, body=body.payload(), retry_after_sent=read_only, bad_request=QueryFailed)
+        call = _Call(
+            "POST",
+            f"/v1/projects/{checked_ref(ref)}/database/query",
+            f"run a query on project {ref}",
+            expect=201,
+            body=body.payload(),
+            retry_after_sent=read_only,
+            bad_request=QueryFailed,
+        )
         return self._parse(call, await self._send(call), _ROWS)
 
     # --- internals: health -------------------------------------------------------------------
 
-    async def _get_health(self, ref: str, services: Iterable[ServiceName | str], *,
-                          max_attempts: int | None) -> list[ServiceHealth]:
+    async def _get_health(
+        self, ref: str, services: Iterable[ServiceName | str], *, max_attempts: int | None
+    ) -> list[ServiceHealth]:
         names = [str(_enum(ServiceName, s, "service")) for s in services]
-        call = _Call("GET", f"/v1/projects/{ref}/health", f"read the health of project {ref}",
-                     params={"services": names}, max_attempts=max_attempts)
+        call = _Call(
+            "GET",
+            f"/v1/projects/{ref}/health",
+            f"read the health of project {ref}",
+            params={"services": names},
+            max_attempts=max_attempts,
+        )
         return self._parse(call, await self._send(call), _HEALTH)
 
     async def _observe_health(self, ref: str, wanted: list[ServiceName]) -> _HealthObservation:
@@ -346,9 +450,12 @@ class ManagementAPI:
     # --- internals: create recovery ---------------------------------------------------------
 
     async def _settle_uncertain_create(self, name: str, org: Organization, cause: ManagementApiError) -> Project:
-        self._emit(ApiWarning(
-            f"Creating project {name!r} got no clear answer ({_brief(cause)}); checking whether Supabase created "
-            "it before doing anything else."))
+        self._emit(
+            ApiWarning(
+                f"Creating project {name!r} got no clear answer ({_brief(cause)}); checking whether Supabase created "
+                "it before doing anything else."
+            )
+        )
         try:
             for delay in _RECOVERY_LOOKUP_DELAYS_S:
                 if delay:
@@ -363,11 +470,13 @@ class ManagementAPI:
             raise ProjectCreationUncertain(
                 f"Creating project {name!r} got no clear answer ({_brief(cause)}), and looking it up failed too "
                 f"({_brief(lookup_error)}). It may exist: check {DASHBOARD}/org/{org.slug} before creating "
-                "another, then run `musekit resume` (it looks the project up by name first).") from lookup_error
+                "another, then run `musekit resume` (it looks the project up by name first)."
+            ) from lookup_error
         raise ProjectCreationUncertain(
             f"Creating project {name!r} got no clear answer ({_brief(cause)}) and no project of that name is in "
             f"organization {org.slug} yet. It may still appear: check {DASHBOARD}/org/{org.slug} in a minute, "
-            "then run `musekit resume` (it looks the project up by name before creating one).") from cause
+            "then run `musekit resume` (it looks the project up by name before creating one)."
+        ) from cause
 
     # --- internals: HTTP ---------------------------------------------------------------------
 
@@ -388,8 +497,9 @@ class ManagementAPI:
                 log.debug("%s failed: %s", call.label, why)
                 may_retry = isinstance(exc, _TRANSIENT) and (not sent or call.retry_after_sent)
                 if not may_retry or failures >= max_attempts:
-                    raise ApiConnectionError(call.label, why, request_sent=sent, attempts=failures,
-                                             base_url=self.base_url) from exc
+                    raise ApiConnectionError(
+                        call.label, why, request_sent=sent, attempts=failures, base_url=self.base_url
+                    ) from exc
                 await self._backoff(call, failures, max_attempts, why)
                 continue
             status = response.status_code
@@ -435,9 +545,14 @@ class ManagementAPI:
         if status == 403:
             return PermissionDenied(call.label, message, call.what)
         if status == 404:
-            hint = None if call.about_project else (
-                f"This endpoint always exists on Supabase's API: check that {self.base_url} "
-                "(SUPABASE_API_URL) is the Management API.")
+            hint = (
+                None
+                if call.about_project
+                else (
+                    f"This endpoint always exists on Supabase's API: check that {self.base_url} "
+                    "(SUPABASE_API_URL) is the Management API."
+                )
+            )
             return NotFound(call.label, message, call.what, hint)
         if status == 400:
             return call.bad_request(call.label, message or "(no message given)", call.what)
@@ -448,9 +563,13 @@ class ManagementAPI:
             return UnexpectedResponse(
                 f"Supabase answered {call.label} with {said} instead of HTTP {call.expect}; musekit cannot use that "
                 "answer. If SUPABASE_API_URL points at a proxy or an emulator, check it.",
-                status=status, request=call.label, api_message=message)
-        return ManagementApiError(f"Supabase refused to {call.what} ({said}).", status=status,
-                                  request=call.label, api_message=message)
+                status=status,
+                request=call.label,
+                api_message=message,
+            )
+        return ManagementApiError(
+            f"Supabase refused to {call.what} ({said}).", status=status, request=call.label, api_message=message
+        )
 
     def _api_message(self, response: httpx.Response, call: _Call) -> str | None:
         """The error body's `message` (a NestJS validation list is joined), else the start of the text."""
@@ -472,7 +591,9 @@ class ManagementAPI:
             raise UnexpectedResponse(
                 f"Supabase answered {call.label} with {content_type or 'no content type'} instead of JSON; musekit "
                 "cannot use that answer. If SUPABASE_API_URL points at a proxy or an emulator, check it.",
-                status=response.status_code, request=call.label)
+                status=response.status_code,
+                request=call.label,
+            )
         try:
             return adapter.validate_json(response.content)
         except ValidationError as exc:
@@ -480,7 +601,9 @@ class ManagementAPI:
             raise UnexpectedResponse(
                 f"Supabase's answer to {call.label} is not what musekit expects ({_summarize(exc)}). The API may have "
                 "changed: update musekit, and report it if the problem stays.",
-                status=response.status_code, request=call.label) from None
+                status=response.status_code,
+                request=call.label,
+            ) from None
 
     def _redact(self, text: str, call: _Call) -> str:
         # a very short password would also erase ordinary words of the API's message ("weak")
@@ -497,10 +620,13 @@ class ManagementAPI:
 
 # --- input checks ---------------------------------------------------------------------------
 
+
 def checked_ref(ref: str) -> str:
     if not isinstance(ref, str) or not re.fullmatch(PROJECT_REF_PATTERN, ref):
-        raise InvalidInput(f"{ref!r} is not a Supabase project ref: a ref is 20 lowercase letters "
-                           f"(the part before .supabase.co in the project URL).")
+        raise InvalidInput(
+            f"{ref!r} is not a Supabase project ref: a ref is 20 lowercase letters "
+            f"(the part before .supabase.co in the project URL)."
+        )
     return ref
 
 
@@ -516,14 +642,16 @@ def checked_base_url(value: str) -> str:
     if url.scheme == "http" and not local:
         raise InvalidInput(
             f"The Management API URL {value!r} is plain http: the access token would travel unencrypted. Use "
-            "https (plain http is allowed only for a local sandbox on 127.0.0.1 or localhost).")
+            "https (plain http is allowed only for a local sandbox on 127.0.0.1 or localhost)."
+        )
     if url.userinfo:
         raise InvalidInput("The Management API URL must not contain a user name or password.")
     return str(url).rstrip("/")
 
 
-def _checked_create_input(name: str, region: Region | SmartGroup | str,
-                          instance_size: InstanceSize | str | None) -> tuple[RegionSelection, InstanceSize | None]:
+def _checked_create_input(
+    name: str, region: Region | SmartGroup | str, instance_size: InstanceSize | str | None
+) -> tuple[RegionSelection, InstanceSize | None]:
     if not name.strip() or len(name) > 256:
         raise InvalidInput(f"The project name must be 1 to 256 characters (got {len(name)}).")
     code = str(region).strip()
@@ -532,8 +660,9 @@ def _checked_create_input(name: str, region: Region | SmartGroup | str,
     elif code in set(SmartGroup):
         selection = RegionSelection(type="smartGroup", code=code)
     else:
-        raise InvalidInput(f"Unknown region {code!r}. Use one of: {', '.join(Region)}; or a smart group: "
-                           f"{', '.join(SmartGroup)}.")
+        raise InvalidInput(
+            f"Unknown region {code!r}. Use one of: {', '.join(Region)}; or a smart group: {', '.join(SmartGroup)}."
+        )
     size = _enum(InstanceSize, instance_size, "instance size") if instance_size is not None else None
     return selection, size
 
@@ -541,7 +670,7 @@ def _checked_create_input(name: str, region: Region | SmartGroup | str,
 E = TypeVar("E")
 
 
-def _enum(enum: Callable[[str], E], value: object, what: str) -> E:
+def _enum[E](enum: Callable[[str], E], value: object, what: str) -> E:
     try:
         return enum(str(value))
     except ValueError:
@@ -574,24 +703,26 @@ def _brief(exc: ManagementApiError) -> str:
 
 
 def _summarize(exc: ValidationError) -> str:
-    parts = [f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-             for e in exc.errors(include_input=False, include_url=False)[:3]]
+    parts = [
+        f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+        for e in exc.errors(include_input=False, include_url=False)[:3]
+    ]
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
 _TERMINAL_ADVICE = {
     ProjectStatus.INIT_FAILED: "provisioning failed on Supabase's side. Delete the project in the dashboard and "
-                               "start the clone again; contact Supabase support if it happens twice.",
+    "start the clone again; contact Supabase support if it happens twice.",
     ProjectStatus.REMOVED: "the project was deleted. Start a new clone.",
     ProjectStatus.GOING_DOWN: "the project is shutting down (being paused or deleted). Restore it in the dashboard "
-                              "if that was not intended, then run `musekit resume`.",
+    "if that was not intended, then run `musekit resume`.",
     ProjectStatus.PAUSING: "the project is being paused. Restore it in the dashboard, then run `musekit resume`.",
     ProjectStatus.INACTIVE: "the project is paused. Restore it in the dashboard, then run `musekit resume`.",
     ProjectStatus.RESTORE_FAILED: "restoring the project failed. Contact Supabase support, or delete it and "
-                                  "start a new clone.",
+    "start a new clone.",
     ProjectStatus.PAUSE_FAILED: "pausing the project failed. Contact Supabase support, or delete it and "
-                                "start a new clone.",
+    "start a new clone.",
 }
 
 
@@ -599,13 +730,14 @@ def _terminal_message(ref: str, seen: _HealthObservation) -> str:
     status = seen.project_status
     advice = _TERMINAL_ADVICE.get(status, "it will not become healthy by waiting.") if status else ""
     detail = f" Last report: {seen.detail}." if seen.detail else ""
-    return (f"Supabase reports project {ref} as {status}: {advice} "
-            f"Dashboard: {DASHBOARD}/project/{ref}.{detail}")
+    return f"Supabase reports project {ref} as {status}: {advice} Dashboard: {DASHBOARD}/project/{ref}.{detail}"
 
 
 def _timeout_message(ref: str, timeout_s: float, seen: _HealthObservation) -> str:
     detail = f" ({seen.detail})" if seen.detail else ""
     waited = f"{timeout_s / 60:g} min" if timeout_s >= 60 else f"{timeout_s:g} s"
-    return (f"Project {ref} is not healthy after {waited}; last state: {seen.label}{detail}. "
-            "Nothing is lost: Supabase keeps provisioning it. Run `musekit resume` to keep waiting and finish the "
-            f"clone; if it stays unhealthy, check {DASHBOARD}/project/{ref} and https://status.supabase.com.")
+    return (
+        f"Project {ref} is not healthy after {waited}; last state: {seen.label}{detail}. "
+        "Nothing is lost: Supabase keeps provisioning it. Run `musekit resume` to keep waiting and finish the "
+        f"clone; if it stays unhealthy, check {DASHBOARD}/project/{ref} and https://status.supabase.com."
+    )

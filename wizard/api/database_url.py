@@ -89,12 +89,18 @@ def connection_from_pooler(configs: list[PoolerConfig]) -> DatabaseConnection:
         raise PrimaryDatabaseNotFound(
             "primary database not found: the pooler configuration lists no PRIMARY database "
             f"({len(configs)} entr{'y' if len(configs) == 1 else 'ies'}). Check the project's database in the "
-            "Supabase dashboard; if it is still being created, wait and run `musekit resume`.")
+            "Supabase dashboard; if it is still being created, wait and run `musekit resume`."
+        )
     if primary.pool_mode is PoolMode.SESSION:
         session = primary.db_port
         transaction = TRANSACTION_PORT if primary.db_port == SESSION_PORT else primary.db_port
     else:
         transaction = primary.db_port
         session = SESSION_PORT if primary.db_port == TRANSACTION_PORT else primary.db_port
-    return DatabaseConnection(user=primary.db_user, host=primary.db_host, dbname=primary.db_name,
-                              session_port=session, transaction_port=transaction)
+    return DatabaseConnection(
+        user=primary.db_user,
+        host=primary.db_host,
+        dbname=primary.db_name,
+        session_port=session,
+        transaction_port=transaction,
+    )

@@ -3,16 +3,17 @@ what to do; none contains the access token or a database password."""
 
 from __future__ import annotations
 
-from wizard.errors import ExitCode, MusekitError
 from wizard.api.token import TOKENS_PAGE
+from wizard.errors import ExitCode, MusekitError
 
 
 class ManagementApiError(MusekitError):
     """Base class. `status` is the HTTP status when there was a response; `request` is e.g. "GET /v1/projects";
     `api_message` is the API's own `message`, verbatim, when it gave one."""
 
-    def __init__(self, message: str, *, status: int | None = None, request: str | None = None,
-                 api_message: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, status: int | None = None, request: str | None = None, api_message: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
@@ -45,7 +46,10 @@ class TokenRejected(ManagementApiError):
         super().__init__(
             f"Supabase rejected the access token ({_said(401, api_message)}) on {request}. It may be expired, "
             f"revoked or mistyped: create a new one at {TOKENS_PAGE} and try again.",
-            status=401, request=request, api_message=api_message)
+            status=401,
+            request=request,
+            api_message=api_message,
+        )
 
 
 class PermissionDenied(ManagementApiError):
@@ -56,25 +60,34 @@ class PermissionDenied(ManagementApiError):
             f"Supabase refused to {what} ({_said(403, api_message)}). The token's account lacks the rights for it: "
             "check that it is a member of the organization with the Owner or Administrator role "
             "(or use a token of an account that is), then try again.",
-            status=403, request=request, api_message=api_message)
+            status=403,
+            request=request,
+            api_message=api_message,
+        )
 
 
 class NotFound(ManagementApiError):
     """404."""
 
     def __init__(self, request: str, api_message: str | None, what: str, hint: str | None = None) -> None:
-        hint = hint or ("Check the project ref or organization, and that the token belongs to an account "
-                        "that can see it.")
-        super().__init__(f"Could not {what}: Supabase says it does not exist ({_said(404, api_message)}). {hint}",
-                         status=404, request=request, api_message=api_message)
+        hint = hint or (
+            "Check the project ref or organization, and that the token belongs to an account that can see it."
+        )
+        super().__init__(
+            f"Could not {what}: Supabase says it does not exist ({_said(404, api_message)}). {hint}",
+            status=404,
+            request=request,
+            api_message=api_message,
+        )
 
 
 class BadRequest(ManagementApiError):
     """400: the API's message, verbatim."""
 
     def __init__(self, request: str, api_message: str, what: str) -> None:
-        super().__init__(f"Supabase refused to {what}: {api_message}",
-                         status=400, request=request, api_message=api_message)
+        super().__init__(
+            f"Supabase refused to {what}: {api_message}", status=400, request=request, api_message=api_message
+        )
 
 
 class QueryFailed(BadRequest):
@@ -89,7 +102,9 @@ class RateLimitExceeded(ManagementApiError):
             f"Supabase kept rate-limiting {request} after {retries} retries (it allows about 120 requests a "
             f"minute per account and endpoint). Wait about {wait_s:.0f} s, then try again; an interrupted clone "
             "continues with `musekit resume`.",
-            status=429, request=request)
+            status=429,
+            request=request,
+        )
         self.wait_s = wait_s
 
 
@@ -101,7 +116,10 @@ class ServerError(ManagementApiError):
         super().__init__(
             f"Supabase's API failed on {request}{tries} ({_said(status, api_message)}). This is on Supabase's "
             "side: check https://status.supabase.com and try again in a few minutes.",
-            status=status, request=request, api_message=api_message)
+            status=status,
+            request=request,
+            api_message=api_message,
+        )
 
 
 class ApiConnectionError(ManagementApiError):
@@ -113,7 +131,8 @@ class ApiConnectionError(ManagementApiError):
         super().__init__(
             f"Could not reach the Supabase Management API at {base_url} for {request}{tries}: {why}. Check the "
             "network connection (and SUPABASE_API_URL if you set it), then try again.",
-            request=request)
+            request=request,
+        )
         self.why = why
         self.request_sent = request_sent
 

@@ -15,8 +15,10 @@ class RateLimited:
     request: str  # "GET /v1/projects"
 
     def __str__(self) -> str:
-        return (f"Supabase rate limit reached on {self.request}; waiting {self.wait_s:.0f} s as the API asks, "
-                f"then retrying ({self.retry} of {self.max_retries}).")
+        return (
+            f"Supabase rate limit reached on {self.request}; waiting {self.wait_s:.0f} s as the API asks, "
+            f"then retrying ({self.retry} of {self.max_retries})."
+        )
 
 
 @dataclass(frozen=True)
@@ -28,8 +30,10 @@ class Retrying:
     request: str
 
     def __str__(self) -> str:
-        return (f"{self.request} failed ({self.why}); retrying in {self.wait_s:.1f} s "
-                f"(attempt {self.attempt} of {self.max_attempts}).")
+        return (
+            f"{self.request} failed ({self.why}); retrying in {self.wait_s:.1f} s "
+            f"(attempt {self.attempt} of {self.max_attempts})."
+        )
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,17 @@ class ProjectStatus(StrEnum):
 
 
 # states a project does not leave by itself on the way to healthy: waiting longer is pointless
-TERMINAL_PROJECT_STATUSES = frozenset({
-    ProjectStatus.INIT_FAILED, ProjectStatus.REMOVED, ProjectStatus.GOING_DOWN, ProjectStatus.INACTIVE,
-    ProjectStatus.PAUSING, ProjectStatus.RESTORE_FAILED, ProjectStatus.PAUSE_FAILED,
-})
+TERMINAL_PROJECT_STATUSES = frozenset(
+    {
+        ProjectStatus.INIT_FAILED,
+        ProjectStatus.REMOVED,
+        ProjectStatus.GOING_DOWN,
+        ProjectStatus.INACTIVE,
+        ProjectStatus.PAUSING,
+        ProjectStatus.RESTORE_FAILED,
+        ProjectStatus.PAUSE_FAILED,
+    }
+)
 
 
 class Region(StrEnum):
@@ -107,8 +114,10 @@ class Continent(StrEnum):
 
 # --- organizations and projects -------------------------------------------------------------
 
+
 class Organization(ApiModel):
     """OrganizationResponseV1. `id` is deprecated ("Use slug instead")."""
+
     slug: Slug
     name: str
     id: str | None = None
@@ -117,6 +126,7 @@ class Organization(ApiModel):
 class Project(ApiModel):
     """V1ProjectResponse (the answer to create). `id` and `organization_id` are deprecated aliases of
     `ref` and `organization_slug`."""
+
     ref: ProjectRef
     name: str
     organization_slug: Slug
@@ -136,17 +146,20 @@ class ProjectDatabase(ApiModel):
 
 class ProjectWithDatabase(Project):
     """V1ProjectWithDatabaseResponse (list and get)."""
+
     database: ProjectDatabase
 
 
 class DeletedProject(ApiModel):
     """V1ProjectRefResponse."""
+
     id: int
     ref: ProjectRef
     name: str
 
 
 # --- health --------------------------------------------------------------------------------
+
 
 class ServiceName(StrEnum):
     AUTH = "auth"
@@ -167,6 +180,7 @@ class ServiceHealthStatus(StrEnum):
 
 class ServiceHealth(ApiModel):
     """V1ServiceHealthResponse. `healthy` is deprecated ("Use status instead")."""
+
     name: ServiceName
     status: ServiceHealthStatus
     healthy: bool | None = None
@@ -180,6 +194,7 @@ class ServiceHealth(ApiModel):
 
 # --- API keys ------------------------------------------------------------------------------
 
+
 class ApiKeyType(StrEnum):
     LEGACY = "legacy"
     PUBLISHABLE = "publishable"
@@ -191,6 +206,7 @@ MASK = "····"
 
 class ApiKey(ApiModel):
     """ApiKeyResponse. Key material stays out of repr (a secret key is as good as a password)."""
+
     name: str
     api_key: str | None = Field(default=None, repr=False)
     id: str | None = None
@@ -234,6 +250,7 @@ def _first(keys: list[ApiKey], kind: ApiKeyType, legacy_name: str) -> ApiKey | N
 
 # --- pooler --------------------------------------------------------------------------------
 
+
 class DatabaseType(StrEnum):
     PRIMARY = "PRIMARY"
     READ_REPLICA = "READ_REPLICA"
@@ -246,6 +263,7 @@ class PoolMode(StrEnum):
 
 class PoolerConfig(ApiModel):
     """SupavisorConfigResponse (one item of the array)."""
+
     database_type: DatabaseType
     db_user: str
     db_host: str
@@ -260,6 +278,7 @@ class PoolerConfig(ApiModel):
 
 
 # --- regions -------------------------------------------------------------------------------
+
 
 class SmartGroupRegion(ApiModel):
     name: str
@@ -292,6 +311,7 @@ class RegionsInfo(ApiModel):
 
 # --- request bodies ------------------------------------------------------------------------
 
+
 class RegionSelection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     type: Literal["specific", "smartGroup"]
@@ -301,6 +321,7 @@ class RegionSelection(BaseModel):
 class CreateProjectBody(BaseModel):
     """V1CreateProjectBody (`additionalProperties: false`). The region goes in `region_selection`, as the
     API asks ("region: deprecated, use region_selection instead")."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Annotated[str, StringConstraints(min_length=1, max_length=256)]
     organization_slug: Slug

@@ -3,14 +3,15 @@ environment variables (SUPABASE_ACCESS_TOKEN as the official CLI reads it, MUSEK
 then a prompt. They live only there and in memory: never in files, logs or error messages."""
 
 from __future__ import annotations
-from wizard.settings import DB_PASSWORD_ENV, TOKEN_ENV
-from wizard import settings
 
 import secrets
 import string
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from wizard import settings
+from wizard.settings import DB_PASSWORD_ENV, TOKEN_ENV
 
 SERVICE = "musekit"
 TOKEN_KEY = "access-token"
@@ -34,8 +35,10 @@ class SecretStore:
         self._unavailable = True
         if not self._told:
             self._told = True
-            self.notify(f"note: no OS keyring is available here ({type(exc).__name__}); musekit will not store "
-                        f"secrets. It reads {TOKEN_ENV} / {DB_PASSWORD_ENV} from the environment or asks you.")
+            self.notify(
+                f"note: no OS keyring is available here ({type(exc).__name__}); musekit will not store "
+                f"secrets. It reads {TOKEN_ENV} / {DB_PASSWORD_ENV} from the environment or asks you."
+            )
 
     def get(self, key: str) -> str | None:
         if self._unavailable:

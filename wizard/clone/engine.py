@@ -14,15 +14,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from wizard import migrations, settings
+from wizard.clone import credentials, registry
+from wizard.clone.journal import (
+    STEP_TITLES,
+    STEPS,
+    CloneInputs,
+    CloneLock,
+    ConnectionRecord,
+    Journal,
+    JournalError,
+    journal_path,
+    load_journal,
+    now,
+    save_journal,
+)
 from wizard.errors import ExitCode, MusekitError
-from wizard import settings
-from wizard.clone import credentials
-
-from wizard import migrations
-
-from wizard.clone import registry
-from wizard.clone.journal import (STEP_TITLES, STEPS, CloneInputs, CloneLock, ConnectionRecord, Journal, JournalError,
-                            journal_path, load_journal, now, save_journal)
 from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
 
 if TYPE_CHECKING:
@@ -80,10 +87,19 @@ class Clone:
     """One clone in one folder. Create with `Clone.start(...)` (validates, writes the journal) or
     `Clone.open(...)` (an existing journal), then `await clone.run()`."""
 
-    def __init__(self, folder: Path, journal: Journal, api: "ManagementAPI", *, store: credentials.SecretStore,
-                 on_event: EventSink | None = None, db_password: str | None = None,
-                 password_prompt: PasswordPrompt | None = None, on_new_password: NewPasswordNotice | None = None,
-                 health_timeout_s: float = 600.0):
+    def __init__(
+        self,
+        folder: Path,
+        journal: Journal,
+        api: ManagementAPI,
+        *,
+        store: credentials.SecretStore,
+        on_event: EventSink | None = None,
+        db_password: str | None = None,
+        password_prompt: PasswordPrompt | None = None,
+        on_new_password: NewPasswordNotice | None = None,
+        health_timeout_s: float = 600.0,
+    ):
         self.folder = Path(folder).resolve()
         self.journal = journal
         self.api = api
@@ -98,7 +114,7 @@ class Clone:
 
     # -- creation -----------------------------------------------------------------------
     @classmethod
-    async def start(cls, folder: Path, inputs: CloneInputs, api: "ManagementAPI", **kwargs) -> "Clone":
+    async def start(cls, folder: Path, inputs: CloneInputs, api: ManagementAPI, **kwargs) -> Clone:
         """Validate everything that can be checked without side effects, then write the journal.
         Bad input raises before any project is created, and leaves no file behind. The returned
         clone holds the folder's lock until `run()` ends (or `close()`)."""
@@ -107,8 +123,10 @@ class Clone:
         lock = CloneLock(folder).acquire()  # a second `musekit clone` for this folder stops here
         try:
             if journal_path(folder).exists():
-                raise CloneInputError(f"{folder} already holds a clone ({journal_path(folder)}). "
-                                      f"Continue it with `musekit resume {folder}`, or choose another --dir.")
+                raise CloneInputError(
+                    f"{folder} already holds a clone ({journal_path(folder)}). "
+                    f"Continue it with `musekit resume {folder}`, or choose another --dir."
+                )
             if any(p.name != ".musekit" for p in folder.iterdir()):
                 raise CloneInputError(f"{folder} exists and is not empty. Choose a new folder for the Muse (--dir).")
             template = load_template(inputs.muse)
@@ -132,7 +150,7 @@ class Clone:
         return clone
 
     @classmethod
-    def open(cls, folder: Path, api: "ManagementAPI", **kwargs) -> "Clone":
+    def open(cls, folder: Path, api: ManagementAPI, **kwargs) -> Clone:
         folder = Path(folder).resolve()
         return cls(folder, load_journal(folder), api, **kwargs)
 
@@ -218,8 +236,9 @@ class Clone:
         j.create_requested_at = now()
         save_journal(self.folder, j)
         _failpoint("project:before_create")
-        created = await self.api.create_project(inputs.name, organization=inputs.organization,
-                                                db_pass=password, region=inputs.region)
+        created = await self.api.create_project(
+            inputs.name, organization=inputs.organization, db_pass=password, region=inputs.region
+        )
         _failpoint("project:after_create")
         self._adopt(created.ref)
         return f"created project {created.ref} in {inputs.region}"
@@ -238,7 +257,9 @@ class Clone:
         except ProjectFailed as exc:
             if exc.project_status not in ("INIT_FAILED", "REMOVED"):
                 raise
-            raise CloneError("healthy", await self._abandon_project(str(exc), exc.project_status), self.folder) from None
+            raise CloneError(
+                "healthy", await self._abandon_project(str(exc), exc.project_status), self.folder
+            ) from None
         return "database and pooler are healthy"
 
     async def _abandon_project(self, why: str, status: str) -> str:
@@ -257,13 +278,20 @@ class Clone:
             cleanup = "musekit deleted it"
         except ManagementApiError as exc:
             cleanup = f"deleting it failed ({exc}); delete it in the Supabase dashboard"
-        return (f"{why}\n  Project {ref} can never become healthy: {cleanup}. `musekit resume` creates a new "
-                f"project named {j.inputs.name!r}.")
+        return (
+            f"{why}\n  Project {ref} can never become healthy: {cleanup}. `musekit resume` creates a new "
+            f"project named {j.inputs.name!r}."
+        )
 
     async def _step_connection(self) -> str:
         conn = await self.api.database_connection(self._ref())
-        record = ConnectionRecord(host=conn.host, port=conn.session_port, user=conn.user, dbname=conn.dbname,
-                                  transaction_port=conn.transaction_port)
+        record = ConnectionRecord(
+            host=conn.host,
+            port=conn.session_port,
+            user=conn.user,
+            dbname=conn.dbname,
+            transaction_port=conn.transaction_port,
+        )
         self.journal.connection = record
         return f"{conn.session_url} (session mode, for migrations)"
 
@@ -294,25 +322,37 @@ class Clone:
             if dest.exists():
                 if dest.read_bytes() == data:
                     continue
-                raise CloneError("files", f"{dest} differs from the template's {f.path}. musekit does not overwrite "
-                                          f"your edits: restore the file (or move it away) and resume.", self.folder)
+                raise CloneError(
+                    "files",
+                    f"{dest} differs from the template's {f.path}. musekit does not overwrite "
+                    f"your edits: restore the file (or move it away) and resume.",
+                    self.folder,
+                )
             write_atomic(dest, data)
             written += 1
         return written
 
     async def _step_core_migrations(self) -> str:
         core_versions = {f.version for f in core_files()}
-        result = await migrations.apply(await self._db_url(), self._folder_files(), only=core_versions,
-                                        progress=self._migration_progress("core_migrations"),
-                                        before_file=lambda f: _failpoint(f"migration:{f.version}"))
+        result = await migrations.apply(
+            await self._db_url(),
+            self._folder_files(),
+            only=core_versions,
+            progress=self._migration_progress("core_migrations"),
+            before_file=lambda f: _failpoint(f"migration:{f.version}"),
+        )
         return f"{len(result.applied)} applied, {len(result.already_applied)} already applied"
 
     async def _step_muse_migrations(self) -> str:
         from wizard.muses import apply_muse
 
-        result = await apply_muse(await self._db_url(), self._folder_files(), self.template,
-                                  progress=self._migration_progress("muse_migrations"),
-                                  before_file=lambda f: _failpoint(f"migration:{f.version}"))
+        result = await apply_muse(
+            await self._db_url(),
+            self._folder_files(),
+            self.template,
+            progress=self._migration_progress("muse_migrations"),
+            before_file=lambda f: _failpoint(f"migration:{f.version}"),
+        )
         return f"{len(result.applied)} applied under the core-purity guard"
 
     async def _step_verify(self) -> str:
@@ -345,8 +385,9 @@ class Clone:
         checked.append("migration files match the templates")
         plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True)
         if plan.pending:
-            raise CloneError("muse_migrations", "pending migrations: " + ", ".join(f.filename for f in plan.pending),
-                             self.folder)
+            raise CloneError(
+                "muse_migrations", "pending migrations: " + ", ".join(f.filename for f in plan.pending), self.folder
+            )
         checked.append(f"all {len(plan.already_applied)} migrations applied")
         if not await table_list_is_current(self.folder, self.template, db_url=await self._db_url()):
             raise CloneError("readme", "the README table list is out of date", self.folder)
@@ -367,15 +408,28 @@ class Clone:
     def _migration_progress(self, step: str) -> migrations.Progress:
         def progress(ev: migrations.MigrationEvent) -> None:
             if ev.kind == "file_started":
-                self._emit(CloneEvent("migration", step, f"applying {ev.file.filename}", ev.index, ev.total,
-                                      file=ev.file.filename))
+                self._emit(
+                    CloneEvent(
+                        "migration", step, f"applying {ev.file.filename}", ev.index, ev.total, file=ev.file.filename
+                    )
+                )
             elif ev.kind == "file_applied":
-                self._emit(CloneEvent("migration", step, f"applied {ev.file.filename} ({ev.seconds:.2f} s)",
-                                      ev.index, ev.total, file=ev.file.filename, seconds=ev.seconds))
+                self._emit(
+                    CloneEvent(
+                        "migration",
+                        step,
+                        f"applied {ev.file.filename} ({ev.seconds:.2f} s)",
+                        ev.index,
+                        ev.total,
+                        file=ev.file.filename,
+                        seconds=ev.seconds,
+                    )
+                )
             elif ev.kind == "statement":
                 _failpoint(f"statement:{ev.file.version}:{ev.index}")
             elif ev.kind == "waiting_for_lock":
                 self._emit(CloneEvent("log", step, "waiting for another migration run on this database"))
+
         return progress
 
     async def _password_for_create(self) -> str:
@@ -390,9 +444,13 @@ class Clone:
         password = credentials.generate_db_password()
         stored = self.store.set(credentials.pending_db_password_key(j.clone_id), password)
         if not stored and self._on_new_password is None:
-            raise CloneError("project", f"no OS keyring is available to keep the generated database password, so a "
-                                        f"resume could not connect. Set {credentials.DB_PASSWORD_ENV} to the password "
-                                        f"you want and run again.", self.folder)
+            raise CloneError(
+                "project",
+                f"no OS keyring is available to keep the generated database password, so a "
+                f"resume could not connect. Set {credentials.DB_PASSWORD_ENV} to the password "
+                f"you want and run again.",
+                self.folder,
+            )
         if self._on_new_password is not None:
             self._on_new_password(password, stored)
         self._password = password
@@ -404,8 +462,13 @@ class Clone:
         rec = self.journal.connection
         if rec is None:
             raise CloneError("connection", "no connection info recorded yet", self.folder)
-        conn = DatabaseConnection(user=rec.user, host=rec.host, dbname=rec.dbname, session_port=rec.port,
-                                  transaction_port=rec.transaction_port or rec.port)
+        conn = DatabaseConnection(
+            user=rec.user,
+            host=rec.host,
+            dbname=rec.dbname,
+            session_port=rec.port,
+            transaction_port=rec.transaction_port or rec.port,
+        )
         return conn.url_with_password(await self._known_password()).reveal()
 
     async def _known_password(self) -> str:
@@ -415,10 +478,12 @@ class Clone:
             answer = self._prompt(f"database password of project {self.journal.project_ref}")
             self._password = (await answer) if hasattr(answer, "__await__") else answer
         if not self._password:
-            raise CloneError(self.journal.current_step or "connection",
-                             f"the database password of project {self.journal.project_ref} is not in the keyring "
-                             f"or ${credentials.DB_PASSWORD_ENV}. Set {credentials.DB_PASSWORD_ENV} and resume.",
-                             self.folder)
+            raise CloneError(
+                self.journal.current_step or "connection",
+                f"the database password of project {self.journal.project_ref} is not in the keyring "
+                f"or ${credentials.DB_PASSWORD_ENV}. Set {credentials.DB_PASSWORD_ENV} and resume.",
+                self.folder,
+            )
         return self._password
 
 
@@ -453,19 +518,23 @@ def _static_purity(template: MuseTemplate) -> None:
 
     findings = static_findings(template)
     if findings:
-        raise TemplateError(f"template {template.slug} breaks the core-purity rules:\n"
-                            + "\n".join(f"  - {f}" for f in findings))
+        raise TemplateError(
+            f"template {template.slug} breaks the core-purity rules:\n" + "\n".join(f"  - {f}" for f in findings)
+        )
 
 
-async def _validate_remote(api: "ManagementAPI", inputs: CloneInputs) -> None:
+async def _validate_remote(api: ManagementAPI, inputs: CloneInputs) -> None:
     """Region, token, organization and name, checked before anything is created."""
     from wizard.api import Region
 
     if inputs.region not in {r.value for r in Region}:
-        raise CloneInputError(f"region {inputs.region!r} is not a Supabase region. Choose one of: "
-                           + ", ".join(r.value for r in Region))
+        raise CloneInputError(
+            f"region {inputs.region!r} is not a Supabase region. Choose one of: " + ", ".join(r.value for r in Region)
+        )
     org = await api.resolve_organization(inputs.organization)
     existing = await api.find_project(inputs.name, org.slug)
     if existing is not None:
-        raise CloneInputError(f"organization {org.slug} already has a project named {inputs.name!r} ({existing.ref}). "
-                           f"Choose another name, or resume the clone that created it (musekit resume DIR).")
+        raise CloneInputError(
+            f"organization {org.slug} already has a project named {inputs.name!r} ({existing.ref}). "
+            f"Choose another name, or resume the clone that created it (musekit resume DIR)."
+        )

@@ -22,8 +22,15 @@ JOURNAL_FILE = "clone.json"
 
 # The clone's ordered steps; each is idempotent and checks the real state before acting.
 STEPS: tuple[str, ...] = (
-    "validate", "project", "healthy", "connection", "files",
-    "core_migrations", "muse_migrations", "verify", "readme",
+    "validate",
+    "project",
+    "healthy",
+    "connection",
+    "files",
+    "core_migrations",
+    "muse_migrations",
+    "verify",
+    "readme",
 )
 STEP_TITLES: dict[str, str] = {
     "validate": "Validate inputs",
@@ -137,24 +144,32 @@ def load_journal(folder: Path) -> Journal:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise JournalError(f"{path}: no clone journal here. Is {folder} a Muse folder made by `musekit clone`? "
-                           f"(`musekit status` lists known clones in the wizard's registry.)") from None
+        raise JournalError(
+            f"{path}: no clone journal here. Is {folder} a Muse folder made by `musekit clone`? "
+            f"(`musekit status` lists known clones in the wizard's registry.)"
+        ) from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise JournalError(f"{path}: corrupt journal (not JSON: {exc.msg} at line {exc.lineno}). It was left as it is; "
-                           f"restore it from a backup, or move it away to start this clone over.") from None
+        raise JournalError(
+            f"{path}: corrupt journal (not JSON: {exc.msg} at line {exc.lineno}). It was left as it is; "
+            f"restore it from a backup, or move it away to start this clone over."
+        ) from None
     version = data.get("schema_version") if isinstance(data, dict) else None
     if isinstance(version, int) and version > SCHEMA_VERSION:
-        raise JournalError(f"{path}: written by a newer musekit (journal schema {version}, this one reads up to "
-                           f"{SCHEMA_VERSION}). Upgrade musekit to resume this clone; the file was left untouched.")
+        raise JournalError(
+            f"{path}: written by a newer musekit (journal schema {version}, this one reads up to "
+            f"{SCHEMA_VERSION}). Upgrade musekit to resume this clone; the file was left untouched."
+        )
     try:
         return Journal.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"])) or "(top level)"
-        raise JournalError(f"{path}: corrupt journal ({where}: {first['msg']}). It was left as it is; restore it from "
-                           f"a backup, or move it away to start this clone over.") from None
+        raise JournalError(
+            f"{path}: corrupt journal ({where}: {first['msg']}). It was left as it is; restore it from "
+            f"a backup, or move it away to start this clone over."
+        ) from None
 
 
 def save_journal(folder: Path, journal: Journal) -> None:
@@ -176,15 +191,17 @@ class CloneLock:
         self.path = Path(folder) / JOURNAL_DIR
         self._fd: int | None = None
 
-    def acquire(self) -> "CloneLock":
+    def acquire(self) -> CloneLock:
         self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise CloneBusy(f"another musekit process (a clone or resume) is working on {self.path.parent}. "
-                            f"Wait for it to finish, or stop it; then `musekit resume` continues.") from None
+            raise CloneBusy(
+                f"another musekit process (a clone or resume) is working on {self.path.parent}. "
+                f"Wait for it to finish, or stop it; then `musekit resume` continues."
+            ) from None
         self._fd = fd
         return self
 
@@ -198,7 +215,7 @@ class CloneLock:
             os.close(self._fd)
             self._fd = None
 
-    def __enter__(self) -> "CloneLock":
+    def __enter__(self) -> CloneLock:
         return self if self.held else self.acquire()
 
     def __exit__(self, *exc: object) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, TypeAdapter
 
+from wizard.clone.journal import Journal, JournalError, load_journal, now
 from wizard.fs import write_atomic
 from wizard.settings import data_dir
-from wizard.clone.journal import Journal, JournalError, load_journal, now
 
 
 class RegistryEntry(BaseModel):
@@ -57,14 +57,22 @@ def _locked(fn):
         with open(path.with_suffix(".lock"), "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             return fn(path, *args, **kwargs)
+
     return wrapper
 
 
 @_locked
 def register(path: Path, folder: Path, journal: Journal) -> None:
     entries = [e for e in _read(path, repair=True) if e.clone_id != journal.clone_id]
-    entries.append(RegistryEntry(clone_id=journal.clone_id, folder=str(Path(folder).resolve()),
-                                 name=journal.inputs.name, muse=journal.inputs.muse, registered_at=now()))
+    entries.append(
+        RegistryEntry(
+            clone_id=journal.clone_id,
+            folder=str(Path(folder).resolve()),
+            name=journal.inputs.name,
+            muse=journal.inputs.muse,
+            registered_at=now(),
+        )
+    )
     write_atomic(path, _ENTRIES.dump_json(entries, indent=2) + b"\n", mode=0o600)
 
 

@@ -9,20 +9,18 @@ import asyncio
 import getpass
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING
 
-from wizard.errors import ExitCode, MusekitError
 from wizard import settings
 from wizard.clone import credentials
+from wizard.errors import ExitCode, MusekitError
 
 if TYPE_CHECKING:
-    from wizard.api import ApiEvent
-    from wizard.api import ManagementAPI
+    from wizard.api import ApiEvent, ManagementAPI
     from wizard.sandbox.server import SandboxHandle
-
 
 
 class NoAccessToken(MusekitError):
@@ -31,7 +29,7 @@ class NoAccessToken(MusekitError):
     pass
 
 
-def start_local_sandbox(health_delay: float | None = None) -> "SandboxHandle":
+def start_local_sandbox(health_delay: float | None = None) -> SandboxHandle:
     """The sandbox a `--sandbox` clone uses: state in musekit's data dir, so a resume finds it."""
     from wizard.sandbox.server import default_data_dir, start_sandbox
 
@@ -50,12 +48,14 @@ def access_token(store: credentials.SecretStore, interactive: bool) -> str:
             return token.strip()
     raise NoAccessToken(
         f"no Supabase access token: set {credentials.TOKEN_ENV} (create one at "
-        "https://supabase.com/dashboard/account/tokens), or try everything locally with --sandbox.")
+        "https://supabase.com/dashboard/account/tokens), or try everything locally with --sandbox."
+    )
 
 
 class Connection:
-    def __init__(self, *, api_url: str | None, on_event: Callable[["ApiEvent"], None],
-                 sandbox_health_delay: float | None = None) -> None:
+    def __init__(
+        self, *, api_url: str | None, on_event: Callable[[ApiEvent], None], sandbox_health_delay: float | None = None
+    ) -> None:
         self.api_url = api_url  # None: $SUPABASE_API_URL, else api.supabase.com
         self._on_event = on_event
         self._health_delay = sandbox_health_delay
@@ -70,7 +70,7 @@ class Connection:
             raise RuntimeError("not connected")
         return self.api.base_url
 
-    async def use_token(self, token: str, base_url: str | None = None) -> "ManagementAPI":
+    async def use_token(self, token: str, base_url: str | None = None) -> ManagementAPI:
         """A client for `token` (raises InvalidAccessToken/InvalidInput before sending anything)."""
         from wizard.api import ManagementAPI
 
@@ -79,7 +79,7 @@ class Connection:
         await self._replace(api)
         return api
 
-    async def use_sandbox(self) -> "ManagementAPI":
+    async def use_sandbox(self) -> ManagementAPI:
         """The local sandbox (started once; later calls reuse it) and a client for it."""
         from wizard.api import ManagementAPI
 
@@ -90,7 +90,7 @@ class Connection:
         await self._replace(api)
         return api
 
-    def _start_sandbox(self) -> "SandboxHandle":
+    def _start_sandbox(self) -> SandboxHandle:
         with self._sandbox_lock:
             if self._closed:
                 raise RuntimeError("the wizard is closing")
@@ -98,7 +98,7 @@ class Connection:
                 self.sandbox = start_local_sandbox(self._health_delay)
             return self.sandbox
 
-    async def _replace(self, api: "ManagementAPI") -> None:
+    async def _replace(self, api: ManagementAPI) -> None:
         old, self.api = self.api, api
         if old is not None:
             await old.aclose()
@@ -119,15 +119,21 @@ class Connection:
 
 @dataclass
 class ApiSession:
-    api: "ManagementAPI"
-    sandbox: "SandboxHandle | None"
+    api: ManagementAPI
+    sandbox: SandboxHandle | None
     organization: str | None  # the sandbox's organization, when the sandbox is used
 
 
 @asynccontextmanager
-async def api_session(*, sandbox: bool, store: credentials.SecretStore, interactive: bool,
-                      on_event: Callable | None = None, health_delay: float | None = None,
-                      base_url: str | None = None) -> AsyncIterator[ApiSession]:
+async def api_session(
+    *,
+    sandbox: bool,
+    store: credentials.SecretStore,
+    interactive: bool,
+    on_event: Callable | None = None,
+    health_delay: float | None = None,
+    base_url: str | None = None,
+) -> AsyncIterator[ApiSession]:
     """A client for the whole of one command: the sandbox's, or one for the stored/typed token."""
     connection = Connection(api_url=base_url, on_event=on_event or (lambda _: None), sandbox_health_delay=health_delay)
     try:

@@ -27,14 +27,21 @@ exit codes: 0 done, 1 a step failed (fix the cause, then `musekit resume DIR`), 
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--muse", required=True, metavar="SLUG|PATH",
-                   help="a shipped template (see `musekit muses list`) or the path of your own template folder")
+    p.add_argument(
+        "--muse",
+        required=True,
+        metavar="SLUG|PATH",
+        help="a shipped template (see `musekit muses list`) or the path of your own template folder",
+    )
     p.add_argument("--name", required=True, help="the Supabase project name (also the default folder name)")
     p.add_argument("--org", metavar="SLUG", help="organization slug (default: the only one your token sees)")
     p.add_argument("--region", default="us-east-1", help="Supabase region (default: %(default)s)")
     p.add_argument("--dir", metavar="DIR", help="the Muse folder to create (default: ./NAME)")
-    p.add_argument("--sandbox", action="store_true",
-                   help="use the local sandbox (Management API emulator + embedded Postgres) instead of Supabase")
+    p.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="use the local sandbox (Management API emulator + embedded Postgres) instead of Supabase",
+    )
     p.add_argument("--yes", action="store_true", help="do not ask before creating a billable project")
     p.add_argument("--json", action="store_true", help="one JSON event per line on stdout")
 

@@ -8,13 +8,9 @@ import getpass
 import sys
 from pathlib import Path
 
-from wizard.clone import credentials
-from wizard.errors import ExitCode, MusekitError
-from wizard.clone import Clone, CloneError
+from wizard.clone import Clone, CloneError, CloneInputs, JournalError, api_session, credentials, load_journal
 from wizard.commands.clone_output import ClonePrinter
-from wizard.clone import api_session
-from wizard.clone import CloneInputs, JournalError, load_journal
-
+from wizard.errors import ExitCode, MusekitError
 
 
 def _confirm(printer: ClonePrinter, text: str) -> bool:
@@ -31,11 +27,18 @@ def _new_password_notice(printer: ClonePrinter):
             printer.info("      generated a database password and stored it in the OS keyring (service musekit)")
         elif sys.stderr.isatty() and not printer.json_mode:
             # shown once, on the terminal only: never in --json output, logs or files
-            print(f"      database password (shown once, no keyring here — keep it; a resume asks for it): {password}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"      database password (shown once, no keyring here — keep it; a resume asks for it): {password}",
+                file=sys.stderr,
+                flush=True,
+            )
         else:
-            raise CloneError("project", f"no OS keyring is available to keep the generated database password. Set "
-                                        f"{credentials.DB_PASSWORD_ENV} to the password you want and run again.")
+            raise CloneError(
+                "project",
+                f"no OS keyring is available to keep the generated database password. Set "
+                f"{credentials.DB_PASSWORD_ENV} to the password you want and run again.",
+            )
+
     return notice
 
 
@@ -45,15 +48,19 @@ def _password_prompt(prompt: str) -> str | None:
     return None
 
 
-async def _run(clone_factory, args: argparse.Namespace, printer: ClonePrinter, store, *, sandbox: bool,
-               base_url: str | None = None) -> int:
+async def _run(
+    clone_factory, args: argparse.Namespace, printer: ClonePrinter, store, *, sandbox: bool, base_url: str | None = None
+) -> int:
     folder_hint = getattr(args, "dir", None) or "."
     try:
-        async with api_session(sandbox=sandbox, store=store, interactive=not args.json,
-                               on_event=printer.api_event, base_url=base_url) as session:
+        async with api_session(
+            sandbox=sandbox, store=store, interactive=not args.json, on_event=printer.api_event, base_url=base_url
+        ) as session:
             if session.sandbox is not None:
-                printer.info(f"sandbox: {session.sandbox.url} (embedded Postgres on 127.0.0.1:{session.sandbox.pg.port}; "
-                             f"data in {session.sandbox.data_dir})")
+                printer.info(
+                    f"sandbox: {session.sandbox.url} (embedded Postgres on 127.0.0.1:{session.sandbox.pg.port}; "
+                    f"data in {session.sandbox.data_dir})"
+                )
             clone = await clone_factory(session)
             if clone is None:
                 return ExitCode.USAGE
@@ -80,11 +87,16 @@ def _print_summary(printer: ClonePrinter, clone: Clone) -> None:
     printer.info(f"Muse ready in {clone.folder}")
     printer.info(f"  project:   {j.project_ref} ({j.inputs.name}, {j.inputs.region})")
     if conn:
-        printer.info(f"  database:  postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}  (session mode; "
-                     f"password in your keyring / {credentials.DB_PASSWORD_ENV})")
+        printer.info(
+            f"  database:  postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}  (session mode; "
+            f"password in your keyring / {credentials.DB_PASSWORD_ENV})"
+        )
     printer.info(f"  README:    {clone.folder / 'README.md'} (lists the tables the Muse adds)")
-    printer.info("  next:      supabase link --project-ref " + (j.project_ref or "<ref>")
-                 + "; new migrations go in supabase/migrations (supabase migration new <name>)")
+    printer.info(
+        "  next:      supabase link --project-ref "
+        + (j.project_ref or "<ref>")
+        + "; new migrations go in supabase/migrations (supabase migration new <name>)"
+    )
 
 
 def clone_main(args: argparse.Namespace) -> int:
@@ -102,15 +114,31 @@ def clone_main(args: argparse.Namespace) -> int:
                 printer.error(f"--org is required: this token sees {len(orgs)} organizations ({names})")
                 return None
             org = orgs[0].slug
-        inputs = CloneInputs(muse=args.muse, name=args.name, organization=org, region=args.region,
-                             api_url=session.api.base_url, sandbox=args.sandbox)
+        inputs = CloneInputs(
+            muse=args.muse,
+            name=args.name,
+            organization=org,
+            region=args.region,
+            api_url=session.api.base_url,
+            sandbox=args.sandbox,
+        )
         if not args.yes and not args.sandbox:
-            if not _confirm(printer, f"Create the Supabase project {args.name!r} in organization {org} "
-                                     f"({args.region})? Projects are billable."):
+            if not _confirm(
+                printer,
+                f"Create the Supabase project {args.name!r} in organization {org} "
+                f"({args.region})? Projects are billable.",
+            ):
                 printer.error("not confirmed; nothing was created")
                 return None
-        return await Clone.start(folder, inputs, session.api, store=store, on_event=printer.clone_event,
-                                 on_new_password=_new_password_notice(printer), password_prompt=_password_prompt)
+        return await Clone.start(
+            folder,
+            inputs,
+            session.api,
+            store=store,
+            on_event=printer.clone_event,
+            on_new_password=_new_password_notice(printer),
+            password_prompt=_password_prompt,
+        )
 
     return asyncio.run(_run(factory, args, printer, store, sandbox=args.sandbox))
 
@@ -127,8 +155,14 @@ def resume_main(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
 
     async def factory(session):
-        return Clone.open(folder, session.api, store=store, on_event=printer.clone_event,
-                          on_new_password=_new_password_notice(printer), password_prompt=_password_prompt)
+        return Clone.open(
+            folder,
+            session.api,
+            store=store,
+            on_event=printer.clone_event,
+            on_new_password=_new_password_notice(printer),
+            password_prompt=_password_prompt,
+        )
 
     if journal.finished:
         printer.info(f"{folder}: this clone is finished; checking it (nothing will be changed)")
@@ -158,8 +192,12 @@ def status_main(args: argparse.Namespace) -> int:
 
 async def _live_status(folder: Path, journal) -> dict:
     report: dict = {
-        "folder": str(folder), "clone_id": journal.clone_id, "inputs": journal.inputs.model_dump(),
-        "project_ref": journal.project_ref, "finished": journal.finished, "current_step": journal.current_step,
+        "folder": str(folder),
+        "clone_id": journal.clone_id,
+        "inputs": journal.inputs.model_dump(),
+        "project_ref": journal.project_ref,
+        "finished": journal.finished,
+        "current_step": journal.current_step,
         "steps": {k: v.model_dump() for k, v in journal.steps.items()},
         "last_error": journal.last_error.model_dump() if journal.last_error else None,
         "connection": journal.connection.model_dump() if journal.connection else None,
@@ -172,8 +210,12 @@ async def _live_status(folder: Path, journal) -> dict:
         return report
     try:
         # a sandbox clone's sandbox runs only while musekit uses it: start it to look
-        async with api_session(sandbox=journal.inputs.sandbox, store=store, interactive=False,
-                               base_url=None if journal.inputs.sandbox else journal.inputs.api_url) as session:
+        async with api_session(
+            sandbox=journal.inputs.sandbox,
+            store=store,
+            interactive=False,
+            base_url=None if journal.inputs.sandbox else journal.inputs.api_url,
+        ) as session:
             project = await session.api.get_project(journal.project_ref)
             live["project"] = {"ref": project.ref, "name": project.name, "status": str(project.status)}
             await _live_migrations(folder, journal, store, live, await session.api.database_connection(project.ref))
@@ -205,8 +247,10 @@ def _print_status(report: dict) -> None:
 
     inputs = report["inputs"]
     print(f"clone {report['folder']}")
-    print(f"  muse {inputs['muse']}, project {inputs['name']} in {inputs['organization']} ({inputs['region']})"
-          f"{' [sandbox]' if inputs['sandbox'] else ''}")
+    print(
+        f"  muse {inputs['muse']}, project {inputs['name']} in {inputs['organization']} ({inputs['region']})"
+        f"{' [sandbox]' if inputs['sandbox'] else ''}"
+    )
     print(f"  project ref: {report['project_ref'] or '(not created yet)'}")
     for step, rec in report["steps"].items():
         mark = {"done": "✓", "failed": "✗", "running": "…", "pending": " "}[rec["status"]]
@@ -216,7 +260,9 @@ def _print_status(report: dict) -> None:
         print(f"  last error ({report['last_error']['step']}): {report['last_error']['message']}")
     conn = report["connection"]
     if conn:
-        print(f"  database: postgresql://{conn['user']}@{conn['host']}:{conn['port']}/{conn['dbname']} (no password shown)")
+        print(
+            f"  database: postgresql://{conn['user']}@{conn['host']}:{conn['port']}/{conn['dbname']} (no password shown)"
+        )
     project = report["live"].get("project")
     if isinstance(project, dict):
         project = f"{project['ref']} ({project['name']}) is {project['status']}"
@@ -225,7 +271,8 @@ def _print_status(report: dict) -> None:
     mig = report["live"].get("migrations")
     if isinstance(mig, dict):
         mig = f"{len(mig['applied'])} applied, {len(mig['pending'])} pending" + (
-            f" ({', '.join(mig['pending'])})" if mig["pending"] else "")
+            f" ({', '.join(mig['pending'])})" if mig["pending"] else ""
+        )
     if mig:
         print(f"  live migrations: {mig}")
     print("  finished" if report["finished"] else f"  next: musekit resume {report['folder']}")

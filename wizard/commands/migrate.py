@@ -28,17 +28,31 @@ history mismatch (nothing applied), 130 interrupted (the current file was rolled
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db-url", required=True, metavar="URL",
-                   help="postgresql://user:password@host:port/db (or set it in an env var and pass \"$VAR\")")
+    p.add_argument(
+        "--db-url",
+        required=True,
+        metavar="URL",
+        help='postgresql://user:password@host:port/db (or set it in an env var and pass "$VAR")',
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dir", metavar="DIR", help="folder of <version>_<name>.sql files")
     src.add_argument("--core", action="store_true", help="the MuseKit core migrations shipped with musekit")
-    p.add_argument("--dry-run", action="store_true", help="list the pending files with statement counts; change nothing")
+    p.add_argument(
+        "--dry-run", action="store_true", help="list the pending files with statement counts; change nothing"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per line: events, then the result")
-    p.add_argument("--include-all", action="store_true",
-                   help="also apply pending files whose versions are older than the last applied one")
-    p.add_argument("--lock-timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="how long to wait for another run's lock (default: %(default)s)")
+    p.add_argument(
+        "--include-all",
+        action="store_true",
+        help="also apply pending files whose versions are older than the last applied one",
+    )
+    p.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="how long to wait for another run's lock (default: %(default)s)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -47,8 +61,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard import migrations
-    from wizard.pg import describe_url
     from wizard.commands.output import MigrationPrinter
+    from wizard.pg import describe_url
 
     try:
         folder = Path(args.dir) if args.dir else _core_dir()
@@ -59,8 +73,16 @@ def run(args: argparse.Namespace) -> int:
     printer = MigrationPrinter(json_mode=args.json, stream=sys.stdout)
     printer.header(folder, files, describe_url(args.db_url), args.dry_run)
     try:
-        result = asyncio.run(migrations.apply(args.db_url, files, dry_run=args.dry_run, progress=printer.event,
-                                              lock_timeout=args.lock_timeout, include_all=args.include_all))
+        result = asyncio.run(
+            migrations.apply(
+                args.db_url,
+                files,
+                dry_run=args.dry_run,
+                progress=printer.event,
+                lock_timeout=args.lock_timeout,
+                include_all=args.include_all,
+            )
+        )
     except (Exception, KeyboardInterrupt) as exc:
         return printer.fail(exc)
     printer.result(result)

@@ -33,60 +33,98 @@ def register(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="muses_command", metavar="SUBCOMMAND")
     fmt = argparse.RawDescriptionHelpFormatter
 
-    ls = sub.add_parser("list", help="the Muse templates shipped with musekit", formatter_class=fmt,
-                        description="The shipped Muse templates: slug, name, how many tables their SQL creates, "
-                                    "description.")
+    ls = sub.add_parser(
+        "list",
+        help="the Muse templates shipped with musekit",
+        formatter_class=fmt,
+        description="The shipped Muse templates: slug, name, how many tables their SQL creates, description.",
+    )
     ls.add_argument("--json", action="store_true", help="print one JSON list")
 
-    show = sub.add_parser("show", help="preview what a template's SQL creates", formatter_class=fmt,
-                          description="Preview a template from its SQL alone (no database): enums, tables with "
-                                      "columns, types, nullability, defaults and foreign keys, row level security "
-                                      "and policies (command, roles, USING / WITH CHECK), indexes, views, and the "
-                                      "static core-purity check.")
+    show = sub.add_parser(
+        "show",
+        help="preview what a template's SQL creates",
+        formatter_class=fmt,
+        description="Preview a template from its SQL alone (no database): enums, tables with "
+        "columns, types, nullability, defaults and foreign keys, row level security "
+        "and policies (command, roles, USING / WITH CHECK), indexes, views, and the "
+        "static core-purity check.",
+    )
     show.add_argument("template", metavar="SLUG|PATH", help="a shipped slug (see `musekit muses list`) or a folder")
     out = show.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="the parsed model as JSON (the TUI preview reads the same)")
     out.add_argument("--sql", action="store_true", help="print the raw migration files")
 
-    apply = sub.add_parser("apply", help="apply the core migrations, then the template's, to a database",
-                           formatter_class=fmt,
-                           description="Apply the pending MuseKit core migrations (one transaction per file), then "
-                                       "the template's migrations in ONE transaction between two fingerprints of "
-                                       "the core objects. A template that breaks the core-purity rules statically "
-                                       "is refused before anything is applied (exit 3); one that changes the core "
-                                       "at run time is rolled back (exit 3).")
+    apply = sub.add_parser(
+        "apply",
+        help="apply the core migrations, then the template's, to a database",
+        formatter_class=fmt,
+        description="Apply the pending MuseKit core migrations (one transaction per file), then "
+        "the template's migrations in ONE transaction between two fingerprints of "
+        "the core objects. A template that breaks the core-purity rules statically "
+        "is refused before anything is applied (exit 3); one that changes the core "
+        "at run time is rolled back (exit 3).",
+    )
     apply.add_argument("template", metavar="SLUG|PATH", help="a shipped slug or a template folder")
-    apply.add_argument("--db-url", required=True, metavar="URL",
-                       help="postgresql://user:password@host:port/db (or set it in an env var and pass \"$VAR\")")
+    apply.add_argument(
+        "--db-url",
+        required=True,
+        metavar="URL",
+        help='postgresql://user:password@host:port/db (or set it in an env var and pass "$VAR")',
+    )
     apply.add_argument("--dry-run", action="store_true", help="list what would be applied; change nothing")
     apply.add_argument("--json", action="store_true", help="one JSON object per line: events, then the result")
 
-    new = sub.add_parser("new", help="scaffold a new Muse template", formatter_class=fmt,
-                         description="Write a new template folder: muse.toml and one migration with your tables "
-                                     "(id, owner column, your columns, created_at), enums, an index on every "
-                                     "foreign-key and policy column, row level security with one policy per "
-                                     "command, explicit grants, table comments, and optionally a security_invoker "
-                                     "view joining core users with the first table. Describe it with flags or "
-                                     "with --spec FILE (TOML with the same fields: slug, name, description, "
-                                     "ownership, user_view, [[enums]] name/values, [[tables]] name/comment with "
-                                     "[[tables.columns]] name/type/nullable/default).")
+    new = sub.add_parser(
+        "new",
+        help="scaffold a new Muse template",
+        formatter_class=fmt,
+        description="Write a new template folder: muse.toml and one migration with your tables "
+        "(id, owner column, your columns, created_at), enums, an index on every "
+        "foreign-key and policy column, row level security with one policy per "
+        "command, explicit grants, table comments, and optionally a security_invoker "
+        "view joining core users with the first table. Describe it with flags or "
+        "with --spec FILE (TOML with the same fields: slug, name, description, "
+        "ownership, user_view, [[enums]] name/values, [[tables]] name/comment with "
+        "[[tables.columns]] name/type/nullable/default).",
+    )
     new.add_argument("slug", help="the template's slug: lowercase letters, digits, '-' and '_'")
     new.add_argument("--spec", metavar="FILE", help="a TOML spec file (instead of the table/column/enum flags)")
     new.add_argument("--name", help="display name (default: from the slug)")
     new.add_argument("--description", help="one line describing the Muse")
-    new.add_argument("--ownership", choices=("user", "organization"),
-                     help="rows belong to a user (user_id) or an organization (org_id); default: user")
-    new.add_argument("--table", action="append", default=[], metavar="'NAME:COMMENT'",
-                     help="a table and what it holds; repeat for several")
-    new.add_argument("--column", action="append", default=[], metavar="'TABLE.COL:TYPE[:null|notnull][:DEFAULT]'",
-                     help="a column of a --table; the default is a constant ('text' in quotes, 42, true, now(), "
-                          "gen_random_uuid()); repeat for several")
-    new.add_argument("--enum", action="append", default=[], metavar="'NAME:V1,V2'",
-                     help="an enum type; columns use it by name; repeat for several")
-    new.add_argument("--user-view", action="store_true",
-                     help="add a security_invoker view joining core users with the first table")
-    new.add_argument("--dir", default=".", metavar="DIR",
-                     help="create the template folder DIR/<slug> (default: the current folder)")
+    new.add_argument(
+        "--ownership",
+        choices=("user", "organization"),
+        help="rows belong to a user (user_id) or an organization (org_id); default: user",
+    )
+    new.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="'NAME:COMMENT'",
+        help="a table and what it holds; repeat for several",
+    )
+    new.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="'TABLE.COL:TYPE[:null|notnull][:DEFAULT]'",
+        help="a column of a --table; the default is a constant ('text' in quotes, 42, true, now(), "
+        "gen_random_uuid()); repeat for several",
+    )
+    new.add_argument(
+        "--enum",
+        action="append",
+        default=[],
+        metavar="'NAME:V1,V2'",
+        help="an enum type; columns use it by name; repeat for several",
+    )
+    new.add_argument(
+        "--user-view", action="store_true", help="add a security_invoker view joining core users with the first table"
+    )
+    new.add_argument(
+        "--dir", default=".", metavar="DIR", help="create the template folder DIR/<slug> (default: the current folder)"
+    )
     new.add_argument("--force", action="store_true", help="replace an existing template folder of that name")
     p.set_defaults(_muses_parser=p)
 
@@ -118,17 +156,25 @@ def _load(ref: str):
 def _list(args: argparse.Namespace) -> int:
     import json
 
-    from wizard.muses import template_model
-    from wizard.muses import TemplateError, list_templates
+    from wizard.muses import TemplateError, list_templates, template_model
     from wizard.sql import SqlParseError
 
     try:
         rows = []
         for t in list_templates():
             tables = [x.qualified_name for x in template_model(t).tables]
-            rows.append({"slug": t.slug, "name": t.name, "description": t.manifest.description,
-                         "version": t.manifest.version, "core_version": t.manifest.core_version,
-                         "table_count": len(tables), "tables": tables, "path": str(t.path)})
+            rows.append(
+                {
+                    "slug": t.slug,
+                    "name": t.name,
+                    "description": t.manifest.description,
+                    "version": t.manifest.version,
+                    "core_version": t.manifest.core_version,
+                    "table_count": len(tables),
+                    "tables": tables,
+                    "path": str(t.path),
+                }
+            )
     except (TemplateError, SqlParseError) as exc:
         _error(f"a shipped template is broken (reinstall musekit): {exc}")
         return 1
@@ -142,16 +188,17 @@ def _list(args: argparse.Namespace) -> int:
     name_width = max(len(r["name"]) for r in rows)
     print(f"{'SLUG'.ljust(width)}  {'NAME'.ljust(name_width)}  TABLES  DESCRIPTION")
     for r in rows:
-        print(f"{r['slug'].ljust(width)}  {r['name'].ljust(name_width)}  {str(r['table_count']).rjust(6)}  "
-              f"{r['description']}")
+        print(
+            f"{r['slug'].ljust(width)}  {r['name'].ljust(name_width)}  {str(r['table_count']).rjust(6)}  "
+            f"{r['description']}"
+        )
     print("\npreview one with `musekit muses show <slug>`")
     return 0
 
 
 # -- show ------------------------------------------------------------------------------------
 def _show(args: argparse.Namespace) -> int:
-    from wizard.muses import static_findings, template_model
-    from wizard.muses import preview_text
+    from wizard.muses import preview_text, static_findings, template_model
     from wizard.sql import SqlParseError
 
     template, code = _load(args.template)
@@ -179,10 +226,9 @@ def _show(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace) -> int:
     import asyncio
 
-    from wizard.pg import describe_url
-
-    from wizard.muses import apply as muse_apply
     from wizard.commands.output import MigrationPrinter, emit_json
+    from wizard.muses import apply as muse_apply
+    from wizard.pg import describe_url
     from wizard.sql import SqlParseError
 
     template, code = _load(args.template)
@@ -198,23 +244,35 @@ def _apply(args: argparse.Namespace) -> int:
         return _purity_refused(findings, args.json)
     target = describe_url(args.db_url)
     if args.json:
-        emit_json(sys.stdout, event="start", template=template.slug, path=str(template.path), target=target,
-                  dry_run=args.dry_run)
+        emit_json(
+            sys.stdout,
+            event="start",
+            template=template.slug,
+            path=str(template.path),
+            target=target,
+            dry_run=args.dry_run,
+        )
     else:
         print(f"{template.name} ({template.slug}) -> {target}{' (dry run)' if args.dry_run else ''}", flush=True)
     try:
-        result = asyncio.run(muse_apply.apply_template(args.db_url, template, progress=printer.event,
-                                                       dry_run=args.dry_run))
+        result = asyncio.run(
+            muse_apply.apply_template(args.db_url, template, progress=printer.event, dry_run=args.dry_run)
+        )
     except muse_apply.PurityError as exc:
         return _purity_refused(exc.findings, args.json)
     except (Exception, KeyboardInterrupt) as exc:
         return printer.fail(exc)
     for label, part in (("core", result.core), ("muse", result.muse)):
         if args.json:
-            emit_json(sys.stdout, event="result", part=label, dry_run=part.dry_run,
-                      applied=[f.filename for f in part.applied],
-                      pending=[{"file": f.filename, "statements": len(f.statements)} for f in part.pending],
-                      seconds=round(part.seconds, 3))
+            emit_json(
+                sys.stdout,
+                event="result",
+                part=label,
+                dry_run=part.dry_run,
+                applied=[f.filename for f in part.applied],
+                pending=[{"file": f.filename, "statements": len(f.statements)} for f in part.pending],
+                seconds=round(part.seconds, 3),
+            )
         else:
             print(f"{label} migrations:")
             printer.result(part)
@@ -225,12 +283,21 @@ def _purity_refused(findings: list, json_mode: bool) -> int:
     from wizard.commands.output import emit_json
 
     if json_mode:
-        emit_json(sys.stdout, event="purity", applied=False,
-                  findings=[{"file": f.file, "line": f.line, "statement": f.statement, "rule": f.rule,
-                             "message": f.message} for f in findings])
+        emit_json(
+            sys.stdout,
+            event="purity",
+            applied=False,
+            findings=[
+                {"file": f.file, "line": f.line, "statement": f.statement, "rule": f.rule, "message": f.message}
+                for f in findings
+            ],
+        )
     else:
-        print(f"refused: the template breaks the core-purity rules ({len(findings)} finding"
-              f"{'s' if len(findings) != 1 else ''}); nothing was applied", file=sys.stderr)
+        print(
+            f"refused: the template breaks the core-purity rules ({len(findings)} finding"
+            f"{'s' if len(findings) != 1 else ''}); nothing was applied",
+            file=sys.stderr,
+        )
         for f in findings:
             print(f"  {f.file}:{f.line} [{f.rule}] {f.message}\n      {f.statement}", file=sys.stderr)
     return 3
@@ -240,8 +307,16 @@ def _purity_refused(findings: list, json_mode: bool) -> int:
 def _new(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wizard.scaffold import ScaffoldError, SpecError, load_spec, validate_spec, write_template
-    from wizard.scaffold import FlagError, FlagSpec, spec_from_flags
+    from wizard.scaffold import (
+        FlagError,
+        FlagSpec,
+        ScaffoldError,
+        SpecError,
+        load_spec,
+        spec_from_flags,
+        validate_spec,
+        write_template,
+    )
 
     try:
         built = _spec_from_args(args, load_spec, spec_from_flags, FlagSpec)
@@ -278,22 +353,36 @@ def _spec_from_args(args, load_spec, spec_from_flags, flag_spec_type):
     from wizard.scaffold import FlagError
 
     if args.spec:
-        used = [flag for flag, value in (("--table", args.table), ("--column", args.column), ("--enum", args.enum))
-                if value]
+        used = [
+            flag for flag, value in (("--table", args.table), ("--column", args.column), ("--enum", args.enum)) if value
+        ]
         if used:
             raise FlagError(f"--spec describes the whole Muse; drop {', '.join(used)} or put them in the spec file")
         spec = load_spec(Path(args.spec))
         if spec.slug != args.slug:
-            raise FlagError(f"{args.spec} says slug = {spec.slug!r} but the command says {args.slug!r}; "
-                            f"make them the same")
-        overrides = {k: v for k, v in (("name", args.name), ("description", args.description),
-                                       ("ownership", args.ownership)) if v}
+            raise FlagError(
+                f"{args.spec} says slug = {spec.slug!r} but the command says {args.slug!r}; make them the same"
+            )
+        overrides = {
+            k: v
+            for k, v in (("name", args.name), ("description", args.description), ("ownership", args.ownership))
+            if v
+        }
         if args.user_view:
             overrides["user_view"] = True
-        return flag_spec_type(spec.model_copy(update=overrides),
-                              {"tables": f"--spec {args.spec}", "enums": f"--spec {args.spec}"})
-    return spec_from_flags(args.slug, name=args.name, description=args.description, ownership=args.ownership or "user",
-                           tables=args.table, columns=args.column, enums=args.enum, user_view=args.user_view)
+        return flag_spec_type(
+            spec.model_copy(update=overrides), {"tables": f"--spec {args.spec}", "enums": f"--spec {args.spec}"}
+        )
+    return spec_from_flags(
+        args.slug,
+        name=args.name,
+        description=args.description,
+        ownership=args.ownership or "user",
+        tables=args.table,
+        columns=args.column,
+        enums=args.enum,
+        user_view=args.user_view,
+    )
 
 
 def _shown_path(path) -> str:

@@ -35,14 +35,23 @@ class MigrationPrinter:
         if self.json_mode:
             emit_json(self.stream, event="start", folder=str(folder), files=len(files), target=target, dry_run=dry_run)
         else:
-            print(f"{len(files)} migration files in {folder} -> {target}{' (dry run)' if dry_run else ''}",
-                  file=self.stream, flush=True)
+            print(
+                f"{len(files)} migration files in {folder} -> {target}{' (dry run)' if dry_run else ''}",
+                file=self.stream,
+                flush=True,
+            )
 
     def event(self, ev) -> None:
         if self.json_mode:
             if ev.kind != "statement":
-                emit_json(self.stream, event=ev.kind, file=ev.file.filename if ev.file else None,
-                          index=ev.index, total=ev.total, seconds=round(ev.seconds, 4))
+                emit_json(
+                    self.stream,
+                    event=ev.kind,
+                    file=ev.file.filename if ev.file else None,
+                    index=ev.index,
+                    total=ev.total,
+                    seconds=round(ev.seconds, 4),
+                )
             return
         if ev.kind == "waiting_for_lock":
             print(f"{self.indent}waiting for another migration run to finish…", file=self.stream, flush=True)
@@ -62,23 +71,35 @@ class MigrationPrinter:
 
     def result(self, result) -> None:
         if self.json_mode:
-            emit_json(self.stream, event="result", dry_run=result.dry_run,
-                      applied=[f.filename for f in result.applied], already_applied=result.already_applied,
-                      pending=[{"file": f.filename, "statements": len(f.statements)} for f in result.pending],
-                      seconds=round(result.seconds, 3))
+            emit_json(
+                self.stream,
+                event="result",
+                dry_run=result.dry_run,
+                applied=[f.filename for f in result.applied],
+                already_applied=result.already_applied,
+                pending=[{"file": f.filename, "statements": len(f.statements)} for f in result.pending],
+                seconds=round(result.seconds, 3),
+            )
             return
         if result.dry_run:
             if not result.pending:
-                print(f"{self.indent}nothing to apply: all {len(result.already_applied)} migrations are applied",
-                      file=self.stream)
+                print(
+                    f"{self.indent}nothing to apply: all {len(result.already_applied)} migrations are applied",
+                    file=self.stream,
+                )
             for f in result.pending:
                 print(f"{self.indent}pending  {f.filename}  ({len(f.statements)} statements)", file=self.stream)
-            print(f"{len(result.pending)} pending, {len(result.already_applied)} applied; nothing was changed",
-                  file=self.stream)
+            print(
+                f"{len(result.pending)} pending, {len(result.already_applied)} applied; nothing was changed",
+                file=self.stream,
+            )
         elif result.applied:
             stmts = sum(len(f.statements) for f in result.applied)
-            print(f"applied {len(result.applied)} migrations ({stmts} statements) in {result.seconds:.2f} s; "
-                  f"{len(result.already_applied)} were already applied", file=self.stream)
+            print(
+                f"applied {len(result.applied)} migrations ({stmts} statements) in {result.seconds:.2f} s; "
+                f"{len(result.already_applied)} were already applied",
+                file=self.stream,
+            )
         else:
             print(f"nothing to apply: all {len(result.already_applied)} migrations are applied", file=self.stream)
 

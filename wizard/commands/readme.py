@@ -29,9 +29,12 @@ not be read, 2 bad folder, broken markers or invalid SQL (nothing written)
 
 def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", required=True, metavar="DIR", help="a cloned Muse folder or a Muse template folder")
-    p.add_argument("--db-url", metavar="URL",
-                   help="read the tables from this database's catalog (postgresql://user:password@host:port/db; "
-                        "or set it in an env var and pass \"$VAR\")")
+    p.add_argument(
+        "--db-url",
+        metavar="URL",
+        help="read the tables from this database's catalog (postgresql://user:password@host:port/db; "
+        'or set it in an env var and pass "$VAR")',
+    )
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if the README would change")
 
 
@@ -40,11 +43,18 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from wizard.pg import DatabaseError, InvalidDatabaseUrl, describe_url
     from wizard.migrations import MigrationError
     from wizard.muses import TemplateError
-    from wizard.readme import MuseSources, ReadmeDatabaseError, ReadmeError, build_doc, render_table_list, update_readme
-    from wizard.readme import count_phrase
+    from wizard.pg import DatabaseError, InvalidDatabaseUrl, describe_url
+    from wizard.readme import (
+        MuseSources,
+        ReadmeDatabaseError,
+        ReadmeError,
+        build_doc,
+        count_phrase,
+        render_table_list,
+        update_readme,
+    )
     from wizard.sql import SqlParseError
 
     def fail(exc: Exception, code: int) -> int:
@@ -63,17 +73,26 @@ def run(args: argparse.Namespace) -> int:
         return fail(exc, 2)
 
     source = f"the catalog of {describe_url(args.db_url)}" if args.db_url else "the migration files"
-    counts = (f"{count_phrase(len(doc.tables), 'table')}, {count_phrase(len(doc.enums), 'enum')}, "
-              f"{count_phrase(len(doc.views), 'view')}, from {source}")
+    counts = (
+        f"{count_phrase(len(doc.tables), 'table')}, {count_phrase(len(doc.enums), 'enum')}, "
+        f"{count_phrase(len(doc.views), 'view')}, from {source}"
+    )
     if args.check:
         if update.changed:
-            why = {"created": "does not exist yet", "added": "has no table-list markers yet",
-                   "replaced": "has an out of date table list"}[update.action]
+            why = {
+                "created": "does not exist yet",
+                "added": "has no table-list markers yet",
+                "replaced": "has an out of date table list",
+            }[update.action]
             print(f"{update.path}: {why} ({counts}). Run `musekit readme --dir {args.dir}` to write it.")
             return 1
         print(f"{update.path}: the table list is up to date ({counts}).")
         return 0
-    said = {"created": "created, with the table list", "added": "table list added at the end",
-            "replaced": "table list updated", "unchanged": "table list already up to date; nothing written"}
+    said = {
+        "created": "created, with the table list",
+        "added": "table list added at the end",
+        "replaced": "table list updated",
+        "unchanged": "table list already up to date; nothing written",
+    }
     print(f"{update.path}: {said[update.action]} ({counts}).")
     return 0

@@ -24,29 +24,73 @@ Faults can be injected at start (flags below) or changed while it runs:
 
 def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", help="where state and the cluster live (default: the user data dir's musekit/sandbox)")
-    p.add_argument("--port", type=int, default=0,
-                   help="TCP port on 127.0.0.1 (default: the last run's port if free, else any free port)")
-    p.add_argument("--token", help="the access token to accept, 'sbp_' + 40 hex digits (default: $MUSEKIT_SANDBOX_TOKEN, "
-                                   "else a new one each start)")
-    p.add_argument("--health-delay", type=float, default=3.0, metavar="SECONDS",
-                   help="how long a new project stays COMING_UP before ACTIVE_HEALTHY (default: %(default)s)")
-    p.add_argument("--rate-limit", type=int, default=120, metavar="N",
-                   help="requests per minute per endpoint and project/organization before 429 (default: %(default)s)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="TCP port on 127.0.0.1 (default: the last run's port if free, else any free port)",
+    )
+    p.add_argument(
+        "--token",
+        help="the access token to accept, 'sbp_' + 40 hex digits (default: $MUSEKIT_SANDBOX_TOKEN, "
+        "else a new one each start)",
+    )
+    p.add_argument(
+        "--health-delay",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="how long a new project stays COMING_UP before ACTIVE_HEALTHY (default: %(default)s)",
+    )
+    p.add_argument(
+        "--rate-limit",
+        type=int,
+        default=120,
+        metavar="N",
+        help="requests per minute per endpoint and project/organization before 429 (default: %(default)s)",
+    )
     p.add_argument("--quiet", action="store_true", help="do not log each request")
     f = p.add_argument_group("faults (all off by default)")
     f.add_argument("--rate-limit-every", type=int, default=0, metavar="N", help="answer every Nth API request with 429")
-    f.add_argument("--rate-limit-reset", type=int, default=0, metavar="SECONDS",
-                   help="x-ratelimit-reset on those 429s (default: the seconds left in the real one-minute window)")
-    f.add_argument("--error-burst", type=int, default=0, metavar="K",
-                   help="answer the first K API requests with --error-status, without effect")
-    f.add_argument("--error-status", type=int, default=500, metavar="CODE", help="the 5xx status of --error-burst (default: 500)")
+    f.add_argument(
+        "--rate-limit-reset",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="x-ratelimit-reset on those 429s (default: the seconds left in the real one-minute window)",
+    )
+    f.add_argument(
+        "--error-burst",
+        type=int,
+        default=0,
+        metavar="K",
+        help="answer the first K API requests with --error-status, without effect",
+    )
+    f.add_argument(
+        "--error-status", type=int, default=500, metavar="CODE", help="the 5xx status of --error-burst (default: 500)"
+    )
     f.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every API answer this long")
-    f.add_argument("--drop-after-create", type=int, default=0, metavar="N",
-                   help="the next N project creations commit the project, then drop the connection without answering")
-    f.add_argument("--init-failed", type=int, default=0, metavar="N",
-                   help="the next N created projects end INIT_FAILED instead of ACTIVE_HEALTHY")
-    f.add_argument("--slow-health", type=float, default=0.0, metavar="SECONDS",
-                   help="new projects stay COMING_UP (health not healthy) this long, instead of --health-delay")
+    f.add_argument(
+        "--drop-after-create",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the next N project creations commit the project, then drop the connection without answering",
+    )
+    f.add_argument(
+        "--init-failed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the next N created projects end INIT_FAILED instead of ACTIVE_HEALTHY",
+    )
+    f.add_argument(
+        "--slow-health",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="new projects stay COMING_UP (health not healthy) this long, instead of --health-delay",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,19 +103,31 @@ def run(args: argparse.Namespace) -> int:
     from wizard.sandbox import Faults, SandboxError, default_data_dir, start_sandbox
 
     try:
-        faults = Faults(rate_limit_every=args.rate_limit_every, rate_limit_reset=args.rate_limit_reset,
-                        error_burst=args.error_burst,
-                        error_status=args.error_status, latency=args.latency,
-                        drop_after_create=args.drop_after_create, init_failed=args.init_failed,
-                        slow_health=args.slow_health)
+        faults = Faults(
+            rate_limit_every=args.rate_limit_every,
+            rate_limit_reset=args.rate_limit_reset,
+            error_burst=args.error_burst,
+            error_status=args.error_status,
+            latency=args.latency,
+            drop_after_create=args.drop_after_create,
+            init_failed=args.init_failed,
+            slow_health=args.slow_health,
+        )
     except ValueError as exc:
         print(f"musekit sandbox: {exc}", file=sys.stderr)
         return 2
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     token = args.token or settings.sandbox_token() or None
     try:
-        handle = start_sandbox(data_dir, port=args.port, token=token, health_delay=args.health_delay,
-                               faults=faults, rate_limit=args.rate_limit, access_log=not args.quiet)
+        handle = start_sandbox(
+            data_dir,
+            port=args.port,
+            token=token,
+            health_delay=args.health_delay,
+            faults=faults,
+            rate_limit=args.rate_limit,
+            access_log=not args.quiet,
+        )
     except ValueError as exc:  # bad arguments: nothing was started
         print(f"musekit sandbox: {exc}", file=sys.stderr)
         return 2

@@ -31,11 +31,19 @@ exit codes: 0 no findings, 3 findings, 1 could not connect or the check failed,
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--db-url", required=True, metavar="URL",
-                   help="postgresql://user:password@host:port/db (or set it in an env var and pass \"$VAR\")")
+    p.add_argument(
+        "--db-url",
+        required=True,
+        metavar="URL",
+        help='postgresql://user:password@host:port/db (or set it in an env var and pass "$VAR")',
+    )
     p.add_argument("--json", action="store_true", help="print the findings as one JSON list")
-    p.add_argument("--schema", action="append", metavar="NAME",
-                   help="a schema the Data API exposes; repeat for several (default: public)")
+    p.add_argument(
+        "--schema",
+        action="append",
+        metavar="NAME",
+        help="a schema the Data API exposes; repeat for several (default: public)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

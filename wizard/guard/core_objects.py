@@ -10,11 +10,28 @@ from wizard.sql import ObjectRef, SchemaModel
 
 AUTH_USERS = "auth.users"
 # Schemas that belong to the Supabase platform: a Muse never creates or changes objects there.
-RESERVED_SCHEMAS = frozenset({
-    "auth", "storage", "extensions", "realtime", "_realtime", "graphql", "graphql_public", "vault",
-    "pgsodium", "pgsodium_masks", "net", "supabase_functions", "supabase_migrations", "cron", "pgbouncer",
-    "pg_catalog", "information_schema", "pg_toast",
-})
+RESERVED_SCHEMAS = frozenset(
+    {
+        "auth",
+        "storage",
+        "extensions",
+        "realtime",
+        "_realtime",
+        "graphql",
+        "graphql_public",
+        "vault",
+        "pgsodium",
+        "pgsodium_masks",
+        "net",
+        "supabase_functions",
+        "supabase_migrations",
+        "cron",
+        "pgbouncer",
+        "pg_catalog",
+        "information_schema",
+        "pg_toast",
+    }
+)
 
 
 @dataclass(frozen=True)

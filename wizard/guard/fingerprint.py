@@ -22,8 +22,15 @@ from wizard.sql import SchemaModel
 if TYPE_CHECKING:
     import psycopg
 
-_RELKINDS = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "f": "foreign table",
-             "S": "sequence", "c": "type"}
+_RELKINDS = {
+    "r": "table",
+    "p": "table",
+    "v": "view",
+    "m": "materialized view",
+    "f": "foreign table",
+    "S": "sequence",
+    "c": "type",
+}
 
 
 class Fingerprint(BaseModel):
@@ -53,7 +60,9 @@ _RELS = """with rels as (
   where n.nspname || '.' || c.relname = any(%(names)s)
 )"""
 
-_RELATION_SQL = _RELS + f"""
+_RELATION_SQL = (
+    _RELS
+    + f"""
 select r.name, c.relkind::text, pg_get_userbyid(c.relowner), c.relrowsecurity, c.relforcerowsecurity,
   coalesce(array_to_string(c.reloptions, ', '), ''), c.relreplident::text,
   coalesce(obj_description(c.oid, 'pg_class'), ''),
@@ -64,8 +73,11 @@ select r.name, c.relkind::text, pg_get_userbyid(c.relowner), c.relrowsecurity, c
   array(select i.inhparent::regclass::text from pg_inherits i where i.inhrelid = c.oid order by 1),
   case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) else '' end
 from rels r join pg_class c on c.oid = r.oid"""
+)
 
-_COLUMN_SQL = _RELS + f"""
+_COLUMN_SQL = (
+    _RELS
+    + f"""
 select r.name, a.attname::text,
   format_type(a.atttypid, a.atttypmod)
   || case when a.attnotnull then ' not null' else ' null' end
@@ -83,8 +95,11 @@ from rels r
 join pg_attribute a on a.attrelid = r.oid and a.attnum > 0 and not a.attisdropped
 join pg_type t on t.oid = a.atttypid
 left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum"""
+)
 
-_CHILDREN_SQL = _RELS + """
+_CHILDREN_SQL = (
+    _RELS
+    + """
 select r.name, 'constraint ' || c.conname, pg_get_constraintdef(c.oid)
   || case when c.convalidated then '' else ' not valid' end
   || coalesce(' comment ' || obj_description(c.oid, 'pg_constraint'), '')
@@ -117,6 +132,7 @@ from rels r join pg_rewrite w on w.ev_class = r.oid and w.rulename <> '_RETURN'
 union all
 select r.name, 'statistics ' || s.stxname, pg_get_statisticsobjdef(s.oid)
 from rels r join pg_statistic_ext s on s.stxrelid = r.oid"""
+)
 
 _TYPE_SQL = f"""
 select n.nspname || '.' || t.typname, t.typtype::text, pg_get_userbyid(t.typowner),
@@ -182,12 +198,33 @@ async def _rows(conn: psycopg.AsyncConnection, query: str, names: list[str]) -> 
 async def _relations(conn, labels: dict[str, str], out: dict[str, dict[str, str]]) -> None:
     names = sorted(labels)
     key = {name: f"{labels[name]} {name}" for name in names}
-    for (name, relkind, owner, rls, force, options, replident, comment, acl, pubs, children, parents,
-         viewdef) in await _rows(conn, _RELATION_SQL, names):
+    for (
+        name,
+        relkind,
+        owner,
+        rls,
+        force,
+        options,
+        replident,
+        comment,
+        acl,
+        pubs,
+        children,
+        parents,
+        viewdef,
+    ) in await _rows(conn, _RELATION_SQL, names):
         facets = out.setdefault(key[name], {})
-        facets.update({"kind": _RELKINDS.get(relkind, relkind), "owner": owner, "row level security": _onoff(rls),
-                       "force row level security": _onoff(force), "options": options,
-                       "replica identity": replident, "comment": comment})
+        facets.update(
+            {
+                "kind": _RELKINDS.get(relkind, relkind),
+                "owner": owner,
+                "row level security": _onoff(rls),
+                "force row level security": _onoff(force),
+                "options": options,
+                "replica identity": replident,
+                "comment": comment,
+            }
+        )
         if viewdef:
             facets["definition"] = " ".join(viewdef.split())
         facets.update({f"privilege {item}": "granted" for item in acl})
@@ -220,10 +257,19 @@ async def _functions(conn, names: list[str], out: dict[str, dict[str, str]]) -> 
     rows = await _rows(conn, _FUNCTION_SQL, names)
     for signature, definition, owner, secdef, config, volatility, leakproof, strict, parallel, comment, acl in rows:
         facets = out.setdefault(f"function {signature}", {})
-        facets.update({"definition": definition.strip(), "owner": owner,
-                       "security": "definer" if secdef else "invoker", "config": config,
-                       "volatility": volatility, "leakproof": _onoff(leakproof), "strict": _onoff(strict),
-                       "parallel": parallel, "comment": comment})
+        facets.update(
+            {
+                "definition": definition.strip(),
+                "owner": owner,
+                "security": "definer" if secdef else "invoker",
+                "config": config,
+                "volatility": volatility,
+                "leakproof": _onoff(leakproof),
+                "strict": _onoff(strict),
+                "parallel": parallel,
+                "comment": comment,
+            }
+        )
         facets.update({f"privilege {item}": "granted" for item in acl})
 
 

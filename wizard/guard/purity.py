@@ -8,7 +8,8 @@ warning; the catalog fingerprint (`wizard.guard.fingerprint`) catches those when
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -50,7 +51,7 @@ RULES: dict[str, str] = {
 _CORE_IS_FIXED = "MuseKit core is identical in every Muse and never altered by one"
 _REMEDIES = {
     "core-add-column": "put the column in a Muse table instead (e.g. one with `user_id uuid references "
-                       "public.users (id)` or `org_id uuid references public.organizations (id)`)",
+    "public.users (id)` or `org_id uuid references public.organizations (id)`)",
     "core-policy": "core's policies decide who sees core rows; put policies on the Muse's own tables",
     "core-trigger": "put the trigger on a Muse table; if core itself needs new behaviour, change core",
     "core-rule": "put the rule on a Muse table or view",
@@ -63,8 +64,13 @@ _REMEDIES = {
 }
 _DEFAULT_REMEDY = "remove this statement; reference core (foreign keys, views, policies calling private.*) instead"
 _ACTION_RULES = {
-    "add-column": "core-add-column", "drop": "core-drop", "rename": "core-rename", "truncate": "core-truncate",
-    "comment": "core-comment", "grant": "core-grant", "revoke": "core-grant",
+    "add-column": "core-add-column",
+    "drop": "core-drop",
+    "rename": "core-rename",
+    "truncate": "core-truncate",
+    "comment": "core-comment",
+    "grant": "core-grant",
+    "revoke": "core-grant",
 }
 _CHILD_RULES = {"policy": "core-policy", "trigger": "core-trigger", "rule": "core-rule", "index": "core-index"}
 _CREATES = frozenset({"create", "replace"})
@@ -102,8 +108,9 @@ def format_findings(findings: Sequence[PurityFinding]) -> str:
     return "\n".join(str(f) for f in findings)
 
 
-def check_static(muse: SchemaModel | Sequence[SqlSource], core: SchemaModel,
-                 declared_schemas: Sequence[str] = ()) -> list[PurityFinding]:
+def check_static(
+    muse: SchemaModel | Sequence[SqlSource], core: SchemaModel, declared_schemas: Sequence[str] = ()
+) -> list[PurityFinding]:
     """Every violation of the Muse extension rules visible in the SQL, in file and line order."""
     model = muse if isinstance(muse, SchemaModel) else parse_sql_files(muse)
     checker = _Checker(CoreObjects.from_model(core), frozenset(declared_schemas))
@@ -131,7 +138,7 @@ class _Checker:
         target = effect.target
         for check in (self._auth_users, self._platform, self._reserved, self._core, self._schema):
             finding = check(stmt, effect, target)
-            if finding is not None or check is self._core and self.core.owns(target):
+            if finding is not None or (check is self._core and self.core.owns(target)):
                 return finding
         return None
 
@@ -139,77 +146,128 @@ class _Checker:
 
     def _auth_users(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
         if AUTH_USERS not in (target.qualified_name, target.parent) or target.kind not in (
-                "relation", "policy", "trigger", "rule", "column", "constraint", "index"):
+            "relation",
+            "policy",
+            "trigger",
+            "rule",
+            "column",
+            "constraint",
+            "index",
+        ):
             return None
         if effect.action == "reference" and effect.detail == "foreign key":
             return None
         if effect.action == "reference":
             what = f"reads auth.users ({effect.detail})"
-            todo = ("Read public.users instead (it mirrors id and email, under RLS); auth.users is "
-                    "Supabase's and is not exposed to the API.")
+            todo = (
+                "Read public.users instead (it mirrors id and email, under RLS); auth.users is "
+                "Supabase's and is not exposed to the API."
+            )
         else:
             what = _act(effect, target)
-            todo = ("A Muse may only reference auth.users through a foreign key; core already mirrors every "
-                    "auth user into public.users, so build on public.users and the Muse's own tables.")
+            todo = (
+                "A Muse may only reference auth.users through a foreign key; core already mirrors every "
+                "auth user into public.users, so build on public.users and the Muse's own tables."
+            )
         return _finding(stmt, "auth-users", "error", f"{what}. {todo}")
 
     def _platform(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
         if target.kind == "role":
-            return _finding(stmt, "role-change", "error",
-                            f"{_verb(effect)} role {target.name}. Roles are shared by the whole project and "
-                            "set up by Supabase and MuseKit core; grant privileges on the Muse's own objects "
-                            "to anon/authenticated/service_role instead.")
+            return _finding(
+                stmt,
+                "role-change",
+                "error",
+                f"{_verb(effect)} role {target.name}. Roles are shared by the whole project and "
+                "set up by Supabase and MuseKit core; grant privileges on the Muse's own objects "
+                "to anon/authenticated/service_role instead.",
+            )
         if target.kind in ("database", "event-trigger"):
             what = f"event trigger {target.name}" if target.kind == "event-trigger" else "database-wide settings"
-            return _finding(stmt, "database-change", "error",
-                            f"{_verb(effect)} {what}, which every Muse and core share. Set what the Muse needs "
-                            "per function (`set search_path = ''`) or per role in core, not for the database.")
+            return _finding(
+                stmt,
+                "database-change",
+                "error",
+                f"{_verb(effect)} {what}, which every Muse and core share. Set what the Muse needs "
+                "per function (`set search_path = ''`) or per role in core, not for the database.",
+            )
         if target.kind == "extension":
-            return _finding(stmt, "extension", "warning",
-                            f"{_verb(effect)} extension {target.name}. Extensions are database-wide: make sure "
-                            "core does not depend on it, install it `with schema extensions`, and say so in "
-                            "the Muse's README.")
+            return _finding(
+                stmt,
+                "extension",
+                "warning",
+                f"{_verb(effect)} extension {target.name}. Extensions are database-wide: make sure "
+                "core does not depend on it, install it `with schema extensions`, and say so in "
+                "the Muse's README.",
+            )
         if target.kind == "default-privileges":
-            return _finding(stmt, "default-privileges", "warning",
-                            "changes default privileges, which also apply to objects created later by core "
-                            "migrations. Grant on the Muse's own objects explicitly instead.")
+            return _finding(
+                stmt,
+                "default-privileges",
+                "warning",
+                "changes default privileges, which also apply to objects created later by core "
+                "migrations. Grant on the Muse's own objects explicitly instead.",
+            )
         if target.kind == "setting":
-            return _finding(stmt, "search-path", "warning",
-                            "changes search_path: the checks here read unqualified names as public. "
-                            "Schema-qualify names (public.x) instead of setting search_path.")
+            return _finding(
+                stmt,
+                "search-path",
+                "warning",
+                "changes search_path: the checks here read unqualified names as public. "
+                "Schema-qualify names (public.x) instead of setting search_path.",
+            )
         return None
 
     def _reserved(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
         schema = _schema_of(target)
         if schema not in RESERVED_SCHEMAS or effect.action == "reference":
             return None
-        return _finding(stmt, "schema-reserved", "error",
-                        f"{_act(effect, target)} in schema {schema}, which belongs to Supabase. "
-                        "Create the Muse's objects in public (or a schema the template declares).")
+        return _finding(
+            stmt,
+            "schema-reserved",
+            "error",
+            f"{_act(effect, target)} in schema {schema}, which belongs to Supabase. "
+            "Create the Muse's objects in public (or a schema the template declares).",
+        )
 
     def _core(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
         if effect.action == "reference":
             return None
-        if (effect.action in _CREATES and target.kind in _SCHEMA_BOUND and target.schema in self.core.schemas_created
-                and not self.core.owns(target)):
-            return _finding(stmt, "core-schema", "error",
-                            f"{_act(effect, target)} in core schema {target.schema}. {_CORE_IS_FIXED}: "
-                            f"{_REMEDIES['core-schema']}.")
+        if (
+            effect.action in _CREATES
+            and target.kind in _SCHEMA_BOUND
+            and target.schema in self.core.schemas_created
+            and not self.core.owns(target)
+        ):
+            return _finding(
+                stmt,
+                "core-schema",
+                "error",
+                f"{_act(effect, target)} in core schema {target.schema}. {_CORE_IS_FIXED}: {_REMEDIES['core-schema']}.",
+            )
         if effect.action in _CREATES and target.kind == "schema" and target.name in self.core.schemas:
-            return _finding(stmt, "core-schema", "error",
-                            f"creates schema {target.name}, which core owns. Give the Muse's schema its own "
-                            "name and declare it in the template's muse.toml.")
+            return _finding(
+                stmt,
+                "core-schema",
+                "error",
+                f"creates schema {target.name}, which core owns. Give the Muse's schema its own "
+                "name and declare it in the template's muse.toml.",
+            )
         if not self.core.owns(target):
             return None
         if effect.action == "write":
-            return _finding(stmt, "core-data", "warning",
-                            f"writes rows into core table {target.qualified_name} ({effect.detail}). Seeding "
-                            "products, prices or feature flags is fine; keep it idempotent and never change "
-                            "rows core manages (users, memberships).")
+            return _finding(
+                stmt,
+                "core-data",
+                "warning",
+                f"writes rows into core table {target.qualified_name} ({effect.detail}). Seeding "
+                "products, prices or feature flags is fine; keep it idempotent and never change "
+                "rows core manages (users, memberships).",
+            )
         rule = self._core_rule(effect, target)
         remedy = _REMEDIES.get(rule, _DEFAULT_REMEDY)
-        return _finding(stmt, rule, "error",
-                        f"{_act(effect, target)}, which belongs to MuseKit core. {_CORE_IS_FIXED}: {remedy}.")
+        return _finding(
+            stmt, rule, "error", f"{_act(effect, target)}, which belongs to MuseKit core. {_CORE_IS_FIXED}: {remedy}."
+        )
 
     def _core_rule(self, effect: Effect, target: ObjectRef) -> str:
         if target.kind in _CHILD_RULES and effect.action in ("create", "replace", "alter"):
@@ -228,10 +286,14 @@ class _Checker:
             return None
         declared = ", ".join(sorted(self.declared)) or "none"
         where = "," if target.kind == "schema" else f" outside public, in schema {schema},"
-        return _finding(stmt, "schema-undeclared", "error",
-                        f"{_act(effect, target)}{where} which the template does not declare (declared: "
-                        f"{declared}). Create Muse objects in public, or declare the schema in the template's "
-                        "muse.toml.")
+        return _finding(
+            stmt,
+            "schema-undeclared",
+            "error",
+            f"{_act(effect, target)}{where} which the template does not declare (declared: "
+            f"{declared}). Create Muse objects in public, or declare the schema in the template's "
+            "muse.toml.",
+        )
 
     def _dynamic(self, stmt: StatementInfo) -> PurityFinding:
         if stmt.kind == "DoStmt":
@@ -240,9 +302,13 @@ class _Checker:
             what = "CALL runs a procedure whose statements the static check cannot see"
         else:
             what = "this function builds SQL at run time (EXECUTE), which the static check cannot see"
-        return _finding(stmt, "dynamic-sql", "warning",
-                        f"{what}. Applying the Muse compares a catalog fingerprint of core before and after "
-                        "and rolls back if core changed; prefer plain statements.")
+        return _finding(
+            stmt,
+            "dynamic-sql",
+            "warning",
+            f"{what}. Applying the Muse compares a catalog fingerprint of core before and after "
+            "and rolls back if core changed; prefer plain statements.",
+        )
 
     # --- whole-model rules ------------------------------------------------------------------------
 
@@ -254,25 +320,43 @@ class _Checker:
                 continue  # already reported as core-replace / schema-reserved
             statement = f"create table {name} (...)"
             if not table.rls_enabled:
-                found.append(PurityFinding(
-                    file=table.location.file, line=table.location.line, statement=statement, rule="table-rls",
-                    severity="error",
-                    message=f"Table {name} does not enable row level security. Add `alter table {name} enable "
-                            "row level security;` and policies tied to user_id and/or org_id."))
+                found.append(
+                    PurityFinding(
+                        file=table.location.file,
+                        line=table.location.line,
+                        statement=statement,
+                        rule="table-rls",
+                        severity="error",
+                        message=f"Table {name} does not enable row level security. Add `alter table {name} enable "
+                        "row level security;` and policies tied to user_id and/or org_id.",
+                    )
+                )
             elif not model.policies_on(name):
-                found.append(PurityFinding(
-                    file=table.location.file, line=table.location.line, statement=statement, rule="table-policy",
-                    severity="error",
-                    message=f"Table {name} has row level security but no policy, so nobody but service_role "
-                            f"can use it. Add at least one `create policy ... on {name}` tied to user_id "
-                            "(e.g. using (user_id = (select auth.uid()))) and/or org_id "
-                            "(e.g. using (private.is_org_member(org_id)))."))
+                found.append(
+                    PurityFinding(
+                        file=table.location.file,
+                        line=table.location.line,
+                        statement=statement,
+                        rule="table-policy",
+                        severity="error",
+                        message=f"Table {name} has row level security but no policy, so nobody but service_role "
+                        f"can use it. Add at least one `create policy ... on {name}` tied to user_id "
+                        "(e.g. using (user_id = (select auth.uid()))) and/or org_id "
+                        "(e.g. using (private.is_org_member(org_id))).",
+                    )
+                )
         return found
 
 
 def _finding(stmt: StatementInfo, rule: str, severity: Severity, message: str) -> PurityFinding:
-    return PurityFinding(file=stmt.location.file, line=stmt.location.line, statement=stmt.text, rule=rule,
-                         severity=severity, message=message[0].upper() + message[1:])
+    return PurityFinding(
+        file=stmt.location.file,
+        line=stmt.location.line,
+        statement=stmt.text,
+        rule=rule,
+        severity=severity,
+        message=message[0].upper() + message[1:],
+    )
 
 
 def _schema_of(target: ObjectRef) -> str | None:
@@ -284,9 +368,18 @@ def _schema_of(target: ObjectRef) -> str | None:
 
 
 _VERBS = {
-    "create": "creates", "replace": "creates or replaces", "alter": "alters", "add-column": "adds a column to",
-    "drop": "drops", "rename": "renames", "truncate": "truncates", "comment": "comments on",
-    "grant": "grants privileges on", "revoke": "revokes privileges on", "write": "writes rows into", "set": "sets",
+    "create": "creates",
+    "replace": "creates or replaces",
+    "alter": "alters",
+    "add-column": "adds a column to",
+    "drop": "drops",
+    "rename": "renames",
+    "truncate": "truncates",
+    "comment": "comments on",
+    "grant": "grants privileges on",
+    "revoke": "revokes privileges on",
+    "write": "writes rows into",
+    "set": "sets",
 }
 
 

@@ -66,10 +66,32 @@ CHECKS: dict[str, tuple[str, Level]] = {
 
 # Schemas splinter never lints (Supabase's and Postgres's own); pg_* schemas are skipped too.
 SYSTEM_SCHEMAS: tuple[str, ...] = (
-    "_timescaledb_cache", "_timescaledb_catalog", "_timescaledb_config", "_timescaledb_internal",
-    "auth", "cron", "extensions", "graphql", "graphql_public", "information_schema", "net", "pgmq",
-    "pgroonga", "pgsodium", "pgsodium_masks", "pgtle", "pgbouncer", "pg_catalog", "realtime",
-    "repack", "storage", "supabase_functions", "supabase_migrations", "tiger", "topology", "vault",
+    "_timescaledb_cache",
+    "_timescaledb_catalog",
+    "_timescaledb_config",
+    "_timescaledb_internal",
+    "auth",
+    "cron",
+    "extensions",
+    "graphql",
+    "graphql_public",
+    "information_schema",
+    "net",
+    "pgmq",
+    "pgroonga",
+    "pgsodium",
+    "pgsodium_masks",
+    "pgtle",
+    "pgbouncer",
+    "pg_catalog",
+    "realtime",
+    "repack",
+    "storage",
+    "supabase_functions",
+    "supabase_migrations",
+    "tiger",
+    "topology",
+    "vault",
 )
 # 0003 also lints realtime (policies on realtime.messages); 0024 does not.
 _INITPLAN_SKIPPED = tuple(s for s in SYSTEM_SCHEMAS if s != "realtime")
@@ -159,15 +181,17 @@ order by 1, 2, 4
 """
 
 
-async def _rows(conn: "psycopg.AsyncConnection", query: str, **params) -> list[tuple]:
+async def _rows(conn: psycopg.AsyncConnection, query: str, **params) -> list[tuple]:
     cur = await conn.execute(query, params)
     return await cur.fetchall()
 
 
-async def _policies(conn: "psycopg.AsyncConnection") -> list[Policy]:
+async def _policies(conn: psycopg.AsyncConnection) -> list[Policy]:
     rows = await _rows(conn, POLICIES_SQL, skip=list(_INITPLAN_SKIPPED))
-    return [Policy(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9]), r[10], r[11],
-                   frozenset(r[12])) for r in rows]
+    return [
+        Policy(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(r[9]), r[10], r[11], frozenset(r[12]))
+        for r in rows
+    ]
 
 
 # -- 0001 unindexed_foreign_keys --------------------------------------------------------------
@@ -179,7 +203,7 @@ select n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ide
 from pg_catalog.pg_constraint con
 join pg_catalog.pg_class c on c.oid = con.conrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-where con.contype = 'f' and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid='c.oid')}
+where con.contype = 'f' and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid="c.oid")}
   -- covered: a valid index whose leading key columns are the foreign key's, in order
   and not exists (
     select from pg_catalog.pg_index i
@@ -189,16 +213,21 @@ where con.contype = 'f' and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(
 """
 
 
-async def check_unindexed_foreign_keys(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_unindexed_foreign_keys(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     out = []
     for obj, qtable, fkey, cols in await _rows(conn, UNINDEXED_FK_SQL, skip=list(SYSTEM_SCHEMAS)):
         collist = ", ".join(cols)
         sql = f"create index on {qtable} ({collist});"
-        out.append(_finding(
-            "0001", obj,
-            f"foreign key {fkey} on {obj} ({collist}) has no index that starts with its columns: joins "
-            f"on it and every delete or key update of the referenced row scan the whole table",
-            sql, sql))
+        out.append(
+            _finding(
+                "0001",
+                obj,
+                f"foreign key {fkey} on {obj} ({collist}) has no index that starts with its columns: joins "
+                f"on it and every delete or key update of the referenced row scan the whole table",
+                sql,
+                sql,
+            )
+        )
     return out
 
 
@@ -247,8 +276,8 @@ def wrap_calls(expr: str) -> str | None:
             if close is None:
                 return None
             end = close + 1
-        out.append(expr[pos:m.start(2)])
-        out.append(f"(select {expr[m.start(2):end]})")
+        out.append(expr[pos : m.start(2)])
+        out.append(f"(select {expr[m.start(2) : end]})")
         pos = end
     out.append(expr[pos:])
     return "".join(out)
@@ -274,12 +303,17 @@ def _initplan_finding(p: Policy) -> Finding | None:
     sql = f"alter policy {p.qname} on {p.qtable} {' '.join(clauses)};" if ok else None
     wrap_hint = ", ".join(f"{c} as (select {c})" for c in calls)
     fix = f"wrap {wrap_hint} in policy {p.name} on {p.object}" + (f": {sql}" if sql else "")
-    return _finding("0003", p.object,
-                    f"policy {p.name} on {p.object} calls {shown} once per row; written as (select ...) "
-                    f"Postgres evaluates it once per query", fix, sql)
+    return _finding(
+        "0003",
+        p.object,
+        f"policy {p.name} on {p.object} calls {shown} once per row; written as (select ...) "
+        f"Postgres evaluates it once per query",
+        fix,
+        sql,
+    )
 
 
-async def check_auth_rls_initplan(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_auth_rls_initplan(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     found = (_initplan_finding(p) for p in ctx.policies if p.rls_enabled)
     return [f for f in found if f is not None]
 
@@ -295,7 +329,7 @@ join pg_catalog.pg_roles r on r.oid = any(p.polroles) or p.polroles = '{{0}}'::o
 cross join lateral unnest(case p.polcmd when 'r' then array['SELECT'] when 'a' then array['INSERT']
                                         when 'w' then array['UPDATE'] when 'd' then array['DELETE']
                                         else array['SELECT', 'INSERT', 'UPDATE', 'DELETE'] end) act(cmd)
-where c.relkind = 'r' and p.polpermissive and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid='c.oid')}
+where c.relkind = 'r' and p.polpermissive and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid="c.oid")}
   -- splinter's role filter, wildcards included ('pg_%%' also drops e.g. pgbouncer)
   and r.rolname not like 'pg_%%' and r.rolname not like 'supabase%%admin' and not r.rolbypassrls
 group by n.nspname, c.relname, r.rolname, act.cmd
@@ -331,10 +365,11 @@ def _merged_policy_sql(policies: list[Policy], action: str, existing: set[str]) 
     return " ".join(parts) + "; " + drops
 
 
-async def check_multiple_permissive_policies(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_multiple_permissive_policies(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     groups: dict[tuple[str, str, str, tuple[str, ...]], list[str]] = defaultdict(list)
-    for schema, table, _role, qrole, action, names in await _rows(conn, MULTIPLE_PERMISSIVE_SQL,
-                                                                   skip=list(SYSTEM_SCHEMAS)):
+    for schema, table, _role, qrole, action, names in await _rows(
+        conn, MULTIPLE_PERMISSIVE_SQL, skip=list(SYSTEM_SCHEMAS)
+    ):
         groups[(schema, table, action, tuple(names))].append(qrole)
     by_name = {(p.schema, p.table, p.name): p for p in ctx.policies}
     out = []
@@ -344,26 +379,32 @@ async def check_multiple_permissive_policies(conn: "psycopg.AsyncConnection", ct
     return out
 
 
-def _multiple_permissive_finding(policies: list[Policy], action: str, roles: list[str],
-                                 ctx: "_Context") -> Finding:
+def _multiple_permissive_finding(policies: list[Policy], action: str, roles: list[str], ctx: _Context) -> Finding:
     obj = policies[0].object
     names = ", ".join(p.name for p in policies)
     hosted = [r for r in HOSTED_ONLY_ROLES if r not in ctx.roles]
-    note = (f" (a hosted project also reports {', '.join(hosted)})"
-            if hosted and all(p.to_public for p in policies) else "")
+    note = (
+        f" (a hosted project also reports {', '.join(hosted)})" if hosted and all(p.to_public for p in policies) else ""
+    )
     existing = {p.name for p in ctx.policies if p.object == obj}
     sql = _merged_policy_sql(policies, action, existing)
     if sql:
         fix = f"merge them into one policy (same rows allowed): {sql}"
     else:
-        fix = (f"keep one permissive policy per role and action on {obj}: OR their conditions into one "
-               f"policy for {action.lower()}, give the policies disjoint `to` roles, or make a policy that "
-               f"only narrows access `as restrictive`; a `for all` policy among {names} must be split "
-               f"into separate insert, update and delete policies")
-    return _finding("0006", obj,
-                    f"{obj} has {len(policies)} permissive policies for {action} that apply to the same roles "
-                    f"({', '.join(roles)}{note}): {names}; Postgres evaluates every one of them for each row",
-                    fix, sql)
+        fix = (
+            f"keep one permissive policy per role and action on {obj}: OR their conditions into one "
+            f"policy for {action.lower()}, give the policies disjoint `to` roles, or make a policy that "
+            f"only narrows access `as restrictive`; a `for all` policy among {names} must be split "
+            f"into separate insert, update and delete policies"
+        )
+    return _finding(
+        "0006",
+        obj,
+        f"{obj} has {len(policies)} permissive policies for {action} that apply to the same roles "
+        f"({', '.join(roles)}{note}): {names}; Postgres evaluates every one of them for each row",
+        fix,
+        sql,
+    )
 
 
 # -- 0007 policy_exists_rls_disabled, 0008 rls_enabled_no_policy, 0013 rls_disabled_in_public ---
@@ -378,7 +419,7 @@ select n.nspname, n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' |
              order by r.rolname, priv),
        array(select a.attname::text from pg_catalog.pg_attribute a
              where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
-       {_NOT_EXTENSION_MEMBER.format(oid='c.oid')}
+       {_NOT_EXTENSION_MEMBER.format(oid="c.oid")}
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind = 'r' and {_PROJECT_SCHEMA}
@@ -397,7 +438,7 @@ class Table:
     own: bool  # not a member of an extension
 
 
-async def _tables(conn: "psycopg.AsyncConnection") -> list[Table]:
+async def _tables(conn: psycopg.AsyncConnection) -> list[Table]:
     rows = await _rows(conn, RLS_SQL, skip=list(SYSTEM_SCHEMAS), api=list(API_ROLES))
     return [Table(r[0], r[1], r[2], r[3], tuple(r[4]), tuple(r[5]), frozenset(r[6]), r[7]) for r in rows]
 
@@ -412,7 +453,7 @@ def _exposure(privileges: Sequence[str], kind: str) -> str:
     return "; ".join(f"{role} can already {'/'.join(privs)} every row" for role, privs in sorted(by_role.items()))
 
 
-def _row_condition(columns: frozenset[str], ctx: "_Context") -> str:
+def _row_condition(columns: frozenset[str], ctx: _Context) -> str:
     if "user_id" in columns:
         return "user_id = (select auth.uid())"
     if "org_id" in columns and ctx.has_org_member_helper:
@@ -420,32 +461,47 @@ def _row_condition(columns: frozenset[str], ctx: "_Context") -> str:
     return "<condition on the row, e.g. owner_id = (select auth.uid())>"
 
 
-async def check_rls_tables(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_rls_tables(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     """0007, 0008 and 0013 read the same rows."""
     out = []
     for t in ctx.tables:
         enable = f"alter table {t.qtable} enable row level security;"
         if t.own and not t.rls_enabled and t.policies:
-            out.append(_finding(
-                "0007", t.object,
-                f"{t.object} has policies ({', '.join(t.policies)}) but row level security is disabled, so "
-                f"they are ignored; {_exposure(t.api_privileges, 'table')}", enable, enable))
+            out.append(
+                _finding(
+                    "0007",
+                    t.object,
+                    f"{t.object} has policies ({', '.join(t.policies)}) but row level security is disabled, so "
+                    f"they are ignored; {_exposure(t.api_privileges, 'table')}",
+                    enable,
+                    enable,
+                )
+            )
         if t.own and t.rls_enabled and not t.policies:
             cond = _row_condition(t.columns, ctx)
-            out.append(_finding(
-                "0008", t.object,
-                f"{t.object} has row level security enabled but no policy: anon and authenticated get no "
-                f"row (only service_role and the owner do)",
-                f"if the API should reach it, add a policy, e.g. create policy \"{t.object.split('.', 1)[1]}_select\" "
-                f"on {t.qtable} for select to authenticated using ({cond}); if only the server may, "
-                f"nothing to do (service_role bypasses RLS)"))
+            out.append(
+                _finding(
+                    "0008",
+                    t.object,
+                    f"{t.object} has row level security enabled but no policy: anon and authenticated get no "
+                    f"row (only service_role and the owner do)",
+                    f'if the API should reach it, add a policy, e.g. create policy "{t.object.split(".", 1)[1]}_select" '
+                    f"on {t.qtable} for select to authenticated using ({cond}); if only the server may, "
+                    f"nothing to do (service_role bypasses RLS)",
+                )
+            )
         if t.schema in ctx.exposed and not t.rls_enabled:
-            out.append(_finding(
-                "0013", t.object,
-                f"{t.object} is in a schema the Data API exposes but row level security is disabled; "
-                f"{_exposure(t.api_privileges, 'table')}",
-                f"{enable} then add policies for what anon and authenticated may do "
-                f"(with none, only service_role reaches it)", enable))
+            out.append(
+                _finding(
+                    "0013",
+                    t.object,
+                    f"{t.object} is in a schema the Data API exposes but row level security is disabled; "
+                    f"{_exposure(t.api_privileges, 'table')}",
+                    f"{enable} then add policies for what anon and authenticated may do "
+                    f"(with none, only service_role reaches it)",
+                    enable,
+                )
+            )
     return out
 
 
@@ -458,24 +514,31 @@ select n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ide
 from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind = 'v' and n.nspname = any(%(exposed)s::text[]) and {_PROJECT_SCHEMA}
-  and {_NOT_EXTENSION_MEMBER.format(oid='c.oid')}
+  and {_NOT_EXTENSION_MEMBER.format(oid="c.oid")}
   and not (lower(coalesce(c.reloptions::text, '{{}}'))::text[]
            && array['security_invoker=1', 'security_invoker=true', 'security_invoker=yes', 'security_invoker=on'])
 """
 
 
-async def check_security_definer_views(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_security_definer_views(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     if conn.info.server_version < 150000:  # security_invoker exists since PostgreSQL 15
         return []
     out = []
-    rows = await _rows(conn, DEFINER_VIEW_SQL, skip=list(SYSTEM_SCHEMAS), api=list(API_ROLES),
-                       exposed=list(ctx.exposed))
+    rows = await _rows(
+        conn, DEFINER_VIEW_SQL, skip=list(SYSTEM_SCHEMAS), api=list(API_ROLES), exposed=list(ctx.exposed)
+    )
     for obj, qview, privileges in rows:
         sql = f"alter view {qview} set (security_invoker = true);"
-        out.append(_finding(
-            "0010", obj,
-            f"view {obj} runs with its owner's rights (no security_invoker), so it bypasses the row level "
-            f"security of the tables it reads; {_exposure(privileges, 'view')}", sql, sql))
+        out.append(
+            _finding(
+                "0010",
+                obj,
+                f"view {obj} runs with its owner's rights (no security_invoker), so it bypasses the row level "
+                f"security of the tables it reads; {_exposure(privileges, 'view')}",
+                sql,
+                sql,
+            )
+        )
     return out
 
 
@@ -485,22 +548,26 @@ select n.nspname || '.' || p.proname, quote_ident(n.nspname) || '.' || quote_ide
        pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind = 'p'
 from pg_catalog.pg_proc p
 join pg_catalog.pg_namespace n on n.oid = p.pronamespace
-where p.prokind in ('f', 'p') and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid='p.oid')}
+where p.prokind in ('f', 'p') and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid="p.oid")}
   and not exists (select from unnest(coalesce(p.proconfig, '{{}}')) cfg where cfg like 'search\\_path=%%')
 """
 
 
-async def check_function_search_path(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_function_search_path(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     out = []
     for obj, qname, args, is_procedure in await _rows(conn, MUTABLE_SEARCH_PATH_SQL, skip=list(SYSTEM_SCHEMAS)):
         signature = f"{obj}({args})"
         sql = f"alter {'procedure' if is_procedure else 'function'} {qname}({args}) set search_path = '';"
-        out.append(_finding(
-            "0011", obj,
-            f"{'procedure' if is_procedure else 'function'} {signature} has no search_path setting, so the "
-            f"names in its body resolve through whatever search_path the caller has",
-            f"{sql} and write every table, type and function in its body schema-qualified "
-            f"(public.x, auth.uid())", sql))
+        out.append(
+            _finding(
+                "0011",
+                obj,
+                f"{'procedure' if is_procedure else 'function'} {signature} has no search_path setting, so the "
+                f"names in its body resolve through whatever search_path the caller has",
+                f"{sql} and write every table, type and function in its body schema-qualified (public.x, auth.uid())",
+                sql,
+            )
+        )
     return out
 
 
@@ -519,14 +586,16 @@ def always_true_clauses(p: Policy) -> list[str]:
     clauses = []
     if p.command in ("UPDATE", "DELETE", "ALL") and (_always_true(p.qual) or p.qual is None):
         clauses.append("using")
-    if (_always_true(p.with_check)
-            or (p.with_check is None and p.command == "INSERT")
-            or (p.with_check is None and p.command in ("UPDATE", "ALL") and _always_true(p.qual))):
+    if (
+        _always_true(p.with_check)
+        or (p.with_check is None and p.command == "INSERT")
+        or (p.with_check is None and p.command in ("UPDATE", "ALL") and _always_true(p.qual))
+    ):
         clauses.append("with check")
     return clauses
 
 
-async def check_policies_always_true(conn: "psycopg.AsyncConnection", ctx: "_Context") -> list[Finding]:
+async def check_policies_always_true(conn: psycopg.AsyncConnection, ctx: _Context) -> list[Finding]:
     out = []
     for p in ctx.policies:
         clauses = always_true_clauses(p)
@@ -534,13 +603,17 @@ async def check_policies_always_true(conn: "psycopg.AsyncConnection", ctx: "_Con
             continue
         cond = _row_condition(p.columns, ctx)
         new = " ".join(f"{c} ({cond})" for c in clauses)
-        out.append(_finding(
-            "0024", p.object,
-            f"policy {p.name} on {p.object} lets {p.role_list} {p.command.lower()} any row: its "
-            f"{' and '.join(c.upper() for c in clauses)} is always true",
-            f"restrict it to the rows the user owns: alter policy {p.qname} on {p.qtable} {new}; "
-            f"or, if only the server writes this table, drop policy {p.qname} on {p.qtable}; "
-            f"(service_role bypasses RLS)"))
+        out.append(
+            _finding(
+                "0024",
+                p.object,
+                f"policy {p.name} on {p.object} lets {p.role_list} {p.command.lower()} any row: its "
+                f"{' and '.join(c.upper() for c in clauses)} is always true",
+                f"restrict it to the rows the user owns: alter policy {p.qname} on {p.qtable} {new}; "
+                f"or, if only the server writes this table, drop policy {p.qname} on {p.qtable}; "
+                f"(service_role bypasses RLS)",
+            )
+        )
     return out
 
 
@@ -555,27 +628,40 @@ class _Context:
 
 
 _CHECK_FUNCTIONS = (
-    check_unindexed_foreign_keys, check_auth_rls_initplan, check_multiple_permissive_policies,
-    check_rls_tables, check_security_definer_views, check_function_search_path, check_policies_always_true,
+    check_unindexed_foreign_keys,
+    check_auth_rls_initplan,
+    check_multiple_permissive_policies,
+    check_rls_tables,
+    check_security_definer_views,
+    check_function_search_path,
+    check_policies_always_true,
 )
 
 
-async def _context(conn: "psycopg.AsyncConnection", exposed: tuple[str, ...]) -> _Context:
+async def _context(conn: psycopg.AsyncConnection, exposed: tuple[str, ...]) -> _Context:
     roles = frozenset(r[0] for r in await _rows(conn, "select rolname::text from pg_catalog.pg_roles"))
     helper = await _rows(conn, "select to_regprocedure('private.is_org_member(uuid)') is not null")
     return _Context(exposed, await _policies(conn), await _tables(conn), roles, bool(helper[0][0]))
 
 
-async def _require_schemas(conn: "psycopg.AsyncConnection", schemas: tuple[str, ...]) -> None:
-    found = {r[0] for r in await _rows(conn, "select nspname::text from pg_catalog.pg_namespace "
-                                             "where nspname = any(%(s)s::text[])", s=list(schemas))}
+async def _require_schemas(conn: psycopg.AsyncConnection, schemas: tuple[str, ...]) -> None:
+    found = {
+        r[0]
+        for r in await _rows(
+            conn,
+            "select nspname::text from pg_catalog.pg_namespace where nspname = any(%(s)s::text[])",
+            s=list(schemas),
+        )
+    }
     missing = [s for s in schemas if s not in found]
     if missing:
-        raise UnknownSchemaError(f"schema {', '.join(missing)} does not exist in this database; "
-                                 f"pass the schemas the Data API exposes (default: public)")
+        raise UnknownSchemaError(
+            f"schema {', '.join(missing)} does not exist in this database; "
+            f"pass the schemas the Data API exposes (default: public)"
+        )
 
 
-async def run_lints(conn: "psycopg.AsyncConnection", schemas: Sequence[str] = ("public",)) -> list[Finding]:
+async def run_lints(conn: psycopg.AsyncConnection, schemas: Sequence[str] = ("public",)) -> list[Finding]:
     """All checks, sorted by (id, object, message). `schemas`: the schemas the Data API exposes."""
     exposed = tuple(dict.fromkeys(schemas))
     async with conn.transaction():

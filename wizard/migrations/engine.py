@@ -57,12 +57,28 @@ class MigrationFolderError(MigrationError):
 
 
 class StatementFailed(MigrationError):
-    def __init__(self, file: "MigrationFile", line: int, statement: str, pg_message: str, sqlstate: str | None,
-                 atomic: bool = False):
-        self.file, self.line, self.statement, self.pg_message, self.sqlstate = file, line, statement, pg_message, sqlstate
+    def __init__(
+        self,
+        file: MigrationFile,
+        line: int,
+        statement: str,
+        pg_message: str,
+        sqlstate: str | None,
+        atomic: bool = False,
+    ):
+        self.file, self.line, self.statement, self.pg_message, self.sqlstate = (
+            file,
+            line,
+            statement,
+            pg_message,
+            sqlstate,
+        )
         shown = statement if len(statement) <= 400 else statement[:400] + " …"
-        outcome = ("Everything this run applied was rolled back." if atomic else
-                   "The whole file was rolled back; files before it stay applied.")
+        outcome = (
+            "Everything this run applied was rolled back."
+            if atomic
+            else "The whole file was rolled back; files before it stay applied."
+        )
         super().__init__(
             f"{file.path}, line {line}: {pg_message}"
             f"{f' (SQLSTATE {sqlstate})' if sqlstate else ''}\n"
@@ -145,7 +161,9 @@ def load_files(paths: Sequence[Path]) -> list[MigrationFile]:
         try:
             text = path.read_bytes().decode("utf-8")  # exact bytes: no newline translation (CRLF stays CRLF)
         except UnicodeDecodeError as exc:
-            raise MigrationFolderError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}). Nothing was applied.") from exc
+            raise MigrationFolderError(
+                f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}). Nothing was applied."
+            ) from exc
         files.append(MigrationFile(version=version, name=name, path=path, text=text))
     return sorted(files, key=lambda f: (len(f.version), f.version))
 
@@ -153,7 +171,9 @@ def load_files(paths: Sequence[Path]) -> list[MigrationFile]:
 def load_folder(folder: Path) -> list[MigrationFile]:
     folder = Path(folder)
     if not folder.is_dir():
-        raise MigrationFolderError(f"{folder}: no such folder. Pass the folder holding your <version>_<name>.sql files.")
+        raise MigrationFolderError(
+            f"{folder}: no such folder. Pass the folder holding your <version>_<name>.sql files."
+        )
     return load_files([p for p in folder.iterdir() if p.suffix == ".sql" and not p.name.startswith(".")])
 
 
@@ -173,7 +193,7 @@ Progress = Callable[[MigrationEvent], None]
 class Guard(Protocol):
     """Checks taken around a whole (atomic) apply, e.g. the core-purity fingerprint."""
 
-    async def snapshot(self, conn: "psycopg.AsyncConnection") -> Any: ...
+    async def snapshot(self, conn: psycopg.AsyncConnection) -> Any: ...
 
     def compare(self, before: Any, after: Any) -> list[str]: ...
 
@@ -217,27 +237,31 @@ def make_plan(files: Sequence[MigrationFile], history: dict[str, str | None], *,
 
 
 # -- database side -----------------------------------------------------------------------
-async def connect(url: str) -> "psycopg.AsyncConnection":
+async def connect(url: str) -> psycopg.AsyncConnection:
     from wizard.pg import connect as db_connect
 
     return await db_connect(url)
 
 
-async def read_history(conn: "psycopg.AsyncConnection") -> dict[str, str | None]:
-    cur = await conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null, "
-                             "to_regclass('supabase_migrations.musekit_checksums') is not null")
+async def read_history(conn: psycopg.AsyncConnection) -> dict[str, str | None]:
+    cur = await conn.execute(
+        "select to_regclass('supabase_migrations.schema_migrations') is not null, "
+        "to_regclass('supabase_migrations.musekit_checksums') is not null"
+    )
     has_history, has_sums = await cur.fetchone()
     if not has_history:
         return {}
     if has_sums:
-        cur = await conn.execute("select m.version, c.sha256 from supabase_migrations.schema_migrations m "
-                                 "left join supabase_migrations.musekit_checksums c using (version)")
+        cur = await conn.execute(
+            "select m.version, c.sha256 from supabase_migrations.schema_migrations m "
+            "left join supabase_migrations.musekit_checksums c using (version)"
+        )
     else:
         cur = await conn.execute("select version, null from supabase_migrations.schema_migrations")
     return {v: s for v, s in await cur.fetchall()}
 
 
-async def acquire_lock(conn: "psycopg.AsyncConnection", timeout: float, progress: Progress | None) -> None:
+async def acquire_lock(conn: psycopg.AsyncConnection, timeout: float, progress: Progress | None) -> None:
     deadline = time.monotonic() + timeout
     told = False
     while True:
@@ -255,7 +279,7 @@ async def acquire_lock(conn: "psycopg.AsyncConnection", timeout: float, progress
         await asyncio.sleep(0.2)
 
 
-async def ensure_history_tables(conn: "psycopg.AsyncConnection") -> None:
+async def ensure_history_tables(conn: psycopg.AsyncConnection) -> None:
     async with conn.transaction():
         for ddl in HISTORY_DDL:
             await conn.execute(ddl)
@@ -272,8 +296,9 @@ def _error_line(file: MigrationFile, stmt: Statement, exc: Exception) -> int:
     return stmt.line
 
 
-async def _run_file(conn: "psycopg.AsyncConnection", file: MigrationFile, progress: Progress | None,
-                    atomic: bool = False) -> None:
+async def _run_file(
+    conn: psycopg.AsyncConnection, file: MigrationFile, progress: Progress | None, atomic: bool = False
+) -> None:
     import psycopg
 
     total = len(file.statements)
@@ -285,8 +310,14 @@ async def _run_file(conn: "psycopg.AsyncConnection", file: MigrationFile, progre
         except psycopg.Error as exc:
             diag = exc.diag
             message = diag.message_primary or str(exc).strip()
-            extra = "".join(f"\n  {label}: {val}" for label, val in (("detail", diag.message_detail), ("hint", diag.message_hint)) if val)
-            raise StatementFailed(file, _error_line(file, stmt, exc), stmt.text, message + extra, diag.sqlstate, atomic) from None
+            extra = "".join(
+                f"\n  {label}: {val}"
+                for label, val in (("detail", diag.message_detail), ("hint", diag.message_hint))
+                if val
+            )
+            raise StatementFailed(
+                file, _error_line(file, stmt, exc), stmt.text, message + extra, diag.sqlstate, atomic
+            ) from None
         if progress:
             progress(MigrationEvent("statement", file, i, total))
     await conn.execute(
@@ -341,8 +372,11 @@ async def apply(
         await ensure_history_tables(conn)
         plan = _select(make_plan(files, await read_history(conn), include_all=include_all), only)
         await _backfill(conn, plan.backfill)
-        applied = await (_apply_atomic(conn, plan.pending, progress, guard, before_file) if atomic
-                         else _apply_files(conn, plan.pending, progress, before_file, atomic=False))
+        applied = await (
+            _apply_atomic(conn, plan.pending, progress, guard, before_file)
+            if atomic
+            else _apply_files(conn, plan.pending, progress, before_file, atomic=False)
+        )
         return ApplyResult(applied, plan.applied, [], False, time.monotonic() - t0)
     finally:
         await conn.close()  # closing the session releases the advisory lock
@@ -354,11 +388,14 @@ def _select(plan: Plan, only: set[str] | None) -> Plan:
     return plan
 
 
-async def _backfill(conn: "psycopg.AsyncConnection", files: list[MigrationFile]) -> None:
+async def _backfill(conn: psycopg.AsyncConnection, files: list[MigrationFile]) -> None:
     """Files applied by another tool (e.g. `supabase db push`): trust their current content once."""
     for f in files:
-        await conn.execute("insert into supabase_migrations.musekit_checksums (version, sha256) values (%s, %s) "
-                           "on conflict (version) do nothing", (f.version, f.checksum))
+        await conn.execute(
+            "insert into supabase_migrations.musekit_checksums (version, sha256) values (%s, %s) "
+            "on conflict (version) do nothing",
+            (f.version, f.checksum),
+        )
 
 
 async def _maybe_await(value: Awaitable[None] | None) -> None:

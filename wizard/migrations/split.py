@@ -51,7 +51,7 @@ class _Splitter:
         depth = 1
         n = len(self.sql)
         while self.i < n and depth:
-            pair = self.sql[self.i:self.i + 2]
+            pair = self.sql[self.i : self.i + 2]
             if pair == "/*":
                 depth += 1
                 self.i += 2
@@ -67,7 +67,7 @@ class _Splitter:
         while j < len(self.sql) and _is_tag_char(self.sql[j]):
             j += 1
         if j < len(self.sql) and self.sql[j] == "$":
-            tag = self.sql[self.i:j + 1]
+            tag = self.sql[self.i : j + 1]
             self.i = j + 1
             self._skip_until(tag)
             return True
@@ -78,7 +78,7 @@ class _Splitter:
         while self.i < len(self.sql):
             if self._step(in_nested=True):
                 continue
-            if self.sql[self.i:self.i + len(closer)].upper() == closer:
+            if self.sql[self.i : self.i + len(closer)].upper() == closer:
                 self.i += len(closer)
                 return
             self.i += 1
@@ -104,7 +104,7 @@ class _Splitter:
         elif ch == "(":
             self.i += 1
             self._skip_nested(")")
-        elif (ch in "cC" and i >= 6 and sql[i - 5:i + 1].upper() == "ATOMIC" and sql[i - 6].isspace()):
+        elif ch in "cC" and i >= 6 and sql[i - 5 : i + 1].upper() == "ATOMIC" and sql[i - 6].isspace():
             self.i += 1
             self._skip_nested("END")
         else:

@@ -1,5 +1,37 @@
-from wizard.muses.apply import PurityError, apply_muse, apply_template, core_model, static_findings, template_model, verify_database
+from wizard.muses.apply import (
+    PurityError,
+    apply_muse,
+    apply_template,
+    core_model,
+    static_findings,
+    template_model,
+    verify_database,
+)
 from wizard.muses.preview import preview_text
-from wizard.muses.templates import MuseTemplate, SLUG, TemplateError, core_files, list_templates, load_template, shipped_slugs
+from wizard.muses.templates import (
+    SLUG,
+    MuseTemplate,
+    TemplateError,
+    core_files,
+    list_templates,
+    load_template,
+    shipped_slugs,
+)
 
-__all__ = ["MuseTemplate", "PurityError", "SLUG", "TemplateError", "apply_muse", "apply_template", "core_files", "core_model", "list_templates", "load_template", "preview_text", "shipped_slugs", "static_findings", "template_model", "verify_database"]
+__all__ = [
+    "SLUG",
+    "MuseTemplate",
+    "PurityError",
+    "TemplateError",
+    "apply_muse",
+    "apply_template",
+    "core_files",
+    "core_model",
+    "list_templates",
+    "load_template",
+    "preview_text",
+    "shipped_slugs",
+    "static_findings",
+    "template_model",
+    "verify_database",
+]

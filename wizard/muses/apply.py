@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from wizard.errors import ExitCode
 from wizard import migrations
-from wizard.pg import connect
+from wizard.errors import ExitCode
 from wizard.muses.templates import MuseTemplate, core_files
+from wizard.pg import connect
 
 if TYPE_CHECKING:
     import psycopg
@@ -29,8 +29,9 @@ class PurityError(migrations.MigrationError):
 
     def __init__(self, findings: list):
         self.findings = findings
-        super().__init__("the Muse breaks the core-purity rules, so nothing was applied:\n"
-                         + "\n".join(f"  - {f}" for f in findings))
+        super().__init__(
+            "the Muse breaks the core-purity rules, so nothing was applied:\n" + "\n".join(f"  - {f}" for f in findings)
+        )
 
 
 def _sources(files: Sequence[migrations.MigrationFile]):
@@ -40,13 +41,13 @@ def _sources(files: Sequence[migrations.MigrationFile]):
 
 
 @cache
-def core_model() -> "SchemaModel":
+def core_model() -> SchemaModel:
     from wizard.sql import parse_sql_files
 
     return parse_sql_files(_sources(core_files()))
 
 
-def template_model(template: MuseTemplate) -> "SchemaModel":
+def template_model(template: MuseTemplate) -> SchemaModel:
     from wizard.sql import parse_sql_files
 
     return parse_sql_files(_sources(template.files))
@@ -63,7 +64,7 @@ def static_findings(template: MuseTemplate) -> list:
 class CoreGuard:
     """migrations.Guard: the core's catalog fingerprint must not change."""
 
-    async def snapshot(self, conn: "psycopg.AsyncConnection") -> Any:
+    async def snapshot(self, conn: psycopg.AsyncConnection) -> Any:
         from wizard.guard import core_fingerprint
 
         return await core_fingerprint(conn, core_model())
@@ -74,10 +75,15 @@ class CoreGuard:
         return diff_fingerprints(before, after)
 
 
-async def apply_muse(url: str, files: Sequence[migrations.MigrationFile], template: MuseTemplate, *,
-                     progress: migrations.Progress | None = None, dry_run: bool = False,
-                     before_file: Callable[[migrations.MigrationFile], Awaitable[None] | None] | None = None,
-                     ) -> migrations.ApplyResult:
+async def apply_muse(
+    url: str,
+    files: Sequence[migrations.MigrationFile],
+    template: MuseTemplate,
+    *,
+    progress: migrations.Progress | None = None,
+    dry_run: bool = False,
+    before_file: Callable[[migrations.MigrationFile], Awaitable[None] | None] | None = None,
+) -> migrations.ApplyResult:
     """Apply the template's pending files (the ones in `files` whose versions are the template's),
     atomically under the purity guard. `files` is the whole folder the history is compared with."""
     _refuse_impure(template)
@@ -91,8 +97,9 @@ def _refuse_impure(template: MuseTemplate) -> None:
 
 
 async def _apply_guarded(url, files, template, **kwargs) -> migrations.ApplyResult:
-    return await migrations.apply(url, files, only={f.version for f in template.files}, atomic=True,
-                                  guard=CoreGuard(), **kwargs)
+    return await migrations.apply(
+        url, files, only={f.version for f in template.files}, atomic=True, guard=CoreGuard(), **kwargs
+    )
 
 
 @dataclass
@@ -101,15 +108,15 @@ class TemplateApplyResult:
     muse: migrations.ApplyResult
 
 
-async def apply_template(url: str, template: MuseTemplate, *, progress: migrations.Progress | None = None,
-                         dry_run: bool = False) -> TemplateApplyResult:
+async def apply_template(
+    url: str, template: MuseTemplate, *, progress: migrations.Progress | None = None, dry_run: bool = False
+) -> TemplateApplyResult:
     """`musekit muses apply`: the pending core migrations (one transaction each), then the Muse's.
     An impure template is refused before anything, the core included, is applied."""
     _refuse_impure(template)
     core = core_files()
     files = [*core, *template.files]
-    core_result = await migrations.apply(url, files, only={f.version for f in core}, progress=progress,
-                                         dry_run=dry_run)
+    core_result = await migrations.apply(url, files, only={f.version for f in core}, progress=progress, dry_run=dry_run)
     muse_result = await _apply_guarded(url, files, template, progress=progress, dry_run=dry_run)
     return TemplateApplyResult(core_result, muse_result)
 
@@ -133,16 +140,23 @@ async def rls_probe(url: str, stranger_tables: Sequence[str] = ()) -> list[str]:
     problems: list[str] = []
     conn = await connect(url)
     try:
-        cur = await conn.execute("select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on "
-                                 "n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p') "
-                                 "order by 1")
+        cur = await conn.execute(
+            "select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on "
+            "n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p') "
+            "order by 1"
+        )
         tables = await cur.fetchall()
         for name, rls in tables:
             if not rls:
                 problems.append(f"public.{name}: row level security is disabled")
-        probes = [("anon", '{"role":"anon"}', [n for n, _ in tables]),
-                  ("authenticated", '{"sub":"00000000-0000-4000-8000-00000000beef","role":"authenticated"}',
-                   list(stranger_tables))]
+        probes = [
+            ("anon", '{"role":"anon"}', [n for n, _ in tables]),
+            (
+                "authenticated",
+                '{"sub":"00000000-0000-4000-8000-00000000beef","role":"authenticated"}',
+                list(stranger_tables),
+            ),
+        ]
         for role, claims, names in probes:
             for name in names:
                 try:

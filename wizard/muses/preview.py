@@ -14,17 +14,19 @@ if TYPE_CHECKING:
 INDENT = "  "
 
 
-def preview_text(template: "MuseTemplate", model: "SchemaModel", findings: Sequence[object] = ()) -> str:
+def preview_text(template: MuseTemplate, model: SchemaModel, findings: Sequence[object] = ()) -> str:
     return "\n".join(preview_lines(template, model, findings)) + "\n"
 
 
-def preview_lines(template: "MuseTemplate", model: "SchemaModel", findings: Sequence[object] = ()) -> list[str]:
+def preview_lines(template: MuseTemplate, model: SchemaModel, findings: Sequence[object] = ()) -> list[str]:
     m = template.manifest
     origin = "shipped with musekit" if template.shipped else str(template.path)
-    lines = [f"{m.name} ({template.slug}) {m.version}, needs core {m.core_version}; {origin}",
-             f"{INDENT}{m.description}",
-             f"{INDENT}{len(template.files)} migration file{'s' if len(template.files) != 1 else ''}: "
-             + ", ".join(f.filename for f in template.files)]
+    lines = [
+        f"{m.name} ({template.slug}) {m.version}, needs core {m.core_version}; {origin}",
+        f"{INDENT}{m.description}",
+        f"{INDENT}{len(template.files)} migration file{'s' if len(template.files) != 1 else ''}: "
+        + ", ".join(f.filename for f in template.files),
+    ]
     lines += _section("enums", [f"{e.qualified_name}: {', '.join(e.values)}" for e in model.enums])
     lines += _section("tables", [], always=True) if not model.tables else ["", "tables"]
     first = len(lines)
@@ -33,13 +35,24 @@ def preview_lines(template: "MuseTemplate", model: "SchemaModel", findings: Sequ
     if model.tables:
         del lines[first]  # no blank line right under the heading
     lines += _section("views", [_view_line(v) for v in model.views])
-    lines += _section("functions", [f"{f.signature} returns {f.returns} ({f.language}"
-                                    f"{', security definer' if f.security_definer else ''})" for f in model.functions])
-    lines += _section("triggers", [f"{t.name} on {t.table}: {t.timing} {' or '.join(t.events)} for each {t.level} "
-                                   f"-> {t.function}" for t in model.triggers])
+    lines += _section(
+        "functions",
+        [
+            f"{f.signature} returns {f.returns} ({f.language}{', security definer' if f.security_definer else ''})"
+            for f in model.functions
+        ],
+    )
+    lines += _section(
+        "triggers",
+        [
+            f"{t.name} on {t.table}: {t.timing} {' or '.join(t.events)} for each {t.level} -> {t.function}"
+            for t in model.triggers
+        ],
+    )
     lines += ["", "core purity (static check)"]
-    lines += [f"{INDENT}{line}" for f in findings for line in str(f).splitlines()] or \
-             [f"{INDENT}ok: the SQL only references MuseKit core, never changes it"]
+    lines += [f"{INDENT}{line}" for f in findings for line in str(f).splitlines()] or [
+        f"{INDENT}ok: the SQL only references MuseKit core, never changes it"
+    ]
     return lines
 
 
@@ -49,7 +62,7 @@ def _section(title: str, items: list[str], always: bool = False) -> list[str]:
     return ["", title, *(f"{INDENT}{item}" for item in items)]
 
 
-def _table_lines(table: "Table", model: "SchemaModel") -> list[str]:
+def _table_lines(table: Table, model: SchemaModel) -> list[str]:
     rls = "RLS on" + (" (forced)" if table.rls_forced else "") if table.rls_enabled else "RLS OFF"
     head = f"{INDENT}{table.qualified_name}  [{rls}]"
     if table.comment:
@@ -60,8 +73,10 @@ def _table_lines(table: "Table", model: "SchemaModel") -> list[str]:
     out += [f"{INDENT * 2}{_column_line(c, table, width, type_width)}" for c in table.columns]
     for fk in table.foreign_keys:
         if len(fk.columns) > 1:
-            out.append(f"{INDENT * 2}foreign key ({', '.join(fk.columns)}) -> {fk.ref_table} "
-                       f"({', '.join(fk.ref_columns)}) on delete {fk.on_delete}")
+            out.append(
+                f"{INDENT * 2}foreign key ({', '.join(fk.columns)}) -> {fk.ref_table} "
+                f"({', '.join(fk.ref_columns)}) on delete {fk.on_delete}"
+            )
     for u in table.uniques:
         out.append(f"{INDENT * 2}unique ({', '.join(u.columns)})")
     for check in table.checks:
@@ -71,8 +86,9 @@ def _table_lines(table: "Table", model: "SchemaModel") -> list[str]:
     if policies:
         out.append(f"{INDENT * 2}policies:")
         for p in policies:
-            line = (f"{INDENT * 3}{p.name}: {p.command} to {', '.join(p.roles)}"
-                    f"{'' if p.permissive else ' (restrictive)'}")
+            line = (
+                f"{INDENT * 3}{p.name}: {p.command} to {', '.join(p.roles)}{'' if p.permissive else ' (restrictive)'}"
+            )
             out.append(line)
             if p.using:
                 out.append(f"{INDENT * 4}using ({p.using})")
@@ -83,12 +99,15 @@ def _table_lines(table: "Table", model: "SchemaModel") -> list[str]:
     indexes = [i for i in model.indexes if i.table == table.qualified_name]
     if indexes:
         out.append(f"{INDENT * 2}indexes:")
-        out += [f"{INDENT * 3}{i.name} ({', '.join(i.columns)}){' unique' if i.unique else ''}"
-                f"{f' where {i.where}' if i.where else ''}" for i in indexes]
+        out += [
+            f"{INDENT * 3}{i.name} ({', '.join(i.columns)}){' unique' if i.unique else ''}"
+            f"{f' where {i.where}' if i.where else ''}"
+            for i in indexes
+        ]
     return out
 
 
-def _column_line(column: "Column", table: "Table", width: int, type_width: int) -> str:
+def _column_line(column: Column, table: Table, width: int, type_width: int) -> str:
     parts = [column.name.ljust(width), column.type.ljust(type_width), "null    " if column.nullable else "not null"]
     if column.primary_key or column.name in table.primary_key:
         parts.append("primary key")

@@ -55,8 +55,10 @@ def core_files() -> list[MigrationFile]:
 def _read_manifest(path: Path) -> MuseManifest:
     toml_path = path / "muse.toml"
     if not toml_path.is_file():
-        raise TemplateError(f"{toml_path}: missing. A Muse template folder needs muse.toml (name, description, "
-                            f"version, core_version) and a migrations/ folder; `musekit muses new` creates both.")
+        raise TemplateError(
+            f"{toml_path}: missing. A Muse template folder needs muse.toml (name, description, "
+            f"version, core_version) and a migrations/ folder; `musekit muses new` creates both."
+        )
     try:
         data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -74,15 +76,23 @@ def check_versions(muse_files: list[MigrationFile], core: list[MigrationFile], w
     last_core = max(core_versions) if core_versions else ""
     for f in muse_files:
         if not VERSION14.match(f.version):
-            raise TemplateError(f"{f.path}: the version must be a 14-digit UTC timestamp (YYYYMMDDHHMMSS), "
-                                f"got {f.version!r}. Rename the file.")
+            raise TemplateError(
+                f"{f.path}: the version must be a 14-digit UTC timestamp (YYYYMMDDHHMMSS), "
+                f"got {f.version!r}. Rename the file."
+            )
         if f.version in core_versions:
-            raise TemplateError(f"{f.path}: version {f.version} collides with a core migration. Give it a later timestamp.")
+            raise TemplateError(
+                f"{f.path}: version {f.version} collides with a core migration. Give it a later timestamp."
+            )
         if f.version <= last_core:
-            raise TemplateError(f"{f.path}: version {f.version} sorts before the last core migration ({last_core}); "
-                                f"Muse migrations run after the core, so rename it with a later timestamp.")
+            raise TemplateError(
+                f"{f.path}: version {f.version} sorts before the last core migration ({last_core}); "
+                f"Muse migrations run after the core, so rename it with a later timestamp."
+            )
     if not muse_files:
-        raise TemplateError(f"{where / 'migrations'}: no <version>_<name>.sql files. A Muse adds at least one migration.")
+        raise TemplateError(
+            f"{where / 'migrations'}: no <version>_<name>.sql files. A Muse adds at least one migration."
+        )
 
 
 def load_template(ref: str | Path, core: list[MigrationFile] | None = None) -> MuseTemplate:
@@ -97,9 +107,11 @@ def load_template(ref: str | Path, core: list[MigrationFile] | None = None) -> M
     check_versions(files, core, path)
     available = max(f.version for f in core)
     if manifest.core_version > available:
-        raise TemplateError(f"{path / 'muse.toml'}: needs core_version {manifest.core_version}, but this musekit ships "
-                            f"core migrations up to {available}. Upgrade musekit, or lower core_version if the "
-                            f"template does not need the newer core.")
+        raise TemplateError(
+            f"{path / 'muse.toml'}: needs core_version {manifest.core_version}, but this musekit ships "
+            f"core migrations up to {available}. Upgrade musekit, or lower core_version if the "
+            f"template does not need the newer core."
+        )
     return MuseTemplate(slug=path.name, path=path, manifest=manifest, files=tuple(files), shipped=shipped)
 
 
@@ -111,13 +123,16 @@ def _resolve(ref: str | Path) -> tuple[Path, bool]:
             raise TemplateError(f"{as_path}: no such template folder.")
         return as_path.resolve(), False
     if not SLUG.match(text):
-        raise TemplateError(f"{text!r} is neither a shipped template slug nor an existing folder. "
-                            f"See `musekit muses list`.")
+        raise TemplateError(
+            f"{text!r} is neither a shipped template slug nor an existing folder. See `musekit muses list`."
+        )
     path = muses_root() / text
     if not path.is_dir():
         known = ", ".join(shipped_slugs()) or "none"
-        raise TemplateError(f"no shipped Muse template named {text!r} (shipped: {known}). "
-                            f"To use a folder of your own, pass its path (e.g. ./{text}).")
+        raise TemplateError(
+            f"no shipped Muse template named {text!r} (shipped: {known}). "
+            f"To use a folder of your own, pass its path (e.g. ./{text})."
+        )
     return path, True
 
 

@@ -1,5 +1,28 @@
-from wizard.pg.connect import DatabaseConnectError, DatabaseError, InvalidDatabaseUrl, connect, describe_target, describe_url, parse_url
+from wizard.pg.connect import (
+    DatabaseConnectError,
+    DatabaseError,
+    InvalidDatabaseUrl,
+    connect,
+    describe_target,
+    describe_url,
+    parse_url,
+)
 from wizard.pg.embedded import EmbeddedPostgres, free_port, leftover_servers, process_alive
 from wizard.pg.shim import create_database, create_migrator_role, drop_database
 
-__all__ = ["DatabaseConnectError", "DatabaseError", "EmbeddedPostgres", "InvalidDatabaseUrl", "connect", "create_database", "create_migrator_role", "describe_target", "describe_url", "drop_database", "free_port", "leftover_servers", "parse_url", "process_alive"]
+__all__ = [
+    "DatabaseConnectError",
+    "DatabaseError",
+    "EmbeddedPostgres",
+    "InvalidDatabaseUrl",
+    "connect",
+    "create_database",
+    "create_migrator_role",
+    "describe_target",
+    "describe_url",
+    "drop_database",
+    "free_port",
+    "leftover_servers",
+    "parse_url",
+    "process_alive",
+]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
+
 from wizard.errors import ExitCode, MusekitError
 
 if TYPE_CHECKING:
@@ -36,8 +37,8 @@ def _password_candidates(url: str, parsed: dict[str, str] | None) -> list[str]:
     (a password with an unencoded @ or /), both percent-decoded, and their pieces."""
     found = {parsed.get("password", "")} if parsed else set()
     m = _SCHEME.match(url)
-    if m and "@" in url[m.end():]:
-        userinfo = url[m.end():url.rindex("@")]
+    if m and "@" in url[m.end() :]:
+        userinfo = url[m.end() : url.rindex("@")]
         if ":" in userinfo:
             found.add(userinfo.split(":", 1)[1])
     found |= {unquote(s) for s in found}
@@ -57,12 +58,16 @@ def _one_line(exc: Exception) -> str:
 
 
 def describe_target(parsed: dict[str, str]) -> str:
-    return (f"user {parsed.get('user', '?')} at {parsed.get('host', 'localhost')}:{parsed.get('port', '5432')}"
-            f"/{parsed.get('dbname', parsed.get('user', '?'))}")
+    return (
+        f"user {parsed.get('user', '?')} at {parsed.get('host', 'localhost')}:{parsed.get('port', '5432')}"
+        f"/{parsed.get('dbname', parsed.get('user', '?'))}"
+    )
 
 
-_URL_HELP = ("Expected postgresql://user:password@host:port/dbname; percent-encode @ / ? # : in the password "
-             "(%40 %2F %3F %23 %3A).")
+_URL_HELP = (
+    "Expected postgresql://user:password@host:port/dbname; percent-encode @ / ? # : in the password "
+    "(%40 %2F %3F %23 %3A)."
+)
 
 
 def parse_url(url: str) -> dict[str, str]:
@@ -78,13 +83,15 @@ def parse_url(url: str) -> dict[str, str]:
         raise InvalidDatabaseUrl(f"the database URL could not be read: {reason}\n  {_URL_HELP}") from None
     ports = parsed.get("port", "5432").split(",")
     if "@" in parsed.get("host", "") + parsed.get("dbname", "") or not all(p.strip().isdigit() for p in ports):
-        raise InvalidDatabaseUrl(f"the host, port or database name of the database URL could not be read "
-                                 f"(a password with an unencoded @ or / splits the URL in the wrong place)\n"
-                                 f"  {_URL_HELP}")
+        raise InvalidDatabaseUrl(
+            f"the host, port or database name of the database URL could not be read "
+            f"(a password with an unencoded @ or / splits the URL in the wrong place)\n"
+            f"  {_URL_HELP}"
+        )
     return parsed
 
 
-async def connect(url: str) -> "psycopg.AsyncConnection":
+async def connect(url: str) -> psycopg.AsyncConnection:
     """Autocommit connection without prepared statements (Supabase's pooler breaks them).
     Errors name user, host, port and database, never the password."""
     import psycopg
@@ -96,7 +103,8 @@ async def connect(url: str) -> "psycopg.AsyncConnection":
         reason = _scrub(_one_line(exc), _password_candidates(url, parsed))
         raise DatabaseConnectError(
             f"could not connect as {describe_target(parsed)}: {reason}\n  Check the host, port, user and "
-            f"password (for a hosted project: the pooler host, port 5432, user postgres.<project ref>).") from None
+            f"password (for a hosted project: the pooler host, port 5432, user postgres.<project ref>)."
+        ) from None
 
 
 def describe_url(url: str) -> str:

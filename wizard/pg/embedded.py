@@ -20,6 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
+
 from wizard.errors import MusekitError
 
 SUPERUSER = "supabase_admin"
@@ -109,14 +110,14 @@ class EmbeddedPostgres:
     _owns_data_dir: bool = False
 
     @classmethod
-    def throwaway(cls) -> "EmbeddedPostgres":
+    def throwaway(cls) -> EmbeddedPostgres:
         data_dir = Path(tempfile.mkdtemp(prefix="musekit-pg-"))
         pg = cls(data_dir=data_dir)
         pg._owns_data_dir = True
         return pg
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> "EmbeddedPostgres":
+    def start(self) -> EmbeddedPostgres:
         self.data_dir = Path(self.data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / "PG_VERSION").exists():
@@ -140,7 +141,7 @@ class EmbeddedPostgres:
         if self.socket_dir is not None and self.socket_dir.name.startswith("mk-") and self.socket_dir.exists():
             shutil.rmtree(self.socket_dir, ignore_errors=True)
 
-    def __enter__(self) -> "EmbeddedPostgres":
+    def __enter__(self) -> EmbeddedPostgres:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -169,15 +170,30 @@ class EmbeddedPostgres:
             kwargs["group"] = SYSTEM_USER
         proc = subprocess.run(args, capture_output=True, text=True, cwd="/", **kwargs)
         if check and proc.returncode != 0:
-            raise EmbeddedPostgresError(f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+            raise EmbeddedPostgresError(
+                f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}"
+            )
         return proc
 
     def _initdb(self) -> None:
         self.data_dir.chmod(0o700)
         if _running_as_root():
             _prepare_for_system_user(self.data_dir)
-        self._run([str(bin_dir() / "initdb"), "-D", str(self.data_dir), "-U", SUPERUSER, "-E", "UTF8",
-                   "--locale=C", "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"])
+        self._run(
+            [
+                str(bin_dir() / "initdb"),
+                "-D",
+                str(self.data_dir),
+                "-U",
+                SUPERUSER,
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "--no-sync",
+            ]
+        )
         # TCP: password (scram) for everyone, the superuser never; socket: only the superuser.
         (self.data_dir / "pg_hba.conf").write_text(
             f"local all {SUPERUSER} trust\n"
@@ -219,11 +235,26 @@ class EmbeddedPostgres:
 
             entry = pwd.getpwnam(SYSTEM_USER)
             os.chown(self.socket_dir, entry.pw_uid, entry.pw_gid)
-        opts = (f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=200 -c password_encryption=scram-sha-256")
-        self._run([str(bin_dir() / "pg_ctl"), "-D", str(self.data_dir), "-o", opts,
-                   "-l", str(self.data_dir / "server.log"), "-w", "-t", "30", "start"])
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.socket_dir} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c max_connections=200 -c password_encryption=scram-sha-256"
+        )
+        self._run(
+            [
+                str(bin_dir() / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-o",
+                opts,
+                "-l",
+                str(self.data_dir / "server.log"),
+                "-w",
+                "-t",
+                "30",
+                "start",
+            ]
+        )
 
     # -- databases -------------------------------------------------------------------
     def create_database(self, name: str, owner: str = MIGRATOR) -> str:

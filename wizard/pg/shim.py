@@ -35,9 +35,14 @@ def create_migrator_role(conn, role: str, password: str) -> None:
     ident = sql.Identifier(role)
     exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
     verb = "alter" if exists else "create"
-    conn.execute(sql.SQL(verb + " role {} login nosuperuser createdb createrole replication bypassrls password {}")
-                 .format(ident, sql.Literal(password)))
-    conn.execute(sql.SQL("grant anon, authenticated, service_role, authenticator to {} with admin option").format(ident))
+    conn.execute(
+        sql.SQL(verb + " role {} login nosuperuser createdb createrole replication bypassrls password {}").format(
+            ident, sql.Literal(password)
+        )
+    )
+    conn.execute(
+        sql.SQL("grant anon, authenticated, service_role, authenticator to {} with admin option").format(ident)
+    )
     conn.execute(sql.SQL("grant pg_monitor, pg_read_all_data, pg_signal_backend to {}").format(ident))
 
 
@@ -59,7 +64,11 @@ def create_database(admin_conninfo_for, name: str, owner: str = "postgres") -> N
     with psycopg.connect(admin_conninfo_for("postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("create database {} owner {}").format(sql.Identifier(name), sql.Identifier(owner)))
         conn.execute(sql.SQL("revoke connect on database {} from public").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("grant connect on database {} to {}, authenticator").format(sql.Identifier(name), sql.Identifier(owner)))
+        conn.execute(
+            sql.SQL("grant connect on database {} to {}, authenticator").format(
+                sql.Identifier(name), sql.Identifier(owner)
+            )
+        )
     with psycopg.connect(admin_conninfo_for(name), autocommit=True) as conn:
         conn.execute(shim_sql(owner))
 

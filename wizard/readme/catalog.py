@@ -9,8 +9,20 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from wizard.readme.doc import (
-    GENERATED, ColumnDoc, EnumDoc, ForeignKeyDoc, MuseScope, PolicyDoc, ReadmeDatabaseError, TableDoc, TableListDoc,
-    ViewDoc, display_defaults, display_type, fk_label, used_by_label,
+    GENERATED,
+    ColumnDoc,
+    EnumDoc,
+    ForeignKeyDoc,
+    MuseScope,
+    PolicyDoc,
+    ReadmeDatabaseError,
+    TableDoc,
+    TableListDoc,
+    ViewDoc,
+    display_defaults,
+    display_type,
+    fk_label,
+    used_by_label,
 )
 
 if TYPE_CHECKING:
@@ -151,14 +163,24 @@ def _params(scope: MuseScope) -> dict[str, list[str]]:
     rels = [(t.schema, t.name) for t in scope.tables] + [(v.schema, v.name) for v in scope.views]
     fns = sorted({(f.schema, f.name) for f in scope.functions})
     return {
-        "rel_schemas": [s for s, _ in rels], "rel_names": [n for _, n in rels],
-        "enum_schemas": [e.schema for e in scope.enums], "enum_names": [e.name for e in scope.enums],
-        "fn_schemas": [s for s, _ in fns], "fn_names": [n for _, n in fns],
+        "rel_schemas": [s for s, _ in rels],
+        "rel_names": [n for _, n in rels],
+        "enum_schemas": [e.schema for e in scope.enums],
+        "enum_names": [e.name for e in scope.enums],
+        "fn_schemas": [s for s, _ in fns],
+        "fn_names": [n for _, n in fns],
     }
 
 
-def _assemble(scope: MuseScope, relations: list[tuple], columns: list[tuple], fks: list[tuple],
-              policies: list[tuple], enums: list[tuple], deps: list[tuple]) -> TableListDoc:
+def _assemble(
+    scope: MuseScope,
+    relations: list[tuple],
+    columns: list[tuple],
+    fks: list[tuple],
+    policies: list[tuple],
+    enums: list[tuple],
+    deps: list[tuple],
+) -> TableListDoc:
     rel = {f"{r[0]}.{r[1]}": r for r in relations}
     _require_present(scope, rel, {f"{e[0]}.{e[1]}" for e in enums})
     cols = _columns_by_table(columns)
@@ -176,10 +198,18 @@ def _assemble(scope: MuseScope, relations: list[tuple], columns: list[tuple], fk
     tables = []
     for t in scope.tables:
         _, _, _, rls, forced, comment, _ = rel[t.qualified_name]
-        tables.append(TableDoc(
-            t.qualified_name, PurePath(t.location.file).name, comment, tuple(cols.get(t.qualified_name, ())),
-            tuple(sorted(fks_by_table.get(t.qualified_name, []), key=lambda f: f.columns)), rls, forced,
-            tuple(sorted(pols.get(t.qualified_name, []), key=lambda p: p.name))))
+        tables.append(
+            TableDoc(
+                t.qualified_name,
+                PurePath(t.location.file).name,
+                comment,
+                tuple(cols.get(t.qualified_name, ())),
+                tuple(sorted(fks_by_table.get(t.qualified_name, []), key=lambda f: f.columns)),
+                rls,
+                forced,
+                tuple(sorted(pols.get(t.qualified_name, []), key=lambda p: p.name)),
+            )
+        )
     views = []
     reads: dict[str, set[str]] = {}
     for kind, owner, on_table, target_kind, target in deps:
@@ -188,17 +218,18 @@ def _assemble(scope: MuseScope, relations: list[tuple], columns: list[tuple], fk
             reads.setdefault(owner, set()).add(target)
     for v in scope.views:
         _, _, relkind, _, _, comment, invoker = rel[v.qualified_name]
-        views.append(ViewDoc(v.qualified_name, comment, invoker, relkind == "m",
-                             tuple(sorted(reads.get(v.qualified_name, ())))))
+        views.append(
+            ViewDoc(v.qualified_name, comment, invoker, relkind == "m", tuple(sorted(reads.get(v.qualified_name, ()))))
+        )
     enum_docs = [EnumDoc(f"{s}.{n}", tuple(values), comment) for s, n, values, comment in enums]
     return TableListDoc.assemble(tables, enum_docs, views, uses, scope)
 
 
 def _columns_by_table(rows: list[tuple]) -> dict[str, list[ColumnDoc]]:
     types = [display_type(r[3]) for r in rows]
-    defaults = display_defaults([(r[5] if not r[7] else None, t) for r, t in zip(rows, types)])
+    defaults = display_defaults([(r[5] if not r[7] else None, t) for r, t in zip(rows, types, strict=False)])
     result: dict[str, list[ColumnDoc]] = {}
-    for row, typ, default in zip(rows, types, defaults):
+    for row, typ, default in zip(rows, types, defaults, strict=False):
         schema, table, name, _, not_null, _, identity, generated, comment, primary_key, serial = row
         if identity:
             default = "identity (always)" if identity == "a" else "identity (by default)"
@@ -207,18 +238,27 @@ def _columns_by_table(rows: list[tuple]) -> dict[str, list[ColumnDoc]]:
         elif serial and typ in _SERIAL_OF:
             typ, default = _SERIAL_OF[typ], None
         result.setdefault(f"{schema}.{table}", []).append(
-            ColumnDoc(name, typ, not not_null, default, primary_key, comment))
+            ColumnDoc(name, typ, not not_null, default, primary_key, comment)
+        )
     return result
 
 
 def _require_present(scope: MuseScope, relations: dict[str, Any], enums: set[str]) -> None:
-    missing = [(kind, obj.qualified_name, obj.location)
-               for kind, objs, found in (("table", scope.tables, relations), ("view", scope.views, relations),
-                                         ("enum", scope.enums, enums))
-               for obj in objs if obj.qualified_name not in found]
+    missing = [
+        (kind, obj.qualified_name, obj.location)
+        for kind, objs, found in (
+            ("table", scope.tables, relations),
+            ("view", scope.views, relations),
+            ("enum", scope.enums, enums),
+        )
+        for obj in objs
+        if obj.qualified_name not in found
+    ]
     if missing:
         listed = "; ".join(f"{kind} {name} (created at {loc})" for kind, name, loc in missing[:5])
         more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise ReadmeDatabaseError(f"the database lacks objects the Muse's migrations create: {listed}{more}. "
-                          "Apply the Muse's migrations first (`musekit migrate`), or build the table list "
-                          "from the migration files (leave out the database URL).")
+        raise ReadmeDatabaseError(
+            f"the database lacks objects the Muse's migrations create: {listed}{more}. "
+            "Apply the Muse's migrations first (`musekit migrate`), or build the table list "
+            "from the migration files (leave out the database URL)."
+        )

@@ -108,13 +108,16 @@ class TableListDoc:
         scope = MuseScope(model, muse_files)
         tables = [_table_from_model(model, t) for t in scope.tables]
         enums = [EnumDoc(e.qualified_name, tuple(e.values), e.comment) for e in scope.enums]
-        views = [ViewDoc(v.qualified_name, v.comment, v.security_invoker, v.materialized, tuple(sorted(v.references)))
-                 for v in scope.views]
+        views = [
+            ViewDoc(v.qualified_name, v.comment, v.security_invoker, v.materialized, tuple(sorted(v.references)))
+            for v in scope.views
+        ]
         return cls.assemble(tables, enums, views, scope.core_uses_from_model(), scope)
 
     @classmethod
-    async def from_catalog(cls, conn: psycopg.AsyncConnection, model: SchemaModel,
-                           muse_files: Collection[str]) -> TableListDoc:
+    async def from_catalog(
+        cls, conn: psycopg.AsyncConnection, model: SchemaModel, muse_files: Collection[str]
+    ) -> TableListDoc:
         """From the live catalog (read-only queries, one round trip). The model says which objects
         are the Muse's and which are core; the catalog gives everything else."""
         from wizard.readme.catalog import read_catalog
@@ -122,8 +125,14 @@ class TableListDoc:
         return await read_catalog(conn, MuseScope(model, muse_files))
 
     @classmethod
-    def assemble(cls, tables: Iterable[TableDoc], enums: Iterable[EnumDoc], views: Iterable[ViewDoc],
-                 uses: Iterable[tuple[str, str, str]], scope: MuseScope) -> TableListDoc:
+    def assemble(
+        cls,
+        tables: Iterable[TableDoc],
+        enums: Iterable[EnumDoc],
+        views: Iterable[ViewDoc],
+        uses: Iterable[tuple[str, str, str]],
+        scope: MuseScope,
+    ) -> TableListDoc:
         """Sort everything; `uses` = (target kind "relation"/"function", qualified target, used-by label)."""
         by_target: dict[tuple[str, str], set[str]] = {}
         for kind, target, label in uses:
@@ -132,8 +141,9 @@ class TableListDoc:
                 by_target.setdefault((kind, target), set()).add(label)
 
         def core_uses(kind: str) -> tuple[CoreUse, ...]:
-            return tuple(CoreUse(name, tuple(sorted(labels)))
-                         for (k, name), labels in sorted(by_target.items()) if k == kind)
+            return tuple(
+                CoreUse(name, tuple(sorted(labels))) for (k, name), labels in sorted(by_target.items()) if k == kind
+            )
 
         return cls(
             tables=tuple(sorted(tables, key=lambda t: t.name)),
@@ -159,8 +169,11 @@ class MuseScope:
         self.core_functions = {f.qualified_name for f in model.functions if f.location.file not in files}
 
     def core_uses_from_model(self) -> list[tuple[str, str, str]]:
-        uses = [("relation", fk.ref_table, fk_label(t.qualified_name, fk.columns))
-                for t in self.tables for fk in t.foreign_keys]
+        uses = [
+            ("relation", fk.ref_table, fk_label(t.qualified_name, fk.columns))
+            for t in self.tables
+            for fk in t.foreign_keys
+        ]
         live = self._live_owners()
         for stmt in self.model.statements:
             if stmt.location.file not in self.muse_files:
@@ -169,18 +182,23 @@ class MuseScope:
             if owner is None or owner[0] not in live:
                 continue
             for effect in stmt.effects:
-                if effect.action == "reference" and effect.detail != "foreign key" \
-                        and effect.target.kind in ("relation", "function"):
+                if (
+                    effect.action == "reference"
+                    and effect.detail != "foreign key"
+                    and effect.target.kind in ("relation", "function")
+                ):
                     uses.append((effect.target.kind, effect.target.qualified_name, owner[1]))
         return uses
 
     def _live_owners(self) -> set[tuple[str, ...]]:
         """Keys of the Muse objects that still exist at the end of its migrations."""
         tables = {t.qualified_name for t in self.tables}
-        return ({("view", v.qualified_name) for v in self.views}
-                | {("function", f.qualified_name) for f in self.functions}
-                | {("policy", p.name, p.table) for p in self.model.policies if p.table in tables}
-                | {("trigger", t.name, t.table) for t in self.model.triggers if t.table in tables})
+        return (
+            {("view", v.qualified_name) for v in self.views}
+            | {("function", f.qualified_name) for f in self.functions}
+            | {("policy", p.name, p.table) for p in self.model.policies if p.table in tables}
+            | {("trigger", t.name, t.table) for t in self.model.triggers if t.table in tables}
+        )
 
 
 def _statement_owner(stmt: StatementInfo) -> tuple[tuple[str, ...], str] | None:
@@ -215,9 +233,9 @@ def fk_label(table: str, columns: Iterable[str]) -> str:
 
 def _table_from_model(model: SchemaModel, table: Table) -> TableDoc:
     types = [display_type(c.type) for c in table.columns]
-    defaults = display_defaults([(c.default, t) for c, t in zip(table.columns, types)])
+    defaults = display_defaults([(c.default, t) for c, t in zip(table.columns, types, strict=False)])
     columns = []
-    for col, typ, default in zip(table.columns, types, defaults):
+    for col, typ, default in zip(table.columns, types, defaults, strict=False):
         if col.identity:
             default = f"identity ({col.identity})"
         elif col.generated:
@@ -232,11 +250,20 @@ def _table_from_model(model: SchemaModel, table: Table) -> TableDoc:
         if not ref_columns and (target := model.table(fk.ref_table)) is not None:
             ref_columns = target.primary_key
         fks.append(ForeignKeyDoc(tuple(fk.columns), fk.ref_table, tuple(ref_columns), fk.on_delete))
-    policies = [PolicyDoc(p.name, p.command, tuple(sorted(p.roles)), p.permissive)
-                for p in model.policies_on(table.qualified_name)]
-    return TableDoc(table.qualified_name, PurePath(table.location.file).name, table.comment, tuple(columns),
-                    tuple(sorted(fks, key=lambda f: f.columns)), table.rls_enabled, table.rls_forced,
-                    tuple(sorted(policies, key=lambda p: p.name)))
+    policies = [
+        PolicyDoc(p.name, p.command, tuple(sorted(p.roles)), p.permissive)
+        for p in model.policies_on(table.qualified_name)
+    ]
+    return TableDoc(
+        table.qualified_name,
+        PurePath(table.location.file).name,
+        table.comment,
+        tuple(columns),
+        tuple(sorted(fks, key=lambda f: f.columns)),
+        table.rls_enabled,
+        table.rls_forced,
+        tuple(sorted(policies, key=lambda p: p.name)),
+    )
 
 
 # --- canonical spellings ----------------------------------------------------------------------
@@ -247,15 +274,31 @@ SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
 GENERATED = "generated (stored)"
 
 _TYPE_ALIASES = {
-    "int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint", "bool": "boolean",
-    "float8": "double precision", "float4": "real", "decimal": "numeric",
-    "character varying": "varchar", "character": "char", "bpchar": "char", "bit varying": "varbit",
-    "timestamp with time zone": "timestamptz", "time with time zone": "timetz",
-    "timestamp without time zone": "timestamp", "time without time zone": "time",
-    "serial4": "serial", "serial8": "bigserial", "serial2": "smallserial",
+    "int": "integer",
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "float4": "real",
+    "decimal": "numeric",
+    "character varying": "varchar",
+    "character": "char",
+    "bpchar": "char",
+    "bit varying": "varbit",
+    "timestamp with time zone": "timestamptz",
+    "time with time zone": "timetz",
+    "timestamp without time zone": "timestamp",
+    "time without time zone": "time",
+    "serial4": "serial",
+    "serial8": "bigserial",
+    "serial2": "smallserial",
 }
-_TYPE = re.compile(r"^(?P<base>.+?)\s*(?P<mod>\([^)]*\))?(?P<tz>\s+with(?:out)?\s+time\s+zone)?"
-                   r"(?P<arr>(?:\s*\[\s*\d*\s*\])*)$", re.IGNORECASE | re.DOTALL)
+_TYPE = re.compile(
+    r"^(?P<base>.+?)\s*(?P<mod>\([^)]*\))?(?P<tz>\s+with(?:out)?\s+time\s+zone)?"
+    r"(?P<arr>(?:\s*\[\s*\d*\s*\])*)$",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def display_type(text: str) -> str:
@@ -293,7 +336,7 @@ def display_defaults(items: list[tuple[str | None, str]]) -> list[str | None]:
     if misses:
         if len(_EXPRESSIONS) > 20_000:
             _EXPRESSIONS.clear()
-        for key, node in zip(misses, _parse_expressions([expr for expr, _ in misses])):
+        for key, node in zip(misses, _parse_expressions([expr for expr, _ in misses]), strict=False):
             expr, typ = key
             _EXPRESSIONS[key] = _print_expression(node, typ) if node is not None else " ".join(expr.split())
     return [_EXPRESSIONS[k] if k is not None else None for k in keys]
@@ -332,8 +375,11 @@ def _print_expression(node: object, column_type: str) -> str:
     from pglast import ast
     from pglast.stream import RawStream
 
-    if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const) \
-            and display_type(RawStream()(node.typeName)) == column_type:
+    if (
+        isinstance(node, ast.TypeCast)
+        and isinstance(node.arg, ast.A_Const)
+        and display_type(RawStream()(node.typeName)) == column_type
+    ):
         node = node.arg
     text = _CAST.sub(lambda m: f"{m[1]}::{display_type(m[2])}", RawStream()(node))
     return text.lower() if text in ("TRUE", "FALSE", "NULL") else text
@@ -341,8 +387,10 @@ def _print_expression(node: object, column_type: str) -> str:
 
 # --- rendering --------------------------------------------------------------------------------
 
-GENERATED_NOTE = ("<!-- Generated by `musekit readme` from this Muse's migrations (or its database). "
-                  "Edit the migrations, then run `musekit readme` again: text between these markers is replaced. -->")
+GENERATED_NOTE = (
+    "<!-- Generated by `musekit readme` from this Muse's migrations (or its database). "
+    "Edit the migrations, then run `musekit readme` again: text between these markers is replaced. -->"
+)
 
 
 def render_table_list(doc: TableListDoc) -> str:
@@ -354,30 +402,43 @@ def render_table_list(doc: TableListDoc) -> str:
             out += _render_table(table)
     if doc.enums:
         out += ["### Enums", "", "| enum | values | purpose |", "|---|---|---|"]
-        out += [f"| {code(short(e.name))} | {', '.join(code(v) for v in e.values)} | {prose(e.comment)} |"
-                for e in doc.enums]
+        out += [
+            f"| {code(short(e.name))} | {', '.join(code(v) for v in e.values)} | {prose(e.comment)} |"
+            for e in doc.enums
+        ]
         out.append("")
     if doc.views:
         out += ["### Views", "", "| view | purpose | runs as | reads |", "|---|---|---|---|"]
         for v in doc.views:
-            kind = "materialized view" if v.materialized else ("the caller (security invoker)"
-                                                               if v.security_invoker else "the view owner")
-            out.append(f"| {code(short(v.name))} | {prose(v.comment)} | {kind} | "
-                       f"{', '.join(code(short(r)) for r in v.reads)} |")
+            kind = (
+                "materialized view"
+                if v.materialized
+                else ("the caller (security invoker)" if v.security_invoker else "the view owner")
+            )
+            out.append(
+                f"| {code(short(v.name))} | {prose(v.comment)} | {kind} | "
+                f"{', '.join(code(short(r)) for r in v.reads)} |"
+            )
         out.append("")
-    out += _render_uses("Core tables it relies on", "core table", doc.core_tables,
-                        "None: it references no MuseKit core table.")
+    out += _render_uses(
+        "Core tables it relies on", "core table", doc.core_tables, "None: it references no MuseKit core table."
+    )
     if doc.core_functions:
         out += _render_uses("Core functions it calls", "core function", doc.core_functions, "")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 def _summary(doc: TableListDoc) -> str:
-    counts = [count_phrase(len(doc.tables), "table"), count_phrase(len(doc.enums), "enum"),
-              count_phrase(len(doc.views), "view")]
+    counts = [
+        count_phrase(len(doc.tables), "table"),
+        count_phrase(len(doc.enums), "enum"),
+        count_phrase(len(doc.views), "view"),
+    ]
     listed = ", ".join(counts[:-1]) + " and " + counts[-1]
-    return (f"This Muse adds {listed} to the MuseKit core schema, all created by its own migrations. "
-            "It never alters a core table; the core tables it relies on are listed at the end.")
+    return (
+        f"This Muse adds {listed} to the MuseKit core schema, all created by its own migrations. "
+        "It never alters a core table; the core tables it relies on are listed at the end."
+    )
 
 
 def count_phrase(n: int, word: str, plural: str | None = None) -> str:
@@ -385,13 +446,22 @@ def count_phrase(n: int, word: str, plural: str | None = None) -> str:
 
 
 def _render_table(t: TableDoc) -> list[str]:
-    out = [f"#### {code(short(t.name))}", "", prose(t.comment, missing="_No table comment._"), "",
-           f"Created in {code(t.file)}.", ""]
+    out = [
+        f"#### {code(short(t.name))}",
+        "",
+        prose(t.comment, missing="_No table comment._"),
+        "",
+        f"Created in {code(t.file)}.",
+        "",
+    ]
     single_fk = {fk.columns[0]: fk for fk in t.foreign_keys if len(fk.columns) == 1}
     with_refs = bool(single_fk)
     with_notes = any(c.comment for c in t.columns)
-    header = ["column", "type", "nullable", "default"] + (["references"] if with_refs else []) \
+    header = (
+        ["column", "type", "nullable", "default"]
+        + (["references"] if with_refs else [])
         + (["description"] if with_notes else [])
+    )
     out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for c in t.columns:
         name = code(c.name) + (" (primary key)" if c.primary_key else "")
@@ -425,23 +495,30 @@ def _render_rls(t: TableDoc) -> list[str]:
         return ["Row level security: **disabled**: every role granted access to the table sees every row.", ""]
     forced = " and forced for the owner" if t.rls_forced else ""
     if not t.policies:
-        return [f"Row level security: **enabled**{forced}, no policies: only roles that bypass RLS "
-                "(service_role) can read or write rows.", ""]
-    out = [f"Row level security: **enabled**{forced}, {count_phrase(len(t.policies), 'policy', 'policies')}:",
-           "", "| policy | command | roles |", "|---|---|---|"]
+        return [
+            f"Row level security: **enabled**{forced}, no policies: only roles that bypass RLS "
+            "(service_role) can read or write rows.",
+            "",
+        ]
+    out = [
+        f"Row level security: **enabled**{forced}, {count_phrase(len(t.policies), 'policy', 'policies')}:",
+        "",
+        "| policy | command | roles |",
+        "|---|---|---|",
+    ]
     for p in t.policies:
         command = p.command + ("" if p.permissive else " (restrictive)")
         out.append(f"| {code(p.name)} | {command} | {', '.join(p.roles)} |")
-    return out + [""]
+    return [*out, ""]
 
 
 def _render_uses(title: str, column: str, uses: tuple[CoreUse, ...], empty: str) -> list[str]:
     out = [f"### {title}", ""]
     if not uses:
-        return out + [empty, ""]
+        return [*out, empty, ""]
     out += [f"| {column} | used by |", "|---|---|"]
     out += [f"| {code(short(u.name))} | {', '.join(u.used_by)} |" for u in uses]
-    return out + [""]
+    return [*out, ""]
 
 
 def short(qualified: str) -> str:

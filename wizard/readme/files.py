@@ -19,9 +19,21 @@ from wizard.readme.doc import ReadmeDatabaseError, ReadmeError, TableListDoc, re
 from wizard.sql import SchemaModel, SqlSource, parse_sql_files
 
 __all__ = [
-    "START", "END", "README_NAME", "ReadmeError", "ReadmeDatabaseError", "ReadmeMarkersError", "MuseSources",
-    "ReadmeUpdate", "TableListDoc", "render_table_list", "ensure_readme", "write_table_list", "table_list_is_current",
-    "build_doc", "update_readme",
+    "END",
+    "README_NAME",
+    "START",
+    "MuseSources",
+    "ReadmeDatabaseError",
+    "ReadmeError",
+    "ReadmeMarkersError",
+    "ReadmeUpdate",
+    "TableListDoc",
+    "build_doc",
+    "ensure_readme",
+    "render_table_list",
+    "table_list_is_current",
+    "update_readme",
+    "write_table_list",
 ]
 
 START = "<!-- musekit:tables:start -->"
@@ -36,9 +48,11 @@ class ReadmeMarkersError(ReadmeError):
 
     def __init__(self, path: Path, line: int, problem: str) -> None:
         self.path, self.line = path, line
-        super().__init__(f"{path}:{line}: {problem} The table list goes between one `{START}` line and one later "
-                         f"`{END}` line; fix the markers (or remove both to have them added at the end). "
-                         f"Nothing was written.")
+        super().__init__(
+            f"{path}:{line}: {problem} The table list goes between one `{START}` line and one later "
+            f"`{END}` line; fix the markers (or remove both to have them added at the end). "
+            f"Nothing was written."
+        )
 
 
 @dataclass(frozen=True)
@@ -61,8 +75,14 @@ class MuseSources:
         """The README of `folder` (a clone of `template`, or the template folder itself)."""
         folder = Path(folder)
         is_template = folder.resolve() == template.path.resolve()
-        return cls(folder, template.manifest.name, template.manifest.description,
-                   _sources(core_files()), _sources(template.files), is_template)
+        return cls(
+            folder,
+            template.manifest.name,
+            template.manifest.description,
+            _sources(core_files()),
+            _sources(template.files),
+            is_template,
+        )
 
     @classmethod
     def for_folder(cls, folder: Path) -> MuseSources:
@@ -73,14 +93,18 @@ class MuseSources:
             return cls.for_template(folder, load_template(folder))
         migrations_dir = folder / CLONE_MIGRATIONS
         if not migrations_dir.is_dir():
-            raise ReadmeError(f"{folder}: neither a cloned Muse folder (no {CLONE_MIGRATIONS}/) nor a Muse template "
-                              f"(no muse.toml). Point --dir at the folder `musekit clone` made, or at a template.")
+            raise ReadmeError(
+                f"{folder}: neither a cloned Muse folder (no {CLONE_MIGRATIONS}/) nor a Muse template "
+                f"(no muse.toml). Point --dir at the folder `musekit clone` made, or at a template."
+            )
         files = load_folder(migrations_dir)
         core_versions = {f.version for f in core_files()}
         muse = [f for f in files if f.version not in core_versions]
         if not muse:
-            raise ReadmeError(f"{migrations_dir}: only MuseKit core migrations here, none of the Muse's own. "
-                              f"A Muse's migrations have versions after the core's.")
+            raise ReadmeError(
+                f"{migrations_dir}: only MuseKit core migrations here, none of the Muse's own. "
+                f"A Muse's migrations have versions after the core's."
+            )
         name, description = _clone_identity(folder)
         core = [f for f in files if f.version in core_versions]
         return cls(folder, name, description, _sources(core), _sources(muse), False)
@@ -105,6 +129,7 @@ def _clone_identity(folder: Path) -> tuple[str, str]:
 
 
 # --- building the list --------------------------------------------------------------------------
+
 
 def parse_sources(sources: MuseSources) -> SchemaModel:
     return parse_sql_files([*sources.core, *sources.muse])
@@ -193,11 +218,15 @@ def _check_markers(markers: list[tuple[str, int, int, int, str]], path: Path) ->
     for kind, line, *_ in markers:
         if kind == "start":
             if opened is not None:
-                raise ReadmeMarkersError(path, line, f"a second `{START}` inside the block opened at line {opened}: "
-                                                     f"markers can't be nested.")
+                raise ReadmeMarkersError(
+                    path, line, f"a second `{START}` inside the block opened at line {opened}: markers can't be nested."
+                )
             if block is not None:
-                raise ReadmeMarkersError(path, line, f"a second table-list block (the first is lines "
-                                                     f"{block[0]}-{block[1]}); a README has one.")
+                raise ReadmeMarkersError(
+                    path,
+                    line,
+                    f"a second table-list block (the first is lines {block[0]}-{block[1]}); a README has one.",
+                )
             opened = line
         elif opened is None:
             later = next((ln for k, ln, *_ in markers if k == "start" and ln > line), None)
@@ -223,23 +252,26 @@ def _append_block(text: str, body: str) -> str:
 
 
 def _new_readme(sources: MuseSources, body: str) -> str:
-    return "\n".join([f"# {sources.name}", "", sources.description, "", _intro(sources), "",
-                      START, body + END, ""])
+    return "\n".join([f"# {sources.name}", "", sources.description, "", _intro(sources), "", START, body + END, ""])
 
 
 def _intro(s: MuseSources) -> str:
     if s.is_template:
-        return ("This is a MuseKit Muse template: a SaaS built on the MuseKit foundation (auth, organizations, "
-                "billing, admin, metrics, API keys). `migrations/` holds the Muse's own migrations; they run "
-                "after the MuseKit core migrations and never change a core table. Clone it onto a new Supabase "
-                "project with `musekit clone --muse <this folder>`, or copy the core migrations and these into a "
-                "Supabase project's `supabase/migrations/` and apply them with the Supabase CLI "
-                "(`supabase link --project-ref <ref>`, then `supabase db push`).")
-    return ("This is a MuseKit Muse: a SaaS cloned from the MuseKit foundation (auth, organizations, billing, "
-            "admin, metrics, API keys) onto its own Supabase project. `supabase/migrations/` holds the MuseKit "
-            "core migrations followed by this Muse's own; apply them with the Supabase CLI:\n\n"
-            "```sh\nsupabase link --project-ref <project-ref>\nsupabase db push\n```\n\n"
-            "The tables this Muse adds are listed below; `musekit readme` keeps the list up to date.")
+        return (
+            "This is a MuseKit Muse template: a SaaS built on the MuseKit foundation (auth, organizations, "
+            "billing, admin, metrics, API keys). `migrations/` holds the Muse's own migrations; they run "
+            "after the MuseKit core migrations and never change a core table. Clone it onto a new Supabase "
+            "project with `musekit clone --muse <this folder>`, or copy the core migrations and these into a "
+            "Supabase project's `supabase/migrations/` and apply them with the Supabase CLI "
+            "(`supabase link --project-ref <ref>`, then `supabase db push`)."
+        )
+    return (
+        "This is a MuseKit Muse: a SaaS cloned from the MuseKit foundation (auth, organizations, billing, "
+        "admin, metrics, API keys) onto its own Supabase project. `supabase/migrations/` holds the MuseKit "
+        "core migrations followed by this Muse's own; apply them with the Supabase CLI:\n\n"
+        "```sh\nsupabase link --project-ref <project-ref>\nsupabase db push\n```\n\n"
+        "The tables this Muse adds are listed below; `musekit readme` keeps the list up to date."
+    )
 
 
 def _read(path: Path) -> str | None:
@@ -252,9 +284,10 @@ def _read(path: Path) -> str | None:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise ReadmeError(f"{path}:{line}: not UTF-8 text ({exc.reason}). Save it as UTF-8; "
-                          f"nothing was written.") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ReadmeError(
+            f"{path}:{line}: not UTF-8 text ({exc.reason}). Save it as UTF-8; nothing was written."
+        ) from None
 
 
 def _write(path: Path, text: str) -> None:
@@ -266,6 +299,7 @@ def _write(path: Path, text: str) -> None:
 
 
 # --- the API the clone engine calls ----------------------------------------------------------------
+
 
 def ensure_readme(folder: Path, template: MuseTemplate) -> bool:
     """Create the README (title, description, how to apply the migrations, the table list from the

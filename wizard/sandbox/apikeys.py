@@ -42,13 +42,33 @@ def api_keys(secret: str, ref: str, created_at: str, reveal: bool) -> list[dict]
     out = []
     for role in ("anon", "service_role"):
         key = legacy_jwt(secret, ref, role, iat)
-        out.append({"name": role, "api_key": key, "id": role, "type": "legacy", "hash": _hash(key),
-                    "prefix": key.rsplit(".", 1)[1][:5], "description": f"Legacy {role} API key"})
+        out.append(
+            {
+                "name": role,
+                "api_key": key,
+                "id": role,
+                "type": "legacy",
+                "hash": _hash(key),
+                "prefix": key.rsplit(".", 1)[1][:5],
+                "description": f"Legacy {role} API key",
+            }
+        )
     for kind, template in (("publishable", None), ("secret", {"role": "service_role"})):
         key = _opaque_key(secret, kind)
         prefix = key[: len(f"sb_{kind}_") + 4]
         shown = key if kind == "publishable" or reveal else prefix + MASK
-        out.append({"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ref}/{kind}")), "name": "default", "type": kind,
-                    "api_key": shown, "description": None, "secret_jwt_template": template,
-                    "hash": _hash(key), "prefix": prefix, "inserted_at": created_at, "updated_at": created_at})
+        out.append(
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{ref}/{kind}")),
+                "name": "default",
+                "type": kind,
+                "api_key": shown,
+                "description": None,
+                "secret_jwt_template": template,
+                "hash": _hash(key),
+                "prefix": prefix,
+                "inserted_at": created_at,
+                "updated_at": created_at,
+            }
+        )
     return out

@@ -22,8 +22,16 @@ from starlette.routing import Route
 from wizard.sandbox.apikeys import api_keys
 from wizard.sandbox.databases import ProjectDatabases, QueryError
 from wizard.sandbox.faults import FaultInjector, Faults
-from wizard.sandbox.models import (CONTINENTS, HEALTH_SERVICES, SIZES, BodyError, parse_create_project,
-                                   parse_query, project_json, regions_json)
+from wizard.sandbox.models import (
+    CONTINENTS,
+    HEALTH_SERVICES,
+    SIZES,
+    BodyError,
+    parse_create_project,
+    parse_query,
+    project_json,
+    regions_json,
+)
 from wizard.sandbox.ratelimit import RateLimiter, Verdict
 from wizard.sandbox.state import Project, SandboxState, utc_now_rfc3339
 
@@ -112,8 +120,9 @@ def _api(sb: Sandbox, method: str, path: str, handler: Handler, scope_param: str
             return error(401, "Unauthorized")
         request.state.authorized = True
         fault = sb.faults.on_api_request()
-        limit_scope = (request.path_params.get("ref")
-                       or (request.query_params.get(scope_param) if scope_param else None) or "user")
+        limit_scope = (
+            request.path_params.get("ref") or (request.query_params.get(scope_param) if scope_param else None) or "user"
+        )
         verdict = sb.limiter.hit((route_id, limit_scope))
         request.state.ratelimit = verdict
         if fault.status is not None and fault.status != 429:
@@ -194,8 +203,12 @@ class _Handlers:
             raise ApiError(400, f"the request body is not valid JSON: {exc}") from None
 
     def _database(self) -> dict:
-        return {"host": "127.0.0.1", "version": self.sb.pg_version, "postgres_engine": self.sb.pg_version.split(".")[0],
-                "release_channel": "ga"}
+        return {
+            "host": "127.0.0.1",
+            "version": self.sb.pg_version,
+            "postgres_engine": self.sb.pg_version.split(".")[0],
+            "release_channel": "ga",
+        }
 
     # -- organizations and projects -------------------------------------------------------
     async def list_organizations(self, request: Request) -> Response:
@@ -218,12 +231,21 @@ class _Handlers:
         sb.state.next_project_number += 1
         init_failed = sb.faults.take("init_failed")
         delay = sb.faults.slow_health() or sb.health_delay
-        project = Project(ref=ref, number=number, name=body.name, organization_slug=org.slug,
-                          region=body.resolved_region(), created_at=utc_now_rfc3339(), ready_at=0.0,
-                          outcome="INIT_FAILED" if init_failed else "ACTIVE_HEALTHY", provisioned=not init_failed,
-                          desired_instance_size=body.desired_instance_size)
-        await asyncio.to_thread(sb.dbs.create, ref, project.db_user, project.db_name,
-                                None if init_failed else body.db_pass)
+        project = Project(
+            ref=ref,
+            number=number,
+            name=body.name,
+            organization_slug=org.slug,
+            region=body.resolved_region(),
+            created_at=utc_now_rfc3339(),
+            ready_at=0.0,
+            outcome="INIT_FAILED" if init_failed else "ACTIVE_HEALTHY",
+            provisioned=not init_failed,
+            desired_instance_size=body.desired_instance_size,
+        )
+        await asyncio.to_thread(
+            sb.dbs.create, ref, project.db_user, project.db_name, None if init_failed else body.db_pass
+        )
         project.ready_at = time.time() + delay
         sb.state.add_project(project)
         sb.state.save()
@@ -264,7 +286,9 @@ class _Handlers:
             raise ApiError(400, "services should not be empty")
         unknown = [s for s in services if s not in HEALTH_SERVICES]
         if unknown:
-            raise ApiError(400, f"each value in services must be one of the following values: {', '.join(HEALTH_SERVICES)}")
+            raise ApiError(
+                400, f"each value in services must be one of the following values: {', '.join(HEALTH_SERVICES)}"
+            )
         timeout = request.query_params.get("timeout_ms")
         if timeout is not None and not (timeout.isdigit() and 0 <= int(timeout) <= 10000):
             raise ApiError(400, "timeout_ms must be an integer between 0 and 10000")
@@ -287,11 +311,24 @@ class _Handlers:
         port = self.sb.dbs.pg.port
         url = f"postgresql://{p.db_user}:[YOUR-PASSWORD]@127.0.0.1:{port}/{p.db_name}"
         # One cluster port serves both modes here, so the CLI's :6543/ -> :5432/ rewrite is a no-op.
-        return reply([{
-            "identifier": p.ref, "database_type": "PRIMARY", "db_user": p.db_user, "db_host": "127.0.0.1",
-            "db_port": port, "db_name": p.db_name, "connection_string": url, "pool_mode": "transaction",
-            "default_pool_size": None, "max_client_conn": None, "is_using_scram_auth": True, "connectionString": url,
-        }])
+        return reply(
+            [
+                {
+                    "identifier": p.ref,
+                    "database_type": "PRIMARY",
+                    "db_user": p.db_user,
+                    "db_host": "127.0.0.1",
+                    "db_port": port,
+                    "db_name": p.db_name,
+                    "connection_string": url,
+                    "pool_mode": "transaction",
+                    "default_pool_size": None,
+                    "max_client_conn": None,
+                    "is_using_scram_auth": True,
+                    "connectionString": url,
+                }
+            ]
+        )
 
     async def run_query(self, request: Request) -> Response:
         return await self._query(request, read_only_endpoint=False)
@@ -319,7 +356,7 @@ class _Handlers:
     async def put_faults(self, request: Request) -> Response:
         data = await self._json(request)
         if not isinstance(data, dict):
-            raise ApiError(400, "send a JSON object of fault options, e.g. {\"error_burst\": 2}")
+            raise ApiError(400, 'send a JSON object of fault options, e.g. {"error_burst": 2}')
         try:
             faults = Faults.from_dict(data)
         except (ValueError, TypeError) as exc:
@@ -331,8 +368,7 @@ def _service_health(name: str, project_status: str, db_problem: str | None) -> d
     if project_status == "COMING_UP":
         return {"name": name, "healthy": False, "status": "COMING_UP"}
     if project_status != "ACTIVE_HEALTHY":
-        return {"name": name, "healthy": False, "status": "UNHEALTHY",
-                "error": f"project status is {project_status}"}
+        return {"name": name, "healthy": False, "status": "UNHEALTHY", "error": f"project status is {project_status}"}
     if name in DB_SERVICES and db_problem:
         return {"name": name, "healthy": False, "status": "UNHEALTHY", "error": db_problem}
     return {"name": name, "healthy": True, "status": "ACTIVE_HEALTHY"}

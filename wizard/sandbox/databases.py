@@ -18,11 +18,11 @@ from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.types.string import TextLoader
 from psycopg import sql
+from psycopg.types.string import TextLoader
 
-from wizard.pg import shim as platform_shim
 from wizard.pg import EmbeddedPostgres
+from wizard.pg import shim as platform_shim
 
 _METADATA_SQL = """
 revoke connect on database postgres from public;
@@ -61,8 +61,10 @@ class ProjectDatabases:
         initialisation fails) its role and database. All or nothing."""
         try:
             with self._admin() as conn:
-                conn.execute("insert into _sandbox.project_secrets (ref, jwt_secret) values (%s, %s)",
-                             (ref, secrets.token_urlsafe(48)))
+                conn.execute(
+                    "insert into _sandbox.project_secrets (ref, jwt_secret) values (%s, %s)",
+                    (ref, secrets.token_urlsafe(48)),
+                )
                 if db_pass is None:
                     return
                 verifier = conn.pgconn.encrypt_password(db_pass.encode(), role.encode(), b"scram-sha-256").decode()
@@ -95,13 +97,15 @@ class ProjectDatabases:
             return str(exc).strip().splitlines()[0]
 
     # -- SQL endpoint ---------------------------------------------------------------------
-    async def run_query(self, role: str, dbname: str, query: str, parameters: list | None,
-                        read_only: bool) -> list[dict]:
+    async def run_query(
+        self, role: str, dbname: str, query: str, parameters: list | None, read_only: bool
+    ) -> list[dict]:
         """Run `query` as `role` (session and current user), like the real endpoint runs it
         as the project's `postgres`; returns the rows of the last statement that has any."""
         _refuse_session_authorization(query)
-        conn = await psycopg.AsyncConnection.connect(self.pg.admin_conninfo(dbname), autocommit=True,
-                                                     prepare_threshold=None)
+        conn = await psycopg.AsyncConnection.connect(
+            self.pg.admin_conninfo(dbname), autocommit=True, prepare_threshold=None
+        )
         async with conn:
             for name in _AS_TEXT:
                 conn.adapters.register_loader(name, TextLoader)
@@ -115,7 +119,7 @@ class ProjectDatabases:
                 while True:
                     if cur.description is not None:
                         names = [c.name for c in cur.description]
-                        rows = [dict(zip(names, map(_jsonable, r))) for r in await cur.fetchall()]
+                        rows = [dict(zip(names, map(_jsonable, r), strict=False)) for r in await cur.fetchall()]
                     if not cur.nextset():
                         return rows
             except psycopg.Error as exc:

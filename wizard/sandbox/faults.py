@@ -36,7 +36,7 @@ class Faults:
             raise ValueError(f"fault error_status must be a 5xx status, got {self.error_status}")
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Faults":
+    def from_dict(cls, data: dict) -> Faults:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:

@@ -35,13 +35,45 @@ SMART_GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {  # code -> (name, 
     "apac": ("Asia-Pacific", "ap-southeast-1", ("AS", "OC", "AN")),
 }
 CONTINENTS = ("NA", "SA", "EU", "AF", "AS", "OC", "AN")
-SIZES = ("nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
-         "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
-         "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory")
+SIZES = (
+    "nano",
+    "micro",
+    "small",
+    "medium",
+    "large",
+    "xlarge",
+    "2xlarge",
+    "4xlarge",
+    "8xlarge",
+    "12xlarge",
+    "16xlarge",
+    "24xlarge",
+    "24xlarge_optimized_memory",
+    "24xlarge_optimized_cpu",
+    "24xlarge_high_memory",
+    "48xlarge",
+    "48xlarge_optimized_memory",
+    "48xlarge_optimized_cpu",
+    "48xlarge_high_memory",
+)
 HEALTH_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
-PROJECT_STATUSES = ("INACTIVE", "ACTIVE_HEALTHY", "ACTIVE_UNHEALTHY", "COMING_UP", "UNKNOWN", "GOING_DOWN",
-                    "INIT_FAILED", "REMOVED", "RESTORING", "UPGRADING", "PAUSING", "RESTORE_FAILED",
-                    "RESTARTING", "PAUSE_FAILED", "RESIZING")
+PROJECT_STATUSES = (
+    "INACTIVE",
+    "ACTIVE_HEALTHY",
+    "ACTIVE_UNHEALTHY",
+    "COMING_UP",
+    "UNKNOWN",
+    "GOING_DOWN",
+    "INIT_FAILED",
+    "REMOVED",
+    "RESTORING",
+    "UPGRADING",
+    "PAUSING",
+    "RESTORE_FAILED",
+    "RESTARTING",
+    "PAUSE_FAILED",
+    "RESIZING",
+)
 
 Region = Literal[tuple(REGIONS)]  # type: ignore[valid-type]
 Size = Literal[SIZES]  # type: ignore[valid-type]
@@ -174,8 +206,14 @@ def _describe(error: dict) -> str:
 def project_json(p: Project, status: str, *, database: dict | None) -> dict:
     """V1ProjectResponse, or V1ProjectWithDatabaseResponse when `database` is given
     (key order as recorded from the real API)."""
-    out = {"id": p.ref, "ref": p.ref, "organization_id": p.organization_slug,
-           "organization_slug": p.organization_slug, "name": p.name, "region": p.region}
+    out = {
+        "id": p.ref,
+        "ref": p.ref,
+        "organization_id": p.organization_slug,
+        "organization_slug": p.organization_slug,
+        "name": p.name,
+        "region": p.region,
+    }
     if database is None:
         return out | {"created_at": p.created_at, "status": status}
     return out | {"status": status, "database": database, "created_at": p.created_at}

@@ -21,17 +21,20 @@ class Verdict:
     reset: int  # whole seconds until the window ends
 
     def headers(self) -> list[tuple[bytes, bytes]]:
-        return [(b"x-ratelimit-limit", str(self.limit).encode()),
-                (b"x-ratelimit-remaining", str(self.remaining).encode()),
-                (b"x-ratelimit-reset", str(self.reset).encode())]
+        return [
+            (b"x-ratelimit-limit", str(self.limit).encode()),
+            (b"x-ratelimit-remaining", str(self.remaining).encode()),
+            (b"x-ratelimit-reset", str(self.reset).encode()),
+        ]
 
-    def exhausted(self, reset: int = 0) -> "Verdict":
+    def exhausted(self, reset: int = 0) -> Verdict:
         return Verdict(False, self.limit, 0, reset or self.reset)
 
 
 class RateLimiter:
-    def __init__(self, limit: int = DEFAULT_LIMIT, window: float = WINDOW_SECONDS,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int = DEFAULT_LIMIT, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if limit < 1:
             raise ValueError(f"rate limit must be at least 1 request per minute, got {limit}")
         self.limit, self.window, self._clock = limit, window, clock

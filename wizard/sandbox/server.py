@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard.errors import MusekitError
+from wizard.fs import write_atomic
 from wizard.sandbox.faults import FaultInjector, Faults
 from wizard.sandbox.ratelimit import DEFAULT_LIMIT
-from wizard.fs import write_atomic
 from wizard.sandbox.state import SandboxState
 
 TOKEN_RE = re.compile(r"^sbp_(oauth_)?[a-f0-9]{40}$")  # what the Supabase CLI accepts
@@ -58,7 +58,7 @@ class SandboxHandle:
     token: str = field(repr=False)
     data_dir: Path
     profile_path: Path
-    pg: "EmbeddedPostgres" = field(repr=False)  # the cluster holding every project's database
+    pg: EmbeddedPostgres = field(repr=False)  # the cluster holding every project's database
     organization_slug: str
     _faults: FaultInjector = field(repr=False)
     _server: object = field(repr=False)
@@ -91,30 +91,38 @@ class SandboxHandle:
 
     def banner(self) -> str:
         env = f"SUPABASE_ACCESS_TOKEN={self.token}"
-        return "\n".join([
-            "MuseKit SANDBOX: a local emulator of the Supabase Management API. Nothing here is hosted or billed;",
-            "every project is a database on one embedded PostgreSQL 17 on this machine.",
-            f"  API:          {self.url}",
-            f"  access token: {self.token}   (the only token it accepts)",
-            f"  organization: {self.organization_slug}",
-            f"  data:         {self.data_dir}  (state.json; cluster in {CLUSTER_DIR}/ on 127.0.0.1:{self.pg.port})",
-            f"  faults:       {_describe_faults(self.faults())}",
-            "Use it with the official Supabase CLI:",
-            f"  {env} supabase --profile {self.profile_path} projects list",
-            "Change faults while it runs:",
-            f"  curl -X PUT -H 'Authorization: Bearer {self.token}' -d '{{\"error_burst\": 2}}' {self.url}/_sandbox/faults",
-        ])
+        return "\n".join(
+            [
+                "MuseKit SANDBOX: a local emulator of the Supabase Management API. Nothing here is hosted or billed;",
+                "every project is a database on one embedded PostgreSQL 17 on this machine.",
+                f"  API:          {self.url}",
+                f"  access token: {self.token}   (the only token it accepts)",
+                f"  organization: {self.organization_slug}",
+                f"  data:         {self.data_dir}  (state.json; cluster in {CLUSTER_DIR}/ on 127.0.0.1:{self.pg.port})",
+                f"  faults:       {_describe_faults(self.faults())}",
+                "Use it with the official Supabase CLI:",
+                f"  {env} supabase --profile {self.profile_path} projects list",
+                "Change faults while it runs:",
+                f"  curl -X PUT -H 'Authorization: Bearer {self.token}' -d '{{\"error_burst\": 2}}' {self.url}/_sandbox/faults",
+            ]
+        )
 
-    def __enter__(self) -> "SandboxHandle":
+    def __enter__(self) -> SandboxHandle:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def start_sandbox(data_dir: Path | str, port: int = 0, token: str | None = None, health_delay: float = 0.0,
-                  faults: Faults | None = None, rate_limit: int = DEFAULT_LIMIT,
-                  access_log: bool = False) -> SandboxHandle:
+def start_sandbox(
+    data_dir: Path | str,
+    port: int = 0,
+    token: str | None = None,
+    health_delay: float = 0.0,
+    faults: Faults | None = None,
+    rate_limit: int = DEFAULT_LIMIT,
+    access_log: bool = False,
+) -> SandboxHandle:
     """Start a sandbox on 127.0.0.1 and return once it answers.
 
     `port=0` reuses the port of the last run if it is free, else any free port; `token=None`
@@ -124,8 +132,10 @@ def start_sandbox(data_dir: Path | str, port: int = 0, token: str | None = None,
     data_dir = Path(data_dir).expanduser().resolve()
     token = token or new_token()
     if not TOKEN_RE.fullmatch(token):
-        raise ValueError("the sandbox token must look like a Supabase access token: 'sbp_' followed by 40 "
-                         "lowercase hex digits (the Supabase CLI refuses anything else)")
+        raise ValueError(
+            "the sandbox token must look like a Supabase access token: 'sbp_' followed by 40 "
+            "lowercase hex digits (the Supabase CLI refuses anything else)"
+        )
     if health_delay < 0:
         raise ValueError(f"the health delay must be >= 0 seconds, got {health_delay}")
     if rate_limit < 1:
@@ -139,8 +149,16 @@ def start_sandbox(data_dir: Path | str, port: int = 0, token: str | None = None,
         raise
 
 
-def _start(data_dir: Path, lock_file, port: int, token: str, health_delay: float, faults: Faults | None,
-           rate_limit: int, access_log: bool) -> SandboxHandle:
+def _start(
+    data_dir: Path,
+    lock_file,
+    port: int,
+    token: str,
+    health_delay: float,
+    faults: Faults | None,
+    rate_limit: int,
+    access_log: bool,
+) -> SandboxHandle:
     from wizard.pg import EmbeddedPostgres
     from wizard.sandbox.app import Sandbox, build_app
     from wizard.sandbox.databases import ProjectDatabases
@@ -156,8 +174,15 @@ def _start(data_dir: Path, lock_file, port: int, token: str, health_delay: float
         state.api_port, state.pg_port = sock.getsockname()[1], pg.port
         state.save()
         injector = FaultInjector(faults)
-        sandbox = Sandbox(state=state, dbs=dbs, faults=injector, limiter=RateLimiter(rate_limit), token=token,
-                          health_delay=health_delay, pg_version=dbs.server_version())
+        sandbox = Sandbox(
+            state=state,
+            dbs=dbs,
+            faults=injector,
+            limiter=RateLimiter(rate_limit),
+            token=token,
+            health_delay=health_delay,
+            pg_version=dbs.server_version(),
+        )
         server, thread = _serve(build_app(sandbox), sock, access_log)
     except BaseException:
         sock.close()
@@ -165,19 +190,34 @@ def _start(data_dir: Path, lock_file, port: int, token: str, health_delay: float
         raise
     url = f"http://127.0.0.1:{state.api_port}"
     profile = write_profile(data_dir / PROFILE_FILE, url)
-    return SandboxHandle(url=url, token=token, data_dir=data_dir, profile_path=profile, pg=pg,
-                         organization_slug=state.organizations[0].slug, _faults=injector, _server=server,
-                         _thread=thread, _lock_file=lock_file)
+    return SandboxHandle(
+        url=url,
+        token=token,
+        data_dir=data_dir,
+        profile_path=profile,
+        pg=pg,
+        organization_slug=state.organizations[0].slug,
+        _faults=injector,
+        _server=server,
+        _thread=thread,
+        _lock_file=lock_file,
+    )
 
 
 def write_profile(path: Path, api_url: str) -> Path:
     """A Supabase CLI profile (`supabase --profile <path> ...`) pointing at the sandbox."""
-    write_atomic(path, "\n".join([
-        "name: musekit-sandbox",
-        f"api_url: {api_url}",
-        f"dashboard_url: {api_url}/dashboard",
-        "project_host: localhost",
-    ]) + "\n")
+    write_atomic(
+        path,
+        "\n".join(
+            [
+                "name: musekit-sandbox",
+                f"api_url: {api_url}",
+                f"dashboard_url: {api_url}/dashboard",
+                "project_host: localhost",
+            ]
+        )
+        + "\n",
+    )
     return path
 
 
@@ -192,8 +232,10 @@ def _lock(data_dir: Path):
         f.seek(0)
         pid = f.read().strip() or "?"
         f.close()
-        raise SandboxError(f"another sandbox (pid {pid}) is already running on {data_dir}; stop it first, "
-                           "or give this one another --data-dir") from None
+        raise SandboxError(
+            f"another sandbox (pid {pid}) is already running on {data_dir}; stop it first, "
+            "or give this one another --data-dir"
+        ) from None
     f.truncate(0)
     f.write(str(os.getpid()))
     f.flush()
@@ -226,7 +268,9 @@ def _listen(port: int, fallback: int) -> socket.socket:
         except OSError as exc:
             sock.close()
             if candidate == port and port:
-                raise SandboxError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another --port") from None
+                raise SandboxError(
+                    f"cannot listen on 127.0.0.1:{port} ({exc.strerror}); choose another --port"
+                ) from None
             continue
         sock.listen(128)
         sock.set_inheritable(True)
@@ -258,10 +302,14 @@ def _protocol_class():
 def _serve(app, sock: socket.socket, access_log: bool):
     import uvicorn
 
-    options: dict = {"log_level": "info", "access_log": True} if access_log else \
-        {"log_config": None, "log_level": "warning", "access_log": False}
-    config = uvicorn.Config(app, http=_protocol_class(), lifespan="off", timeout_graceful_shutdown=5,
-                            server_header=False, **options)
+    options: dict = (
+        {"log_level": "info", "access_log": True}
+        if access_log
+        else {"log_config": None, "log_level": "warning", "access_log": False}
+    )
+    config = uvicorn.Config(
+        app, http=_protocol_class(), lifespan="off", timeout_graceful_shutdown=5, server_header=False, **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="musekit-sandbox", daemon=True)
     thread.start()

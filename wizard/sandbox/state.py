@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from wizard.errors import MusekitError
@@ -76,7 +76,7 @@ class SandboxState:
 
     # -- loading and saving ---------------------------------------------------------
     @classmethod
-    def load(cls, path: Path) -> "SandboxState":
+    def load(cls, path: Path) -> SandboxState:
         """Read `path`, or start a fresh state with the default organization."""
         if not path.exists():
             state = cls(path=path, organizations=[Organization(DEFAULT_ORG_SLUG, DEFAULT_ORG_NAME)])
@@ -98,7 +98,8 @@ class SandboxState:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise SandboxStateError(
                 f"the sandbox state file {path} is unreadable ({exc}); move it away to start an empty "
-                "sandbox (its databases stay in the cluster under the same data dir)") from exc
+                "sandbox (its databases stay in the cluster under the same data dir)"
+            ) from exc
 
     def save(self) -> None:
         data = {
@@ -136,4 +137,4 @@ class SandboxState:
 
 
 def utc_now_rfc3339() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -1,5 +1,40 @@
 from wizard.scaffold.checks import DefaultError, default_sql
 from wizard.scaffold.flags import FlagError, FlagSpec, spec_from_flags
-from wizard.scaffold.writer import CURATED_TYPES, ColumnSpec, EnumSpec, MuseSpec, ScaffoldError, SpecError, SpecProblem, TableSpec, column_types, load_spec, render_manifest, render_migration, validate_spec, write_template
+from wizard.scaffold.writer import (
+    CURATED_TYPES,
+    ColumnSpec,
+    EnumSpec,
+    MuseSpec,
+    ScaffoldError,
+    SpecError,
+    SpecProblem,
+    TableSpec,
+    column_types,
+    load_spec,
+    render_manifest,
+    render_migration,
+    validate_spec,
+    write_template,
+)
 
-__all__ = ["CURATED_TYPES", "ColumnSpec", "DefaultError", "EnumSpec", "FlagError", "FlagSpec", "MuseSpec", "ScaffoldError", "SpecError", "SpecProblem", "TableSpec", "column_types", "default_sql", "load_spec", "render_manifest", "render_migration", "spec_from_flags", "validate_spec", "write_template"]
+__all__ = [
+    "CURATED_TYPES",
+    "ColumnSpec",
+    "DefaultError",
+    "EnumSpec",
+    "FlagError",
+    "FlagSpec",
+    "MuseSpec",
+    "ScaffoldError",
+    "SpecError",
+    "SpecProblem",
+    "TableSpec",
+    "column_types",
+    "default_sql",
+    "load_spec",
+    "render_manifest",
+    "render_migration",
+    "spec_from_flags",
+    "validate_spec",
+    "write_template",
+]

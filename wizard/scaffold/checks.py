@@ -15,8 +15,19 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from wizard.scaffold.spec import (
-    CURATED_TYPES, MAX_IDENTIFIER, SYSTEM_COLUMNS, ColumnSpec, MuseSpec, SpecProblem, column_types,
-    generated_columns, index_name, indexed_columns, normalize_type, primary_key_name, view_name,
+    CURATED_TYPES,
+    MAX_IDENTIFIER,
+    SYSTEM_COLUMNS,
+    ColumnSpec,
+    MuseSpec,
+    SpecProblem,
+    column_types,
+    generated_columns,
+    index_name,
+    indexed_columns,
+    normalize_type,
+    primary_key_name,
+    view_name,
     view_user_columns,
 )
 
@@ -39,11 +50,15 @@ def identifier_problem(name: str, what: str) -> str | None:
     if not name:
         return f"the {what} name is empty"
     if len(name.encode()) > MAX_IDENTIFIER:
-        return (f"{name!r} is {len(name.encode())} bytes; Postgres identifiers are at most {MAX_IDENTIFIER} "
-                f"bytes (longer ones are silently cut). Use a shorter {what} name")
+        return (
+            f"{name!r} is {len(name.encode())} bytes; Postgres identifiers are at most {MAX_IDENTIFIER} "
+            f"bytes (longer ones are silently cut). Use a shorter {what} name"
+        )
     if not IDENTIFIER.match(name):
-        return (f"{name!r} is not a plain Postgres identifier: use lowercase letters a-z, digits and "
-                f"underscores, starting with a letter (e.g. {_suggest(name)!r})")
+        return (
+            f"{name!r} is not a plain Postgres identifier: use lowercase letters a-z, digits and "
+            f"underscores, starting with a letter (e.g. {_suggest(name)!r})"
+        )
     if name in reserved_keywords():
         return f"{name!r} is a reserved SQL keyword; pick another {what} name (e.g. {name + '_value'!r})"
     return None
@@ -66,8 +81,7 @@ class CoreNames:
 @cache
 def core_names() -> CoreNames:
     """Names the core migrations create in `public`, read from their parsed SQL."""
-    from wizard.muses import core_model
-    from wizard.muses import core_files
+    from wizard.muses import core_files, core_model
 
     files = core_files()
     model = core_model()
@@ -86,14 +100,16 @@ def core_names() -> CoreNames:
 
 
 # -- column defaults -------------------------------------------------------------------------
-DEFAULT_HELP = ("a default is a constant of the column's type: 'text' (in single quotes), 42, 12.50, true/false, "
-                "'2026-01-31', '2026-01-31 09:00:00+00', '{\"key\": 1}' for jsonb, '{a,b}' for text[], one of "
-                "the enum's values in quotes, now() (date/timestamptz) or gen_random_uuid() (uuid)")
+DEFAULT_HELP = (
+    "a default is a constant of the column's type: 'text' (in single quotes), 42, 12.50, true/false, "
+    "'2026-01-31', '2026-01-31 09:00:00+00', '{\"key\": 1}' for jsonb, '{a,b}' for text[], one of "
+    "the enum's values in quotes, now() (date/timestamptz) or gen_random_uuid() (uuid)"
+)
 _NUMBER = re.compile(r"^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?(Z|[+-]\d{2}(:?\d{2})?)?$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_INT_RANGE = {"integer": (-2**31, 2**31 - 1), "bigint": (-2**63, 2**63 - 1)}
+_INT_RANGE = {"integer": (-(2**31), 2**31 - 1), "bigint": (-(2**63), 2**63 - 1)}
 _FUNCTIONS = {"now": ("date", "timestamptz"), "gen_random_uuid": ("uuid",)}
 
 
@@ -112,8 +128,10 @@ def default_sql(text: str, column_type: str, enum_values: dict[str, list[str]]) 
         return f"{value}()"
     if column_type in enum_values:
         if kind != "string" or value not in enum_values[column_type]:
-            raise DefaultError(f"must be one of the enum's values in single quotes: "
-                               f"{', '.join(_quote(v) for v in enum_values[column_type])}")
+            raise DefaultError(
+                f"must be one of the enum's values in single quotes: "
+                f"{', '.join(_quote(v) for v in enum_values[column_type])}"
+            )
         return _quote(value)
     checker = _CHECKERS.get(column_type)
     if checker is None:
@@ -135,17 +153,25 @@ def _parse_constant(text: str) -> tuple[str, str]:
         raise DefaultError(f"{text!r} is not valid SQL ({exc.args[0] if exc.args else exc}); {DEFAULT_HELP}") from None
     stmts = tree.get("stmts", [])
     select = stmts[0]["stmt"].get("SelectStmt") if len(stmts) == 1 else None
-    if not select or set(select) - {"targetList", "limitOption", "op"} or select.get("op") != "SETOP_NONE" \
-            or len(select.get("targetList", [])) != 1:
+    if (
+        not select
+        or set(select) - {"targetList", "limitOption", "op"}
+        or select.get("op") != "SETOP_NONE"
+        or len(select.get("targetList", [])) != 1
+    ):
         raise DefaultError(f"{text!r} is not a single constant; {DEFAULT_HELP}")
     target = select["targetList"][0]["ResTarget"]
     if "name" in target:
         raise DefaultError(f"{text!r} is not a single constant; {DEFAULT_HELP}")
-    (node_kind, node), = target["val"].items()
+    ((node_kind, node),) = target["val"].items()
     if node_kind == "A_Const":
         # libpg_query's JSON leaves out zero values: {"ival": {}} is 0, {"sval": {}} is ''
-        for key, kind, zero in (("sval", "string", ""), ("ival", "integer", 0), ("fval", "number", "0"),
-                                ("boolval", "boolean", False)):
+        for key, kind, zero in (
+            ("sval", "string", ""),
+            ("ival", "integer", 0),
+            ("fval", "number", "0"),
+            ("boolval", "boolean", False),
+        ):
             if key in node:
                 return kind, str(node[key].get(key, zero))
         raise DefaultError("null is not a default: a nullable column is already null when no value is given")
@@ -192,6 +218,7 @@ def _integer(type_name: str):
         if not low <= number <= high:
             raise DefaultError(f"{number} is out of range for {type_name} ({low} .. {high})")
         return str(number)
+
     return check
 
 
@@ -206,12 +233,15 @@ def _number(precision: tuple[int, int] | None, *, double: bool = False):
         if precision is not None:
             digits, scale = precision
             if abs(number.quantize(Decimal(1).scaleb(-scale))) >= Decimal(10) ** (digits - scale):
-                raise DefaultError(f"{value} does not fit numeric({digits},{scale}) "
-                                   f"(at most {digits - scale} digits before the point)")
+                raise DefaultError(
+                    f"{value} does not fit numeric({digits},{scale}) (at most {digits - scale} digits before the point)"
+                )
         if number and (number.adjusted() > (307 if double else 1000) or number.adjusted() < -300):
-            raise DefaultError(f"{value} is too large or too small for a {'double precision' if double else 'numeric'} "
-                               f"default")
+            raise DefaultError(
+                f"{value} is too large or too small for a {'double precision' if double else 'numeric'} default"
+            )
         return value
+
     return check
 
 
@@ -253,6 +283,7 @@ def _jsonb(kind: str, value: str) -> str:
 
     def refuse(constant: str) -> None:
         raise ValueError(f"{constant} is not JSON")
+
     try:
         parsed = json.loads(value, parse_constant=refuse)
     except ValueError as exc:
@@ -325,10 +356,19 @@ def parse_text_array(value: str) -> list[str]:
 
 
 _CHECKERS = {
-    "text": _text, "varchar(255)": lambda k, v: _text(k, v, 255), "integer": _integer("integer"),
-    "bigint": _integer("bigint"), "numeric": _number(None), "numeric(12,2)": _number((12, 2)),
-    "double precision": _number(None, double=True), "boolean": _boolean, "date": _date, "timestamptz": _timestamptz,
-    "uuid": _uuid, "jsonb": _jsonb, "text[]": _text_array,
+    "text": _text,
+    "varchar(255)": lambda k, v: _text(k, v, 255),
+    "integer": _integer("integer"),
+    "bigint": _integer("bigint"),
+    "numeric": _number(None),
+    "numeric(12,2)": _number((12, 2)),
+    "double precision": _number(None, double=True),
+    "boolean": _boolean,
+    "date": _date,
+    "timestamptz": _timestamptz,
+    "uuid": _uuid,
+    "jsonb": _jsonb,
+    "text[]": _text_array,
 }
 assert set(_CHECKERS) == set(CURATED_TYPES)
 
@@ -355,8 +395,11 @@ def _check_manifest_fields(spec: MuseSpec, add) -> None:
     from wizard.muses import SLUG
 
     if not SLUG.match(spec.slug):
-        add("slug", f"{spec.slug!r} is not a template slug: lowercase letters, digits, '-' and '_', starting "
-                    f"with a letter, at most 63 characters (e.g. {_suggest(spec.slug).replace('_', '-')!r})")
+        add(
+            "slug",
+            f"{spec.slug!r} is not a template slug: lowercase letters, digits, '-' and '_', starting "
+            f"with a letter, at most 63 characters (e.g. {_suggest(spec.slug).replace('_', '-')!r})",
+        )
     for field, limit in (("name", 80), ("description", 200)):
         value = getattr(spec, field)
         if not value:
@@ -369,18 +412,23 @@ def _check_manifest_fields(spec: MuseSpec, add) -> None:
         add("tables", "a Muse adds at least one table")
 
 
-def _claim(name: str, field: str, what: str, core: CoreNames, existing: set[str], taken: dict[str, str],
-           add) -> None:
+def _claim(name: str, field: str, what: str, core: CoreNames, existing: set[str], taken: dict[str, str], add) -> None:
     if name in core.relations or name in core.types:
-        add(field, f"{name!r} is already a core object in public (MuseKit core); a Muse never reuses or "
-                   f"alters core objects, so choose another {what} name (e.g. {f'{name}_entries'[:63]!r})")
+        add(
+            field,
+            f"{name!r} is already a core object in public (MuseKit core); a Muse never reuses or "
+            f"alters core objects, so choose another {what} name (e.g. {f'{name}_entries'[:63]!r})",
+        )
     elif name in existing:
         add(field, f"{name!r} already exists in the target database's Muse tables; choose another {what} name")
     elif name in taken:
         add(field, f"{name!r} is already used by {taken[name]}; table, view and enum names share one namespace")
     elif name.endswith(GENERATED_SUFFIXES):
-        add(field, f"{name!r} ends like a name Postgres generates for keys and indexes "
-                   f"({', '.join(GENERATED_SUFFIXES)}); choose another {what} name")
+        add(
+            field,
+            f"{name!r} ends like a name Postgres generates for keys and indexes "
+            f"({', '.join(GENERATED_SUFFIXES)}); choose another {what} name",
+        )
     else:
         taken[name] = field
 
@@ -402,8 +450,10 @@ def _check_enums(spec: MuseSpec, add, core: CoreNames, taken: dict[str, str]) ->
             if not value:
                 add(f"{field}.values[{j}]", "is empty; enum values need at least one character")
             elif len(value.encode()) > MAX_IDENTIFIER:
-                add(f"{field}.values[{j}]", f"{value!r} is {len(value.encode())} bytes; enum values are at most "
-                                            f"{MAX_IDENTIFIER} bytes")
+                add(
+                    f"{field}.values[{j}]",
+                    f"{value!r} is {len(value.encode())} bytes; enum values are at most {MAX_IDENTIFIER} bytes",
+                )
             elif _CONTROL.search(value) or "\n" in value or not _encodable(value):
                 add(f"{field}.values[{j}]", "must be text without control characters or line breaks")
             elif value in seen:
@@ -421,8 +471,11 @@ def _check_tables(spec: MuseSpec, add, core: CoreNames, existing: set[str], take
         if not problem:
             _claim(table.name, f"{field}.name", "table", core, existing, taken, add)
         if not table.comment:
-            add(f"{field}.comment", "is empty; say in a few words what the table holds (it becomes the "
-                                    "table's comment and the README's table list)")
+            add(
+                f"{field}.comment",
+                "is empty; say in a few words what the table holds (it becomes the "
+                "table's comment and the README's table list)",
+            )
         elif _CONTROL.search(table.comment) or not _encodable(table.comment):
             add(f"{field}.comment", "must be text without control characters (tab and line feed are fine)")
         names: set[str] = set()
@@ -432,14 +485,24 @@ def _check_tables(spec: MuseSpec, add, core: CoreNames, existing: set[str], take
     _check_derived_indexes(spec, add, core, taken)
 
 
-def _check_column(column: ColumnSpec, field: str, fixed: tuple[str, ...], names: set[str],
-                  enums: dict[str, list[str]], spec: MuseSpec, add) -> None:
+def _check_column(
+    column: ColumnSpec,
+    field: str,
+    fixed: tuple[str, ...],
+    names: set[str],
+    enums: dict[str, list[str]],
+    spec: MuseSpec,
+    add,
+) -> None:
     problem = identifier_problem(column.name, "column")
     if problem:
         add(f"{field}.name", problem)
     elif column.name in fixed:
-        add(f"{field}.name", f"{column.name!r} is added to every table of {'a user' if spec.ownership == 'user' else 'an organization'}-owned Muse "
-                             f"({', '.join(fixed)}); leave it out or use another name")
+        add(
+            f"{field}.name",
+            f"{column.name!r} is added to every table of {'a user' if spec.ownership == 'user' else 'an organization'}-owned Muse "
+            f"({', '.join(fixed)}); leave it out or use another name",
+        )
     elif column.name in SYSTEM_COLUMNS:
         add(f"{field}.name", f"{column.name!r} is a Postgres system column name; choose another column name")
     elif column.name in names:
@@ -466,14 +529,20 @@ def _check_view(spec: MuseSpec, add, core: CoreNames, existing: set[str], taken:
     if identifier_problem(first.name, "table"):
         return
     if len(name) > MAX_IDENTIFIER:
-        add("user_view", f"the view's name {name!r} would pass {MAX_IDENTIFIER} bytes; shorten tables[0].name "
-                         f"to at most {MAX_IDENTIFIER - len('_with_user')} characters or turn the view off")
+        add(
+            "user_view",
+            f"the view's name {name!r} would pass {MAX_IDENTIFIER} bytes; shorten tables[0].name "
+            f"to at most {MAX_IDENTIFIER - len('_with_user')} characters or turn the view off",
+        )
         return
     _claim(name, "user_view", "view (tables[0].name + '_with_user')", core, existing, taken, add)
     for j, column in enumerate(first.columns):
         if column.name in view_user_columns(spec.ownership):
-            add(f"tables[0].columns[{j}].name", f"{column.name!r} is a column of the user view (joined from "
-                                                 f"public.users); rename the column or turn the view off")
+            add(
+                f"tables[0].columns[{j}].name",
+                f"{column.name!r} is a column of the user view (joined from "
+                f"public.users); rename the column or turn the view off",
+            )
 
 
 def _check_derived_indexes(spec: MuseSpec, add, core: CoreNames, taken: dict[str, str]) -> None:
@@ -481,12 +550,19 @@ def _check_derived_indexes(spec: MuseSpec, add, core: CoreNames, taken: dict[str
     for i, table in enumerate(spec.tables):
         if taken.get(table.name) != f"tables[{i}].name":
             continue  # its name already has a problem
-        for name in (primary_key_name(table.name),
-                     *(index_name(table.name, c) for c in indexed_columns(spec.ownership))):
+        for name in (
+            primary_key_name(table.name),
+            *(index_name(table.name, c) for c in indexed_columns(spec.ownership)),
+        ):
             if name in core.relations:
-                add(f"tables[{i}].name", f"the index {name!r} it implies already exists in the core; "
-                                         f"choose another table name")
+                add(
+                    f"tables[{i}].name",
+                    f"the index {name!r} it implies already exists in the core; choose another table name",
+                )
             elif name in seen and seen[name] != table.name:
-                add(f"tables[{i}].name", f"the index name {name!r} it implies is also implied by table "
-                                         f"{seen[name]!r} (names are cut to 63 bytes); make the names differ sooner")
+                add(
+                    f"tables[{i}].name",
+                    f"the index name {name!r} it implies is also implied by table "
+                    f"{seen[name]!r} (names are cut to 63 bytes); make the names differ sooner",
+                )
             seen[name] = table.name

@@ -26,14 +26,27 @@ class FlagSpec:
         """The flag behind a problem's field (longest matching prefix)."""
         best = None
         for prefix, flag in self.origins.items():
-            if problem.field == prefix or problem.field.startswith(prefix + ".") or problem.field.startswith(prefix + "["):
+            if (
+                problem.field == prefix
+                or problem.field.startswith(prefix + ".")
+                or problem.field.startswith(prefix + "[")
+            ):
                 if best is None or len(prefix) > len(best[0]):
                     best = (prefix, flag)
         return best[1] if best else None
 
 
-def spec_from_flags(slug: str, *, name: str | None, description: str | None, ownership: str,
-                    tables: list[str], columns: list[str], enums: list[str], user_view: bool) -> FlagSpec:
+def spec_from_flags(
+    slug: str,
+    *,
+    name: str | None,
+    description: str | None,
+    ownership: str,
+    tables: list[str],
+    columns: list[str],
+    enums: list[str],
+    user_view: bool,
+) -> FlagSpec:
     origins: dict[str, str] = {"slug": f"<slug> {slug!r}"}
     table_specs: list[TableSpec] = []
     index: dict[str, int] = {}
@@ -49,8 +62,10 @@ def spec_from_flags(slug: str, *, name: str | None, description: str | None, own
         table_name, column = _column(text)
         if table_name not in index:
             known = ", ".join(index) or "none yet"
-            raise FlagError(f"--column {text!r}: there is no --table {table_name!r} (tables: {known}); "
-                            f"add --table '{table_name}:<what it holds>' first")
+            raise FlagError(
+                f"--column {text!r}: there is no --table {table_name!r} (tables: {known}); "
+                f"add --table '{table_name}:<what it holds>' first"
+            )
         i = index[table_name]
         origins[f"tables[{i}].columns[{len(table_specs[i].columns)}]"] = f"--column {text!r}"
         table_specs[i].columns.append(column)
@@ -68,8 +83,15 @@ def spec_from_flags(slug: str, *, name: str | None, description: str | None, own
         origins["description"] = "--description"
     listed = ", ".join(t.name for t in table_specs)
     default_description = f"{title}: adds {listed}." if listed else f"{title}, a MuseKit Muse."
-    spec = MuseSpec(slug=slug, name=title, description=description or default_description,
-                    ownership=ownership, tables=table_specs, enums=enum_specs, user_view=user_view)
+    spec = MuseSpec(
+        slug=slug,
+        name=title,
+        description=description or default_description,
+        ownership=ownership,
+        tables=table_specs,
+        enums=enum_specs,
+        user_view=user_view,
+    )
     if user_view:
         origins["user_view"] = "--user-view"
     return FlagSpec(spec, origins)
@@ -80,8 +102,10 @@ def _column(text: str) -> tuple[str, ColumnSpec]:
     target, sep, rest = text.partition(":")
     table_name, dot, column_name = target.partition(".")
     if not sep or not dot:
-        raise FlagError(f"--column {text!r}: expected 'table.column:type[:null|notnull][:default]', "
-                        f"e.g. 'posts.title:text:notnull' or \"posts.status:post_status:notnull:'draft'\"")
+        raise FlagError(
+            f"--column {text!r}: expected 'table.column:type[:null|notnull][:default]', "
+            f"e.g. 'posts.title:text:notnull' or \"posts.status:post_status:notnull:'draft'\""
+        )
     type_name, _, rest = rest.partition(":")
     nullable, default = True, None
     if rest:
@@ -93,5 +117,6 @@ def _column(text: str) -> tuple[str, ColumnSpec]:
             default = rest
     if default is not None and not default.strip():
         default = None
-    return table_name.strip(), ColumnSpec(name=column_name.strip(), type=type_name.strip(), nullable=nullable,
-                                          default=default)
+    return table_name.strip(), ColumnSpec(
+        name=column_name.strip(), type=type_name.strip(), nullable=nullable, default=default
+    )

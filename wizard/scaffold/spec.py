@@ -9,18 +9,38 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from wizard.errors import ExitCode, MusekitError
 
 # Postgres types a scaffolded column may have (plus the spec's own enums, by name).
 CURATED_TYPES: tuple[str, ...] = (
-    "text", "varchar(255)", "integer", "bigint", "numeric", "numeric(12,2)", "double precision",
-    "boolean", "date", "timestamptz", "uuid", "jsonb", "text[]",
+    "text",
+    "varchar(255)",
+    "integer",
+    "bigint",
+    "numeric",
+    "numeric(12,2)",
+    "double precision",
+    "boolean",
+    "date",
+    "timestamptz",
+    "uuid",
+    "jsonb",
+    "text[]",
 )
 # spellings people type for a curated type
 TYPE_ALIASES: dict[str, str] = {
-    "int": "integer", "int4": "integer", "int8": "bigint", "bool": "boolean", "float8": "double precision",
-    "timestamp with time zone": "timestamptz", "decimal": "numeric", "decimal(12,2)": "numeric(12,2)",
-    "character varying(255)": "varchar(255)", "string": "text", "text []": "text[]",
+    "int": "integer",
+    "int4": "integer",
+    "int8": "bigint",
+    "bool": "boolean",
+    "float8": "double precision",
+    "timestamp with time zone": "timestamptz",
+    "decimal": "numeric",
+    "decimal(12,2)": "numeric(12,2)",
+    "character varying(255)": "varchar(255)",
+    "string": "text",
+    "text []": "text[]",
 }
 
 Ownership = Literal["user", "organization"]
@@ -36,8 +56,9 @@ class ColumnSpec(_Model):
     name: str
     type: str
     nullable: bool = True
-    default: str | None = Field(default=None, description="SQL text of a constant: 'text', 12.5, true, now(), "
-                                                          "gen_random_uuid()")
+    default: str | None = Field(
+        default=None, description="SQL text of a constant: 'text', 12.5, true, now(), gen_random_uuid()"
+    )
 
     @field_validator("default", mode="before")
     @classmethod

@@ -16,15 +16,34 @@ from pydantic import ValidationError
 
 from wizard.errors import ExitCode, MusekitError
 from wizard.scaffold.checks import core_names, validate_spec
-from wizard.scaffold.spec import (
-    CURATED_TYPES, ColumnSpec, EnumSpec, MuseSpec, SpecError, SpecProblem, TableSpec, column_types,
-)
 from wizard.scaffold.render import render_manifest, render_migration
+from wizard.scaffold.spec import (
+    CURATED_TYPES,
+    ColumnSpec,
+    EnumSpec,
+    MuseSpec,
+    SpecError,
+    SpecProblem,
+    TableSpec,
+    column_types,
+)
 
 __all__ = [
-    "CURATED_TYPES", "ColumnSpec", "EnumSpec", "MuseSpec", "ScaffoldError", "SpecError", "SpecProblem",
-    "TableSpec", "column_types", "load_spec", "migration_version", "render_manifest", "render_migration",
-    "validate_spec", "write_template",
+    "CURATED_TYPES",
+    "ColumnSpec",
+    "EnumSpec",
+    "MuseSpec",
+    "ScaffoldError",
+    "SpecError",
+    "SpecProblem",
+    "TableSpec",
+    "column_types",
+    "load_spec",
+    "migration_version",
+    "render_manifest",
+    "render_migration",
+    "validate_spec",
+    "write_template",
 ]
 
 VERSION_FORMAT = "%Y%m%d%H%M%S"
@@ -77,14 +96,20 @@ def _check_destination(dest: Path, force: bool) -> None:
     if not dest.exists() and not dest.is_symlink():
         return
     if not dest.is_dir():
-        raise ScaffoldError(f"{dest} exists and is not a folder; choose another place for the template "
-                            f"(--dir) or another slug. Nothing was written.")
+        raise ScaffoldError(
+            f"{dest} exists and is not a folder; choose another place for the template "
+            f"(--dir) or another slug. Nothing was written."
+        )
     if not force:
-        raise ScaffoldError(f"{dest} already exists; nothing was written. Choose another folder (--dir) or "
-                            f"slug, or pass --force to replace the template there.")
+        raise ScaffoldError(
+            f"{dest} already exists; nothing was written. Choose another folder (--dir) or "
+            f"slug, or pass --force to replace the template there."
+        )
     if any(dest.iterdir()) and not (dest / "muse.toml").is_file():
-        raise ScaffoldError(f"{dest} is not empty and holds no muse.toml, so it is not a Muse template; "
-                            f"refusing to replace it even with --force. Nothing was written.")
+        raise ScaffoldError(
+            f"{dest} is not empty and holds no muse.toml, so it is not a Muse template; "
+            f"refusing to replace it even with --force. Nothing was written."
+        )
 
 
 def _write(path: Path, text: str) -> None:

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
-from wizard.clone import credentials
 from wizard.api import TOKENS_PAGE, check_access_token
+from wizard.clone import credentials
 from wizard.messages import Connected, ConnectFailed, OrganizationsLoaded, RegionsLoaded
 from wizard.widgets import ErrorPanel, error_text, plain
 
@@ -47,12 +47,16 @@ class ConnectScreen(Screen):
         with VerticalScroll(classes="page"):
             if self.sandbox:
                 yield Static("Connect to the local sandbox", classes="title")
-                yield Static("An emulator of the Supabase Management API with an embedded PostgreSQL 17 on this "
-                             "machine: the whole flow, nothing hosted or billed.", classes="lead")
+                yield Static(
+                    "An emulator of the Supabase Management API with an embedded PostgreSQL 17 on this "
+                    "machine: the whole flow, nothing hosted or billed.",
+                    classes="lead",
+                )
                 yield Static("Starting the local sandbox…", id="sandbox-status", classes="muted")
             else:
-                yield Static("Resume: enter your access token" if self.token_only else "Connect to Supabase",
-                             classes="title")
+                yield Static(
+                    "Resume: enter your access token" if self.token_only else "Connect to Supabase", classes="title"
+                )
                 yield Label("Personal access token", classes="field-label")
                 yield Input(placeholder="sbp_…", password=True, id="token")
                 yield Static(f"Create one at {TOKENS_PAGE}", id="token-check", classes="hint")
@@ -97,10 +101,16 @@ class ConnectScreen(Screen):
             hint.set_classes("hint invalid")
             self.workers.cancel_group(self, "orgs")
             return
-        source = {"keyring": " (from your OS keyring)", "typed": ""}.get(self.token_source,
-                                                                          f" (from {self.token_source})")
-        hint.update(plain(f"✓ {check.kind.value}{source}" + (f". {check.warning}" if check.warning else "")
-                          + ". Checking it with Supabase…"))
+        source = {"keyring": " (from your OS keyring)", "typed": ""}.get(
+            self.token_source, f" (from {self.token_source})"
+        )
+        hint.update(
+            plain(
+                f"✓ {check.kind.value}{source}"
+                + (f". {check.warning}" if check.warning else "")
+                + ". Checking it with Supabase…"
+            )
+        )
         hint.set_classes("hint valid")
         self._load_organizations(event.value)
 
@@ -148,18 +158,26 @@ class ConnectScreen(Screen):
         if self.sandbox:
             sb = self.app.connection.sandbox
             self.query_one("#sandbox-status", Static).update(
-                f"✓ Sandbox running (organization {plain(sb.organization_slug)}); its token is used for you.")
+                f"✓ Sandbox running (organization {plain(sb.organization_slug)}); its token is used for you."
+            )
         else:
-            source = "" if self.token_source == "typed" else (
-                " from your OS keyring" if self.token_source == "keyring" else f" from {self.token_source}")
-            self.query_one("#token-check", Static).update(plain(
-                f"✓ Supabase accepted the token{source}: {len(message.organizations)} organization(s)."))
+            source = (
+                ""
+                if self.token_source == "typed"
+                else (" from your OS keyring" if self.token_source == "keyring" else f" from {self.token_source}")
+            )
+            self.query_one("#token-check", Static).update(
+                plain(f"✓ Supabase accepted the token{source}: {len(message.organizations)} organization(s).")
+            )
         if self.token_only:
             self._update_next()
             return
         if not message.organizations:
-            self._show_error("organizations", "This token's account belongs to no organization. Create one at "
-                                              "https://supabase.com/dashboard, then try again.")
+            self._show_error(
+                "organizations",
+                "This token's account belongs to no organization. Create one at "
+                "https://supabase.com/dashboard, then try again.",
+            )
             return
         select = self.query_one("#org", Select)
         select.set_options([(f"{o.name} ({o.slug})", o.slug) for o in message.organizations])
@@ -213,17 +231,25 @@ class ConnectScreen(Screen):
         select.set_options([(r.value, r.value) for r in Region])
         select.value = DEFAULT_REGION
         self.query_one(ErrorPanel).show_error(
-            "Could not ask Supabase for the recommended regions", message,
-            f"Every region is listed instead ({DEFAULT_REGION} chosen); ctrl+r asks again.")
+            "Could not ask Supabase for the recommended regions",
+            message,
+            f"Every region is listed instead ({DEFAULT_REGION} chosen); ctrl+r asks again.",
+        )
         self._failed_regions = True
         self._update_next()
 
     def _show_error(self, what: str, message: str) -> None:
         self._failed = what
-        titles = {"sandbox": "Could not start the sandbox", "organizations": "Could not list your organizations",
-                  "regions": "Could not list the regions"}
-        actions = "Fix the token (typing re-checks it), or press ctrl+r to retry." if what == "organizations" \
+        titles = {
+            "sandbox": "Could not start the sandbox",
+            "organizations": "Could not list your organizations",
+            "regions": "Could not list the regions",
+        }
+        actions = (
+            "Fix the token (typing re-checks it), or press ctrl+r to retry."
+            if what == "organizations"
             else "Press ctrl+r to retry."
+        )
         self.query_one(ErrorPanel).show_error(titles[what], message, actions)
         self._update_next()
 
@@ -235,13 +261,14 @@ class ConnectScreen(Screen):
     # -- actions ------------------------------------------------------------------------------------
     @property
     def ready(self) -> bool:
-        if self._failed or (not self.sandbox and not self.connected_token) or \
-                (self.sandbox and not self.organizations):
+        if self._failed or (not self.sandbox and not self.connected_token) or (self.sandbox and not self.organizations):
             return False
         if self.token_only:
             return True
-        return self.query_one("#org", Select).value is not Select.NULL and \
-            self.query_one("#region", Select).value is not Select.NULL
+        return (
+            self.query_one("#org", Select).value is not Select.NULL
+            and self.query_one("#region", Select).value is not Select.NULL
+        )
 
     def _update_next(self) -> None:
         self.query_one("#next", Button).disabled = not self.ready

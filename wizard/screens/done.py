@@ -33,29 +33,33 @@ class DoneScreen(Screen):
 
     def compose(self) -> ComposeResult:
         j, inputs = self.journal, self.journal.inputs
-        title = ("This Muse was already finished: checked, nothing changed" if self.checked
-                 else "Your Muse is ready")
+        title = "This Muse was already finished: checked, nothing changed" if self.checked else "Your Muse is ready"
         conn = j.connection
-        database = (f"postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}" if conn
-                    else "(no connection recorded)")
+        database = (
+            f"postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}" if conn else "(no connection recorded)"
+        )
         where = "the local sandbox (nothing hosted)" if inputs.sandbox else "Supabase"
-        summary = "\n".join([
-            f"Muse       {self.muse_name or inputs.muse}",
-            f"Project    {inputs.name}  ref {j.project_ref}  on {where}",
-            f"           organization {inputs.organization}, region {inputs.region}",
-            f"Folder     {self.folder}",
-            "           supabase/migrations/  the core's and the Muse's migrations",
-            "           README.md             what the Muse adds (its table list)",
-            f"Database   {database}",
-            "           session mode; the password is not shown here: it is in your OS keyring,",
-            f"           ${DB_PASSWORD_ENV}, or where you saved it when it was shown once",
-        ])
-        steps = "\n".join([
-            f"cd {self.folder}",
-            self.link_command,
-            "supabase migration new <name>     # your next schema change",
-            "supabase db push                  # later, to apply new migrations",
-        ])
+        summary = "\n".join(
+            [
+                f"Muse       {self.muse_name or inputs.muse}",
+                f"Project    {inputs.name}  ref {j.project_ref}  on {where}",
+                f"           organization {inputs.organization}, region {inputs.region}",
+                f"Folder     {self.folder}",
+                "           supabase/migrations/  the core's and the Muse's migrations",
+                "           README.md             what the Muse adds (its table list)",
+                f"Database   {database}",
+                "           session mode; the password is not shown here: it is in your OS keyring,",
+                f"           ${DB_PASSWORD_ENV}, or where you saved it when it was shown once",
+            ]
+        )
+        steps = "\n".join(
+            [
+                f"cd {self.folder}",
+                self.link_command,
+                "supabase migration new <name>     # your next schema change",
+                "supabase db push                  # later, to apply new migrations",
+            ]
+        )
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static(plain(title), classes="title")

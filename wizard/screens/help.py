@@ -19,9 +19,13 @@ ABOUT = (
     "files or logs. The generated database password is shown once."
 )
 
-GLOBAL_KEYS = [("f1", "this help"), ("ctrl+t", "light / dark theme"), ("ctrl+q", "quit (asks first while a "
-               "step runs; the clone stays resumable)"), ("tab / shift+tab", "next / previous field"),
-               ("ctrl+p", "command palette")]
+GLOBAL_KEYS = [
+    ("f1", "this help"),
+    ("ctrl+t", "light / dark theme"),
+    ("ctrl+q", "quit (asks first while a step runs; the clone stays resumable)"),
+    ("tab / shift+tab", "next / previous field"),
+    ("ctrl+p", "command palette"),
+]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -47,8 +51,7 @@ class HelpScreen(ModalScreen[None]):
         for item in getattr(type(self.under), "BINDINGS", []):
             if isinstance(item, B):
                 for key in item.key.split(","):
-                    out.append(B(key, item.action, item.description, show=item.show,
-                                 key_display=item.key_display))
+                    out.append(B(key, item.action, item.description, show=item.show, key_display=item.key_display))
                     break
         return out
 

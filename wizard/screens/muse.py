@@ -11,8 +11,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
-from wizard.widgets import SchemaPreview
-from wizard.widgets import error_text, plain
+from wizard.widgets import SchemaPreview, error_text, plain
 
 SCAFFOLD = "+scaffold"
 
@@ -71,9 +70,11 @@ class MuseScreen(Screen):
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
         key = event.option.id
         if key == SCAFFOLD:
-            self.query_one(SchemaPreview).show_problem("Scaffold a new Muse",
-                                                       "Press Enter to describe its tables; the SQL is written "
-                                                       "for you, with RLS through the core memberships.")
+            self.query_one(SchemaPreview).show_problem(
+                "Scaffold a new Muse",
+                "Press Enter to describe its tables; the SQL is written "
+                "for you, with RLS through the core memberships.",
+            )
             return
         if key in self.templates and key != self.previewed:
             self._preview(key)

@@ -28,15 +28,18 @@ class NewPasswordScreen(ModalScreen[None]):
         self.stored = stored
 
     def compose(self) -> ComposeResult:
-        where = ("It is stored in your OS keyring (service musekit), so resuming needs nothing from you."
-                 if self.stored else
-                 f"No OS keyring is available here: keep it in your password manager. A resume asks for it "
-                 f"(or reads ${DB_PASSWORD_ENV}).")
+        where = (
+            "It is stored in your OS keyring (service musekit), so resuming needs nothing from you."
+            if self.stored
+            else f"No OS keyring is available here: keep it in your password manager. A resume asks for it "
+            f"(or reads ${DB_PASSWORD_ENV})."
+        )
         with Vertical(classes="dialog"):
             yield Static("The project's database password", classes="dialog-title")
             yield Static(plain(self._password), id="password", classes="secret")
-            yield Static(plain(f"Shown this once. {where} Press ctrl+y to copy it to the clipboard."),
-                         classes="dialog-body")
+            yield Static(
+                plain(f"Shown this once. {where} Press ctrl+y to copy it to the clipboard."), classes="dialog-body"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("I have saved it", id="close", variant="primary")
 
@@ -61,8 +64,13 @@ class PasswordPromptScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("Database password needed", classes="dialog-title")
-            yield Static(plain(f"Enter the {self.prompt}. It is not in your OS keyring or ${DB_PASSWORD_ENV}. "
-                               "It is used for this run only."), classes="dialog-body")
+            yield Static(
+                plain(
+                    f"Enter the {self.prompt}. It is not in your OS keyring or ${DB_PASSWORD_ENV}. "
+                    "It is used for this run only."
+                ),
+                classes="dialog-body",
+            )
             yield Input(password=True, id="db-password", placeholder="password")
             with Horizontal(classes="buttons"):
                 yield Button("Continue", id="ok", variant="primary")

@@ -45,18 +45,23 @@ class ProjectScreen(Screen):
         yield Header()
         with VerticalScroll(classes="page"):
             yield Static("Name the project", classes="title")
-            yield Static(plain(f"Muse {c.muse_name} · organization {c.organization} · region {c.region}"),
-                         id="summary", classes="lead")
+            yield Static(
+                plain(f"Muse {c.muse_name} · organization {c.organization} · region {c.region}"),
+                id="summary",
+                classes="lead",
+            )
             yield Label("Project name", classes="field-label")
             yield Input(placeholder="e.g. my-muse", id="name", max_length=MAX_NAME)
-            yield Static("The Supabase project's name; also the folder's, unless you change it.", id="name-check",
-                         classes="hint")
+            yield Static(
+                "The Supabase project's name; also the folder's, unless you change it.", id="name-check", classes="hint"
+            )
             yield Label("Muse folder", classes="field-label")
             yield Input(value=str(self.workdir) + "/", id="folder")
             yield Label("Database password", classes="field-label")
             with RadioSet(id="password-mode"):
-                yield RadioButton("Generate a strong one (shown once, kept in your OS keyring)", value=True,
-                                  id="generate")
+                yield RadioButton(
+                    "Generate a strong one (shown once, kept in your OS keyring)", value=True, id="generate"
+                )
                 yield RadioButton("Enter my own", id="own")
             yield Input(password=True, id="own-password", placeholder="your database password")
             yield ErrorPanel(id="error")
@@ -72,8 +77,9 @@ class ProjectScreen(Screen):
     def _name_changed(self, event: Input.Changed) -> None:
         name = event.value
         if not self._folder_edited:
-            self.query_one("#folder", Input).value = str(self.workdir / name.strip()) if name.strip() else \
-                str(self.workdir) + "/"
+            self.query_one("#folder", Input).value = (
+                str(self.workdir / name.strip()) if name.strip() else str(self.workdir) + "/"
+            )
         self.taken, self.checked_name = None, None
         problem = name_problem(name)
         hint = self.query_one("#name-check", Static)
@@ -108,8 +114,10 @@ class ProjectScreen(Screen):
         self.checked_name = name
         if message.projects:
             p = message.projects[0]
-            self.taken = (f"{self.choices.organization} already has a project named {name!r} ({p.ref}, "
-                          f"{p.status}). Choose another name.")
+            self.taken = (
+                f"{self.choices.organization} already has a project named {name!r} ({p.ref}, "
+                f"{p.status}). Choose another name."
+            )
             hint.update(plain(self.taken))
             hint.set_classes("hint invalid")
         else:
@@ -119,8 +127,9 @@ class ProjectScreen(Screen):
     @on(ConnectFailed)
     def _check_failed(self, message: ConnectFailed) -> None:
         self.query_one("#name-check", Static).update("Could not check the name (see below).")
-        self.query_one(ErrorPanel).show_error("Could not list the organization's projects", message.message,
-                                              "Press ctrl+r to retry.")
+        self.query_one(ErrorPanel).show_error(
+            "Could not list the organization's projects", message.message, "Press ctrl+r to retry."
+        )
 
     # -- password -----------------------------------------------------------------------------
     @on(RadioSet.Changed, "#password-mode")
@@ -164,33 +173,49 @@ class ProjectScreen(Screen):
         self.query_one(ErrorPanel).clear()
         c, name = self.choices, self.query_one("#name", Input).value
         if self.sandbox:
-            title, body = "Create the project in the sandbox?", (
-                f"Project {name!r} in {c.organization} ({c.region}), on the local sandbox: nothing is billed.")
+            title, body = (
+                "Create the project in the sandbox?",
+                (f"Project {name!r} in {c.organization} ({c.region}), on the local sandbox: nothing is billed."),
+            )
         else:
-            title, body = "Create a billable Supabase project?", (
-                f"Supabase will create project {name!r} in organization {c.organization} ({c.region}). "
-                "Projects are billable (see your organization's plan).")
+            title, body = (
+                "Create a billable Supabase project?",
+                (
+                    f"Supabase will create project {name!r} in organization {c.organization} ({c.region}). "
+                    "Projects are billable (see your organization's plan)."
+                ),
+            )
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self._start(name, Path(self.query_one("#folder", Input).value.strip()).expanduser(),
-                            self.own_password)
+                self._start(name, Path(self.query_one("#folder", Input).value.strip()).expanduser(), self.own_password)
 
         self.app.push_screen(ConfirmScreen(title, body, yes="Create", no="Not now"), answer)
 
     @work(exclusive=True, group="start", exit_on_error=False)
     async def _start(self, name: str, folder: Path, password: str | None) -> None:
-        from wizard.clone import Clone
-        from wizard.clone import CloneInputs
+        from wizard.clone import Clone, CloneInputs
 
         self._starting = True
         self.query_one("#create", Button).disabled = True
         c = self.choices
         try:
-            inputs = CloneInputs(muse=c.muse_ref, name=name, organization=c.organization, region=c.region,
-                                 api_url=self.app.connection.base_url, sandbox=self.sandbox)
-            clone = await Clone.start(folder, inputs, self.app.connection.api, store=self.app.store,
-                                      db_password=password, **self.app.clone_callbacks())
+            inputs = CloneInputs(
+                muse=c.muse_ref,
+                name=name,
+                organization=c.organization,
+                region=c.region,
+                api_url=self.app.connection.base_url,
+                sandbox=self.sandbox,
+            )
+            clone = await Clone.start(
+                folder,
+                inputs,
+                self.app.connection.api,
+                store=self.app.store,
+                db_password=password,
+                **self.app.clone_callbacks(),
+            )
         except Exception as exc:  # every refusal is the engine's message, shown here
             self.post_message(StartFailed(error_text(exc)))
             return
@@ -201,8 +226,11 @@ class ProjectScreen(Screen):
     @on(StartFailed)
     def _start_failed(self, message: StartFailed) -> None:
         self.query_one("#create", Button).disabled = False
-        self.query_one(ErrorPanel).show_error("The clone could not start", message.message,
-                                              "Nothing was created. Fix it above, then press ctrl+n (or ctrl+r).")
+        self.query_one(ErrorPanel).show_error(
+            "The clone could not start",
+            message.message,
+            "Nothing was created. Fix it above, then press ctrl+n (or ctrl+r).",
+        )
 
     def action_retry(self) -> None:
         self.query_one(ErrorPanel).clear()

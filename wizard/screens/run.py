@@ -21,12 +21,20 @@ from textual.worker import Worker, WorkerState
 
 from wizard.clone import STEP_TITLES, STEPS
 from wizard.messages import CloneFinished, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
-from wizard.widgets import apply_verify, core_migrations, provision, readme_section
-from wizard.widgets import ApplyVerifyView
-from wizard.widgets import CoreMigrationsView
-from wizard.widgets import ProvisionView
-from wizard.widgets import ReadmeView
-from wizard.widgets import ErrorPanel, Stepper, error_text, plain
+from wizard.widgets import (
+    ApplyVerifyView,
+    CoreMigrationsView,
+    ErrorPanel,
+    ProvisionView,
+    ReadmeView,
+    Stepper,
+    apply_verify,
+    core_migrations,
+    error_text,
+    plain,
+    provision,
+    readme_section,
+)
 
 STAGES: dict[str, tuple[str, ...]] = {
     "provision": provision.STEPS,
@@ -107,8 +115,7 @@ class RunScreen(Screen):
 
     @work(exclusive=True, group="clone", exit_on_error=False)
     async def _run(self) -> None:
-        from wizard.clone import Clone, CloneError
-        from wizard.clone import load_journal
+        from wizard.clone import Clone, CloneError, load_journal
 
         step: str | None = None
         try:
@@ -118,8 +125,9 @@ class RunScreen(Screen):
                 journal = load_journal(self.folder)
                 step = journal.current_step
                 api = await self.app.api_for(sandbox=journal.inputs.sandbox, api_url=journal.inputs.api_url)
-                clone = Clone.open(self.folder, api, store=self.app.store, db_password=self._db_password,
-                                   **self.app.clone_callbacks())
+                clone = Clone.open(
+                    self.folder, api, store=self.app.store, db_password=self._db_password, **self.app.clone_callbacks()
+                )
             step = clone.journal.current_step
             self._prepared(clone)
             already_finished = clone.journal.finished
@@ -139,10 +147,17 @@ class RunScreen(Screen):
 
         j = clone.journal
         template = clone.template
-        self.post_message(RunPrepared(template.name, j.project_ref, {s: r.status for s, r in j.steps.items()},
-                                      [f.path.name for f in core_files()], [f.path.name for f in template.files],
-                                      j.steps["core_migrations"].status == "done",
-                                      j.steps["muse_migrations"].status == "done"))
+        self.post_message(
+            RunPrepared(
+                template.name,
+                j.project_ref,
+                {s: r.status for s, r in j.steps.items()},
+                [f.path.name for f in core_files()],
+                [f.path.name for f in template.files],
+                j.steps["core_migrations"].status == "done",
+                j.steps["muse_migrations"].status == "done",
+            )
+        )
         self._readme_section(clone.template, written=j.steps["readme"].status == "done")
 
     @work(group="readme", exit_on_error=False)
@@ -155,15 +170,18 @@ class RunScreen(Screen):
                 text = path.read_text(encoding="utf-8")
                 span = find_block(text, path)
                 if span is not None:
-                    self.post_message(ReadmeSection(f"As written in {path}", text[span[0]:span[1]]))
+                    self.post_message(ReadmeSection(f"As written in {path}", text[span[0] : span[1]]))
                     return
             if template is None:
                 self.post_message(ReadmeSection("README.md has no table list block", ""))
                 return
             sources = MuseSources.for_template(self.folder, template)
             body = render_table_list(await build_doc(sources))
-            self.post_message(ReadmeSection("As it will be written (from the migration SQL; the README step "
-                                            "reads the live catalog)", body))
+            self.post_message(
+                ReadmeSection(
+                    "As it will be written (from the migration SQL; the README step reads the live catalog)", body
+                )
+            )
         except Exception as exc:  # ReadmeError, OSError, ...: the section is only shown, never fatal
             self.post_message(ReadmeSection("The table list could not be built", error_text(exc)))
 
@@ -190,8 +208,9 @@ class RunScreen(Screen):
         ev = message.event
         stepper = self.query_one(Stepper)
         if ev.kind in ("step_started", "step_done", "step_failed") and ev.step:
-            stepper.set_status(ev.step, {"step_started": "running", "step_done": "done",
-                                         "step_failed": "failed"}[ev.kind])
+            stepper.set_status(
+                ev.step, {"step_started": "running", "step_done": "done", "step_failed": "failed"}[ev.kind]
+            )
             self.query_one("#overall", ProgressBar).update(progress=stepper.done_count)
         if ev.kind == "step_started" and ev.step:
             self.action_stage(STAGE_OF[ev.step])
@@ -226,14 +245,18 @@ class RunScreen(Screen):
         title = STEP_TITLES.get(message.step or "", "The clone")
         if message.reason == "interrupted":
             self.query_one(ErrorPanel).show_error(
-                f"Stopped during: {title}", "Nothing is lost; the journal records where it stopped.",
+                f"Stopped during: {title}",
+                "Nothing is lost; the journal records where it stopped.",
                 f"Press r to continue, or escape for the start screen (resume it there, or with "
-                f"`musekit resume {self.folder}`).")
+                f"`musekit resume {self.folder}`).",
+            )
         else:
             self.query_one(ErrorPanel).show_error(
-                f"{title} failed", message.message,
+                f"{title} failed",
+                message.message,
                 f"Press r to retry from this step (nothing done is lost), or escape to leave it resumable "
-                f"(`musekit resume {self.folder}`).")
+                f"(`musekit resume {self.folder}`).",
+            )
         self.refresh_bindings()
 
     @on(CloneFinished)
@@ -251,8 +274,9 @@ class RunScreen(Screen):
         from wizard.screens.done import DoneScreen
 
         finished, self._finished = self._finished, None
-        self.app.switch_screen(DoneScreen(self.folder, finished.journal, muse_name=self.muse_name,
-                                          checked=finished.checked))
+        self.app.switch_screen(
+            DoneScreen(self.folder, finished.journal, muse_name=self.muse_name, checked=finished.checked)
+        )
 
     # -- actions ------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -282,7 +306,13 @@ class RunScreen(Screen):
             if stop:
                 self.app.run_worker(stop_and_go_home())
 
-        self.app.push_screen(ConfirmScreen(
-            "Stop the clone?",
-            f"It stops after recording where it was: nothing is lost. Resume it from the start screen, or "
-            f"with `musekit resume {self.folder}`.", yes="Stop", no="Keep running"), answer)
+        self.app.push_screen(
+            ConfirmScreen(
+                "Stop the clone?",
+                f"It stops after recording where it was: nothing is lost. Resume it from the start screen, or "
+                f"with `musekit resume {self.folder}`.",
+                yes="Stop",
+                no="Keep running",
+            ),
+            answer,
+        )

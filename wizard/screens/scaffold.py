@@ -15,8 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.messages import MuseChosen, ScaffoldPreview, StartFailed
-from wizard.widgets import SqlView
-from wizard.widgets import error_text, plain
+from wizard.widgets import SqlView, error_text, plain
 
 REFRESH_PAUSE_S = 0.2
 _INDEX = re.compile(r"(tables|enums)\[(\d+)\]")
@@ -122,22 +121,24 @@ class ScaffoldScreen(Screen):
         elif not self.query_one("#sc-sql", SqlView).text:
             self.query_one("#sc-sql", SqlView).load_text("-- the SQL appears here once the problems are fixed")
         for field in ("slug", "name", "description"):
-            self.query_one(f"#{field}", Input).set_class(
-                any(p.field == field for p in message.problems), "-invalid")
+            self.query_one(f"#{field}", Input).set_class(any(p.field == field for p in message.problems), "-invalid")
 
     def _where(self, field: str) -> str:
         """`tables[1].columns[0].name` → `post_queue.columns[0].name`, for the founder to find it."""
+
         def name(m: re.Match) -> str:
             items = self.tables if m.group(1) == "tables" else self.enums
             i = int(m.group(2))
             return (items[i]["name"] or f"{m.group(1)}[{i}]") if i < len(items) else m.group(0)
+
         return _INDEX.sub(name, field)
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
         if event.input.id == "slug" and not self._dest_edited:
-            self.query_one("#dest", Input).value = str(self.dest_root / event.value.strip()) \
-                if event.value.strip() else str(self.dest_root) + "/"
+            self.query_one("#dest", Input).value = (
+                str(self.dest_root / event.value.strip()) if event.value.strip() else str(self.dest_root) + "/"
+            )
         if event.input.id == "dest":
             slug = self.query_one("#slug", Input).value.strip()
             self._dest_edited = event.value not in (str(self.dest_root / slug), str(self.dest_root) + "/")
@@ -157,8 +158,14 @@ class ScaffoldScreen(Screen):
             if not t["columns"]:
                 table.add_row(plain(t["name"]), "(no columns yet)", "", "", "", key=f"{ti}:-")
             for ci, c in enumerate(t["columns"]):
-                table.add_row(plain(t["name"]) if ci == 0 else "", plain(c["name"]), plain(c["type"]),
-                              "" if c["nullable"] else "not null", plain(c["default"] or ""), key=f"{ti}:{ci}")
+                table.add_row(
+                    plain(t["name"]) if ci == 0 else "",
+                    plain(c["name"]),
+                    plain(c["type"]),
+                    "" if c["nullable"] else "not null",
+                    plain(c["default"] or ""),
+                    key=f"{ti}:{ci}",
+                )
         enums = self.query_one("#sc-enums", DataTable)
         enums.clear()
         for ei, e in enumerate(self.enums):

@@ -57,8 +57,10 @@ class TableDialog(_Dialog):
         yield Input(id="table-comment")
 
     def values(self) -> dict:
-        return {"name": self.query_one("#table-name", Input).value.strip(),
-                "comment": self.query_one("#table-comment", Input).value.strip()}
+        return {
+            "name": self.query_one("#table-name", Input).value.strip(),
+            "comment": self.query_one("#table-comment", Input).value.strip(),
+        }
 
 
 class ColumnDialog(_Dialog):
@@ -70,7 +72,7 @@ class ColumnDialog(_Dialog):
         self.types = types
 
     @property
-    def TITLE_TEXT(self) -> str:  # noqa: N802 (the base reads it like a constant)
+    def TITLE_TEXT(self) -> str:
         return f"Add a column to {self.table}"
 
     def fields(self) -> ComposeResult:
@@ -84,10 +86,12 @@ class ColumnDialog(_Dialog):
 
     def values(self) -> dict:
         default = self.query_one("#column-default", Input).value.strip()
-        return {"name": self.query_one("#column-name", Input).value.strip(),
-                "type": self.query_one("#column-type", Select).value,
-                "nullable": self.query_one("#column-nullable", Checkbox).value,
-                "default": default or None}
+        return {
+            "name": self.query_one("#column-name", Input).value.strip(),
+            "type": self.query_one("#column-type", Select).value,
+            "nullable": self.query_one("#column-nullable", Checkbox).value,
+            "default": default or None,
+        }
 
 
 class EnumDialog(_Dialog):
@@ -102,5 +106,7 @@ class EnumDialog(_Dialog):
 
     def values(self) -> dict:
         raw = self.query_one("#enum-values", Input).value
-        return {"name": self.query_one("#enum-name", Input).value.strip(),
-                "values": [v.strip() for v in raw.split(",") if v.strip()]}
+        return {
+            "name": self.query_one("#enum-name", Input).value.strip(),
+            "values": [v.strip() for v in raw.split(",") if v.strip()],
+        }

@@ -29,9 +29,11 @@ class WelcomeScreen(Screen):
         yield Header()
         with Vertical(id="welcome", classes="page"):
             yield Static("Launch a new Muse", classes="title")
-            yield Static("MuseKit clones the foundation (auth, billing, admin) and one Muse's own tables onto a "
-                         "new Supabase project, one journaled step at a time: anything interrupted can be resumed.",
-                         classes="lead")
+            yield Static(
+                "MuseKit clones the foundation (auth, billing, admin) and one Muse's own tables onto a "
+                "new Supabase project, one journaled step at a time: anything interrupted can be resumed.",
+                classes="lead",
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Start a new Muse", id="new", variant="primary")
             yield Static("Clones you can resume", classes="section")
@@ -69,10 +71,17 @@ class WelcomeScreen(Screen):
                 step = "finished" if journal.finished else STEP_TITLES.get(journal.current_step or "", "?")
                 error = journal.last_error.message if journal.last_error else ""
                 when = journal.updated_at
-            table.add_row(plain(entry.name), plain(_muse_label(entry.muse)), plain(step), age(when, now),
-                          plain(_first_line(error)), key=str(i))
+            table.add_row(
+                plain(entry.name),
+                plain(_muse_label(entry.muse)),
+                plain(step),
+                age(when, now),
+                plain(_first_line(error)),
+                key=str(i),
+            )
         self.query_one("#clones-empty", Static).update(
-            "" if message.listings else "No clones yet. Press n to start a new Muse.")
+            "" if message.listings else "No clones yet. Press n to start a new Muse."
+        )
         table.display = bool(message.listings)
 
     @on(Button.Pressed, "#new")

@@ -6,24 +6,64 @@ the objects alone; they still appear in `SchemaModel.statements` with their effe
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from wizard.sql.effects import function_language, statement_effects
 from wizard.sql.model import (
-    CheckConstraint, Column, EnumType, ForeignKey, Function, Grant, Index, OpaqueBlock,
-    Policy, Schema, SchemaModel, SqlSource, StatementInfo, Table, Trigger, UniqueKey, View,
+    CheckConstraint,
+    Column,
+    EnumType,
+    ForeignKey,
+    Function,
+    Grant,
+    Index,
+    OpaqueBlock,
+    Policy,
+    Schema,
+    SchemaModel,
+    SqlSource,
+    StatementInfo,
+    Table,
+    Trigger,
+    UniqueKey,
+    View,
 )
 from wizard.sql.nodes import (
-    Node, const_value, def_options, def_value, index_name, object_with_args, qualified, qualify, range_var,
-    relations_read, role_name, svals, type_name, type_qualified, unwrap,
+    Node,
+    const_value,
+    def_options,
+    def_value,
+    index_name,
+    object_with_args,
+    qualified,
+    qualify,
+    range_var,
+    relations_read,
+    role_name,
+    svals,
+    type_name,
+    type_qualified,
+    unwrap,
 )
 from wizard.sql.source import RawStatement, TokenSpan, deparse_expression, parse_source, shorten
 
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
-_DEFAULT_ENDS = frozenset({
-    "NOT", "NULL_P", "PRIMARY", "UNIQUE", "REFERENCES", "CHECK", "CONSTRAINT", "DEFAULT", "GENERATED",
-    "COLLATE", "DEFERRABLE", "INITIALLY",
-})
+_DEFAULT_ENDS = frozenset(
+    {
+        "NOT",
+        "NULL_P",
+        "PRIMARY",
+        "UNIQUE",
+        "REFERENCES",
+        "CHECK",
+        "CONSTRAINT",
+        "DEFAULT",
+        "GENERATED",
+        "COLLATE",
+        "DEFERRABLE",
+        "INITIALLY",
+    }
+)
 _TRUE = frozenset({"true", "on", "yes", "1"})
 
 
@@ -48,13 +88,24 @@ class _Builder:
         self.functions: dict[str, Function] = {}
         self.triggers: dict[tuple[str, str], Trigger] = {}
         self._handlers: dict[str, Callable[[RawStatement], None]] = {
-            "CreateSchemaStmt": self._schema, "CreateEnumStmt": self._enum, "AlterEnumStmt": self._alter_enum,
-            "CreateStmt": self._table, "CreateTableAsStmt": self._table_as, "SelectStmt": self._select_into,
+            "CreateSchemaStmt": self._schema,
+            "CreateEnumStmt": self._enum,
+            "AlterEnumStmt": self._alter_enum,
+            "CreateStmt": self._table,
+            "CreateTableAsStmt": self._table_as,
+            "SelectStmt": self._select_into,
             "ViewStmt": self._view,
-            "AlterTableStmt": self._alter_table, "IndexStmt": self._index, "CreatePolicyStmt": self._policy,
-            "AlterPolicyStmt": self._alter_policy, "CreateFunctionStmt": self._function,
-            "CreateTrigStmt": self._trigger, "GrantStmt": self._grant, "CommentStmt": self._comment,
-            "DoStmt": self._do, "DropStmt": self._drop, "RenameStmt": self._rename,
+            "AlterTableStmt": self._alter_table,
+            "IndexStmt": self._index,
+            "CreatePolicyStmt": self._policy,
+            "AlterPolicyStmt": self._alter_policy,
+            "CreateFunctionStmt": self._function,
+            "CreateTrigStmt": self._trigger,
+            "GrantStmt": self._grant,
+            "CommentStmt": self._comment,
+            "DoStmt": self._do,
+            "DropStmt": self._drop,
+            "RenameStmt": self._rename,
         }
 
     def apply(self, stmt: RawStatement) -> None:
@@ -112,8 +163,13 @@ class _Builder:
         key = qualified(schema, name)
         if key in self.tables and node.get("if_not_exists"):
             return
-        table = Table(schema, name, stmt.location, if_not_exists=bool(node.get("if_not_exists")),
-                      inherits=[qualified(*range_var(p)) for p in node.get("inhRelations", ())])
+        table = Table(
+            schema,
+            name,
+            stmt.location,
+            if_not_exists=bool(node.get("if_not_exists")),
+            inherits=[qualified(*range_var(p)) for p in node.get("inhRelations", ())],
+        )
         elements = [unwrap(item) for item in node.get("tableElts", ())]
         for i, (kind, inner) in enumerate(elements):
             limit = elements[i + 1][1].get("location") if i + 1 < len(elements) else None
@@ -138,15 +194,18 @@ class _Builder:
 
     def _add_column(self, stmt: RawStatement, table: Table, coldef: Node, limit: int | None = None) -> None:
         """`limit`: where the next table element starts (None: the end of the statement)."""
-        column = Column(coldef.get("colname", ""), type_name(coldef["typeName"]), stmt.location_at(coldef.get("location")))
+        column = Column(
+            coldef.get("colname", ""), type_name(coldef["typeName"]), stmt.location_at(coldef.get("location"))
+        )
         constraints = [c["Constraint"] for c in coldef.get("constraints", ())]
         for i, con in enumerate(constraints):
-            later = [c["location"] for c in constraints[i + 1:] if c.get("location", -1) >= 0]
+            later = [c["location"] for c in constraints[i + 1 :] if c.get("location", -1) >= 0]
             self._column_constraint(stmt, table, column, con, later[0] if later else limit)
         table.columns = [c for c in table.columns if c.name != column.name] + [column]
 
-    def _column_constraint(self, stmt: RawStatement, table: Table, column: Column, con: Node,
-                           limit: int | None) -> None:
+    def _column_constraint(
+        self, stmt: RawStatement, table: Table, column: Column, con: Node, limit: int | None
+    ) -> None:
         contype = con.get("contype", "")
         here = con.get("location")
         if contype == "CONSTR_NOTNULL":
@@ -160,13 +219,22 @@ class _Builder:
             table.primary_key = [column.name]
         elif contype == "CONSTR_UNIQUE":
             column.unique = True
-            table.uniques.append(UniqueKey([column.name], stmt.location_at(here), con.get("conname"),
-                                           bool(con.get("nulls_not_distinct"))))
+            table.uniques.append(
+                UniqueKey(
+                    [column.name], stmt.location_at(here), con.get("conname"), bool(con.get("nulls_not_distinct"))
+                )
+            )
         elif contype == "CONSTR_FOREIGN":
             table.foreign_keys.append(self._foreign_key(stmt, con, [column.name]))
         elif contype == "CONSTR_CHECK":
-            table.checks.append(CheckConstraint(_expr(stmt.span(here, limit).paren_group(("CHECK",))), stmt.location_at(here),
-                                                con.get("conname"), column.name))
+            table.checks.append(
+                CheckConstraint(
+                    _expr(stmt.span(here, limit).paren_group(("CHECK",))),
+                    stmt.location_at(here),
+                    con.get("conname"),
+                    column.name,
+                )
+            )
         elif contype == "CONSTR_IDENTITY":
             column.identity = "always" if con.get("generated_when") == "a" else "by default"
             column.nullable = False
@@ -175,10 +243,14 @@ class _Builder:
 
     def _foreign_key(self, stmt: RawStatement, con: Node, columns: list[str]) -> ForeignKey:
         return ForeignKey(
-            columns=columns, ref_table=qualified(*range_var(con["pktable"])), ref_columns=svals(con.get("pk_attrs")),
+            columns=columns,
+            ref_table=qualified(*range_var(con["pktable"])),
+            ref_columns=svals(con.get("pk_attrs")),
             on_delete=_FK_ACTIONS.get(con.get("fk_del_action", "a"), "no action"),
             on_update=_FK_ACTIONS.get(con.get("fk_upd_action", "a"), "no action"),
-            location=stmt.location_at(con.get("location")), name=con.get("conname"))
+            location=stmt.location_at(con.get("location")),
+            name=con.get("conname"),
+        )
 
     def _add_constraint(self, stmt: RawStatement, table: Table, con: Node, limit: int | None = None) -> None:
         contype = con.get("contype", "")
@@ -243,9 +315,9 @@ class _Builder:
         toks = span.tokens
         for i in range(1, len(toks) - 1):
             if toks[i].name == "SET" and toks[i + 1].name == "DEFAULT":
-                name = span.text[toks[i - 1].start:toks[i - 1].end + 1].strip('"')
+                name = span.text[toks[i - 1].start : toks[i - 1].end + 1].strip('"')
                 if name == column:
-                    return _expr(TokenSpan(span.text[toks[i + 1].start:]).expression(1))
+                    return _expr(TokenSpan(span.text[toks[i + 1].start :]).expression(1))
         return ""
 
     @staticmethod
@@ -269,9 +341,13 @@ class _Builder:
         schema, name = range_var(node["view"])
         key = qualified(schema, name)
         options = def_options(node.get("options"))
-        view = View(schema, name, stmt.location,
-                    security_invoker="security_invoker" in options and _truthy(options["security_invoker"]),
-                    references=sorted({qualified(*r) for r in relations_read(node.get("query"))}))
+        view = View(
+            schema,
+            name,
+            stmt.location,
+            security_invoker="security_invoker" in options and _truthy(options["security_invoker"]),
+            references=sorted({qualified(*r) for r in relations_read(node.get("query"))}),
+        )
         if key in self.views:
             view.comment = self.views[key].comment
         self.views[key] = view
@@ -292,17 +368,31 @@ class _Builder:
             elem = item["IndexElem"]
             columns.append(elem.get("name") or (_expr(written[i]) if i < len(written) else "expr"))
         where = _expr(span.text_after(("WHERE",))) if "whereClause" in node else None
-        self.indexes[key] = Index(schema, name, qualified(schema, table), columns, stmt.location,
-                                  unique=bool(node.get("unique")), method=node.get("accessMethod", "btree"), where=where)
+        self.indexes[key] = Index(
+            schema,
+            name,
+            qualified(schema, table),
+            columns,
+            stmt.location,
+            unique=bool(node.get("unique")),
+            method=node.get("accessMethod", "btree"),
+            where=where,
+        )
 
     def _policy(self, stmt: RawStatement) -> None:
         node = stmt.node
         table = qualified(*range_var(node["table"]))
         using, with_check = _deparse_policy(stmt)
         self.policies[(table, node.get("policy_name", ""))] = Policy(
-            name=node.get("policy_name", ""), table=table, command=node.get("cmd_name", "all"), location=stmt.location,
-            permissive=bool(node.get("permissive")), roles=[role_name(r) for r in node.get("roles", ())] or ["public"],
-            using=using, with_check=with_check)
+            name=node.get("policy_name", ""),
+            table=table,
+            command=node.get("cmd_name", "all"),
+            location=stmt.location,
+            permissive=bool(node.get("permissive")),
+            roles=[role_name(r) for r in node.get("roles", ())] or ["public"],
+            using=using,
+            with_check=with_check,
+        )
 
     def _alter_policy(self, stmt: RawStatement) -> None:
         node = stmt.node
@@ -328,10 +418,14 @@ class _Builder:
                 cols = svals(node.get("columns")) if bit == 16 else []
                 events.append(f"update of {', '.join(cols)}" if cols else word)
         self.triggers[(table, node.get("trigname", ""))] = Trigger(
-            name=node.get("trigname", ""), table=table,
+            name=node.get("trigname", ""),
+            table=table,
             timing="before" if timing & 2 else "instead of" if timing & 64 else "after",
-            events=events, level="row" if node.get("row") else "statement",
-            function=qualified(*qualify(svals(node.get("funcname")))), location=stmt.location)
+            events=events,
+            level="row" if node.get("row") else "statement",
+            function=qualified(*qualify(svals(node.get("funcname")))),
+            location=stmt.location,
+        )
 
     # --- functions, grants, comments ---------------------------------------------------------------
 
@@ -339,7 +433,9 @@ class _Builder:
         node = stmt.node
         schema, name = qualify(svals(node.get("funcname")))
         params = [p["FunctionParameter"] for p in node.get("parameters", ())]
-        in_params = [p for p in params if p.get("mode", "FUNC_PARAM_DEFAULT") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")]
+        in_params = [
+            p for p in params if p.get("mode", "FUNC_PARAM_DEFAULT") not in ("FUNC_PARAM_OUT", "FUNC_PARAM_TABLE")
+        ]
         table_params = [p for p in params if p.get("mode") == "FUNC_PARAM_TABLE"]
         options = def_options(node.get("options"))
         returns = type_name(node["returnType"]) if "returnType" in node else "void"
@@ -348,13 +444,19 @@ class _Builder:
         header_end = node.get("returnType", {}).get("location")  # the body is not scanned
         written = stmt.span(None, header_end).paren_items() if params else []
         function = Function(
-            schema=schema, name=name,
-            arguments=", ".join(w for w, p in zip(written, params) if p.get("mode") != "FUNC_PARAM_TABLE"),
+            schema=schema,
+            name=name,
+            arguments=", ".join(
+                w for w, p in zip(written, params, strict=False) if p.get("mode") != "FUNC_PARAM_TABLE"
+            ),
             identity_arguments=", ".join(type_name(p["argType"]) for p in in_params),
-            returns=returns, language=function_language(node), location=stmt.location,
+            returns=returns,
+            language=function_language(node),
+            location=stmt.location,
             security_definer=def_value(options.get("security")) == "true",
             search_path=_search_path(options.get("set")),
-            volatility=def_value(options.get("volatility")) or "volatile")
+            volatility=def_value(options.get("volatility")) or "volatile",
+        )
         key = function.signature
         if key in self.functions:
             function.comment = self.functions[key].comment
@@ -524,5 +626,7 @@ def _deparse_policy(stmt: RawStatement) -> tuple[str | None, str | None]:
     span = stmt.span(max(places) if max(places) >= 0 else None)  # only the clauses after table and roles
     using = span.paren_group(("USING",)) if "qual" in node else None
     check = span.paren_group(("WITH", "CHECK")) if "with_check" in node else None
-    return (deparse_expression(using) if using is not None else None,
-            deparse_expression(check) if check is not None else None)
+    return (
+        deparse_expression(using) if using is not None else None,
+        deparse_expression(check) if check is not None else None,
+    )

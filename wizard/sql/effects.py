@@ -6,27 +6,58 @@ This is what the static purity guard reads. Statement kinds without a rule below
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from wizard.sql.model import Effect, ObjectRef
 from wizard.sql.nodes import (
-    DEFAULT_SCHEMA, Node, def_options, def_value, index_name, object_with_args, qualified, qualify,
-    range_var, relations_read, role_name, svals, tree_references, type_qualified, unwrap,
+    DEFAULT_SCHEMA,
+    Node,
+    def_options,
+    def_value,
+    index_name,
+    object_with_args,
+    qualified,
+    qualify,
+    range_var,
+    relations_read,
+    role_name,
+    svals,
+    tree_references,
+    type_qualified,
+    unwrap,
 )
 from wizard.sql.source import RawStatement
 
 _AUTH_USERS_IN_TEXT = re.compile(r'\bauth\s*\.\s*"?users"?\b', re.IGNORECASE)
 _EXECUTE_IN_PLPGSQL = re.compile(r"\bexecute\b", re.IGNORECASE)
 
-RELATION_TYPES = frozenset({
-    "OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW", "OBJECT_SEQUENCE", "OBJECT_FOREIGN_TABLE",
-})
+RELATION_TYPES = frozenset(
+    {
+        "OBJECT_TABLE",
+        "OBJECT_VIEW",
+        "OBJECT_MATVIEW",
+        "OBJECT_SEQUENCE",
+        "OBJECT_FOREIGN_TABLE",
+    }
+)
 _KINDS = {
-    "OBJECT_INDEX": "index", "OBJECT_TYPE": "type", "OBJECT_DOMAIN": "type", "OBJECT_FUNCTION": "function",
-    "OBJECT_PROCEDURE": "function", "OBJECT_ROUTINE": "function", "OBJECT_AGGREGATE": "function",
-    "OBJECT_SCHEMA": "schema", "OBJECT_POLICY": "policy", "OBJECT_TRIGGER": "trigger", "OBJECT_RULE": "rule",
-    "OBJECT_COLUMN": "column", "OBJECT_TABCONSTRAINT": "constraint", "OBJECT_EXTENSION": "extension",
-    "OBJECT_PUBLICATION": "publication", "OBJECT_ROLE": "role", "OBJECT_ATTRIBUTE": "type",
+    "OBJECT_INDEX": "index",
+    "OBJECT_TYPE": "type",
+    "OBJECT_DOMAIN": "type",
+    "OBJECT_FUNCTION": "function",
+    "OBJECT_PROCEDURE": "function",
+    "OBJECT_ROUTINE": "function",
+    "OBJECT_AGGREGATE": "function",
+    "OBJECT_SCHEMA": "schema",
+    "OBJECT_POLICY": "policy",
+    "OBJECT_TRIGGER": "trigger",
+    "OBJECT_RULE": "rule",
+    "OBJECT_COLUMN": "column",
+    "OBJECT_TABCONSTRAINT": "constraint",
+    "OBJECT_EXTENSION": "extension",
+    "OBJECT_PUBLICATION": "publication",
+    "OBJECT_ROLE": "role",
+    "OBJECT_ATTRIBUTE": "type",
 }
 _CHILD_KINDS = frozenset({"policy", "trigger", "rule", "constraint"})
 _NAME_ONLY_KINDS = frozenset({"schema", "extension", "publication", "role"})
@@ -74,6 +105,7 @@ def _refs(node: object, detail: str) -> list[Effect]:
 
 # --- one function per statement kind ------------------------------------------------------------
 
+
 def _create_schema(stmt: RawStatement) -> list[Effect]:
     return [Effect("create", ObjectRef("schema", None, stmt.node.get("schemaname", "")))]
 
@@ -81,6 +113,7 @@ def _create_schema(stmt: RawStatement) -> list[Effect]:
 def _create_type_from_names(key: str) -> Callable[[RawStatement], list[Effect]]:
     def effects(stmt: RawStatement) -> list[Effect]:
         return [Effect("create", ObjectRef("type", *qualify(svals(stmt.node.get(key)))))]
+
     return effects
 
 
@@ -98,15 +131,20 @@ def _alter_type(key: str) -> Callable[[RawStatement], list[Effect]]:
         node = stmt.node
         detail = ""
         if stmt.kind == "AlterEnumStmt":
-            detail = (f"rename value {node.get('oldVal')!r}" if node.get("oldVal")
-                      else f"add value {node.get('newVal')!r}")
+            detail = (
+                f"rename value {node.get('oldVal')!r}" if node.get("oldVal") else f"add value {node.get('newVal')!r}"
+            )
         return [Effect("alter", ObjectRef("type", *qualify(svals(node.get(key)))), detail)]
+
     return effects
 
 
 def _foreign_key_refs(constraints: list[Node]) -> list[Effect]:
-    return [Effect("reference", relation(*range_var(c["pktable"])), "foreign key")
-            for c in constraints if c.get("contype") == "CONSTR_FOREIGN" and "pktable" in c]
+    return [
+        Effect("reference", relation(*range_var(c["pktable"])), "foreign key")
+        for c in constraints
+        if c.get("contype") == "CONSTR_FOREIGN" and "pktable" in c
+    ]
 
 
 def _table_constraints(elements: list[Node]) -> list[Node]:
@@ -127,8 +165,10 @@ def _create_table(stmt: RawStatement) -> list[Effect]:
     elements = node.get("tableElts", [])
     effects += _foreign_key_refs(_table_constraints(elements))
     how = "partition of" if "partbound" in node else "inherits"
-    effects += [Effect("alter", relation(*range_var(p)), f"{how} (new child table {target.qualified_name})")
-                for p in node.get("inhRelations", ())]
+    effects += [
+        Effect("alter", relation(*range_var(p)), f"{how} (new child table {target.qualified_name})")
+        for p in node.get("inhRelations", ())
+    ]
     for item in elements:
         kind, inner = unwrap(item)
         if kind == "TableLikeClause":
@@ -139,7 +179,7 @@ def _create_table(stmt: RawStatement) -> list[Effect]:
 def _create_table_as(stmt: RawStatement) -> list[Effect]:
     into = stmt.node["into"]
     detail = "materialized view" if stmt.node.get("objtype") == "OBJECT_MATVIEW" else "create table as"
-    return [Effect("create", relation(*range_var(into["rel"])), detail)] + _refs(stmt.node.get("query"), "query")
+    return [Effect("create", relation(*range_var(into["rel"])), detail), *_refs(stmt.node.get("query"), "query")]
 
 
 def _select(stmt: RawStatement) -> list[Effect]:
@@ -151,19 +191,35 @@ def _select(stmt: RawStatement) -> list[Effect]:
 
 def _view(stmt: RawStatement) -> list[Effect]:
     action = "replace" if stmt.node.get("replace") else "create"
-    return [Effect(action, relation(*range_var(stmt.node["view"])), "view")] + _refs(stmt.node.get("query"), "view query")
+    return [
+        Effect(action, relation(*range_var(stmt.node["view"])), "view"),
+        *_refs(stmt.node.get("query"), "view query"),
+    ]
 
 
 _AT_WORDS = {
-    "AT_AddColumn": "add column", "AT_DropColumn": "drop column", "AT_ColumnDefault": "alter column default",
-    "AT_SetNotNull": "set not null", "AT_DropNotNull": "drop not null", "AT_AlterColumnType": "alter column type",
-    "AT_AddConstraint": "add constraint", "AT_DropConstraint": "drop constraint",
-    "AT_EnableRowSecurity": "enable row level security", "AT_DisableRowSecurity": "disable row level security",
-    "AT_ForceRowSecurity": "force row level security", "AT_NoForceRowSecurity": "no force row level security",
-    "AT_ChangeOwner": "owner to", "AT_SetRelOptions": "set options", "AT_ResetRelOptions": "reset options",
-    "AT_DisableTrig": "disable trigger", "AT_EnableTrig": "enable trigger", "AT_DisableTrigAll": "disable trigger all",
-    "AT_EnableTrigAll": "enable trigger all", "AT_DisableTrigUser": "disable trigger user",
-    "AT_EnableTrigUser": "enable trigger user", "AT_ReplicaIdentity": "replica identity",
+    "AT_AddColumn": "add column",
+    "AT_DropColumn": "drop column",
+    "AT_ColumnDefault": "alter column default",
+    "AT_SetNotNull": "set not null",
+    "AT_DropNotNull": "drop not null",
+    "AT_AlterColumnType": "alter column type",
+    "AT_AddConstraint": "add constraint",
+    "AT_DropConstraint": "drop constraint",
+    "AT_EnableRowSecurity": "enable row level security",
+    "AT_DisableRowSecurity": "disable row level security",
+    "AT_ForceRowSecurity": "force row level security",
+    "AT_NoForceRowSecurity": "no force row level security",
+    "AT_ChangeOwner": "owner to",
+    "AT_SetRelOptions": "set options",
+    "AT_ResetRelOptions": "reset options",
+    "AT_DisableTrig": "disable trigger",
+    "AT_EnableTrig": "enable trigger",
+    "AT_DisableTrigAll": "disable trigger all",
+    "AT_EnableTrigAll": "enable trigger all",
+    "AT_DisableTrigUser": "disable trigger user",
+    "AT_EnableTrigUser": "enable trigger user",
+    "AT_ReplicaIdentity": "replica identity",
 }
 
 
@@ -318,8 +374,9 @@ def _grant(stmt: RawStatement) -> list[Effect]:
     detail = ", ".join(privileges)
     if node.get("targtype") == "ACL_TARGET_ALL_IN_SCHEMA":
         plural = objtype.removeprefix("OBJECT_").lower() + "s"
-        return [Effect(action, ObjectRef("schema-contents", svals([o])[0], plural), detail)
-                for o in node.get("objects", ())]
+        return [
+            Effect(action, ObjectRef("schema-contents", svals([o])[0], plural), detail) for o in node.get("objects", ())
+        ]
     effects = []
     for obj in node.get("objects", ()):
         if "RangeVar" in obj:
@@ -334,14 +391,15 @@ def _default_privileges(stmt: RawStatement) -> list[Effect]:
     options = def_options(stmt.node.get("options"))
     schemas = svals(options.get("schemas")) if options.get("schemas") else []
     return [Effect("alter", ObjectRef("default-privileges", s, "default privileges")) for s in schemas] or [
-        Effect("alter", ObjectRef("default-privileges", None, "default privileges"))]
+        Effect("alter", ObjectRef("default-privileges", None, "default privileges"))
+    ]
 
 
 def _write(stmt: RawStatement) -> list[Effect]:
     target = range_var(stmt.node["relation"])
     rest = {k: v for k, v in stmt.node.items() if k != "relation"}
     reads = [e for e in _refs(rest, "query") if e.target != relation(*target)]
-    return [Effect("write", relation(*target), stmt.kind.removesuffix("Stmt").lower())] + reads
+    return [Effect("write", relation(*target), stmt.kind.removesuffix("Stmt").lower()), *reads]
 
 
 def _copy(stmt: RawStatement) -> list[Effect]:
@@ -372,17 +430,21 @@ def _role(stmt: RawStatement) -> list[Effect]:
 def _database(stmt: RawStatement) -> list[Effect]:
     node = stmt.node
     if stmt.kind in ("CreateEventTrigStmt", "AlterEventTrigStmt"):
-        return [Effect("create" if stmt.kind == "CreateEventTrigStmt" else "alter",
-                       ObjectRef("event-trigger", None, node.get("trigname", "")))]
+        return [
+            Effect(
+                "create" if stmt.kind == "CreateEventTrigStmt" else "alter",
+                ObjectRef("event-trigger", None, node.get("trigname", "")),
+            )
+        ]
     name = node.get("dbname") or (node.get("setstmt") or {}).get("name") or "configuration"
     return [Effect("alter", ObjectRef("database", None, name), stmt.kind)]
 
 
 def _publication(stmt: RawStatement) -> list[Effect]:
     name = stmt.node.get("pubname", "")
-    return [Effect("alter", relation(*rv), f"publication {name}")
-            for rv in relations_read(stmt.node.get("pubobjects", []))] + [
-        Effect("alter", ObjectRef("publication", None, name))]
+    return [
+        Effect("alter", relation(*rv), f"publication {name}") for rv in relations_read(stmt.node.get("pubobjects", []))
+    ] + [Effect("alter", ObjectRef("publication", None, name))]
 
 
 def _seclabel(stmt: RawStatement) -> list[Effect]:
@@ -392,6 +454,7 @@ def _seclabel(stmt: RawStatement) -> list[Effect]:
 def _relation_maintenance(detail: str) -> Callable[[RawStatement], list[Effect]]:
     def effects(stmt: RawStatement) -> list[Effect]:
         return [Effect("alter", relation(*rv), detail) for rv in relations_read(stmt.node)]
+
     return effects
 
 
@@ -494,5 +557,6 @@ def statement_effects(stmt: RawStatement) -> tuple[list[Effect], bool]:
     handler = _HANDLERS.get(stmt.kind, _relation_maintenance(stmt.kind))
     effects = handler(stmt)
     dynamic = stmt.kind in ("DoStmt", "CallStmt") or (
-        stmt.kind == "CreateFunctionStmt" and function_is_dynamic(stmt.node))
+        stmt.kind == "CreateFunctionStmt" and function_is_dynamic(stmt.node)
+    )
     return effects, dynamic

@@ -8,10 +8,12 @@ Plain dataclasses inside; pydantic's TypeAdapter at the JSON boundary."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
+
 from wizard.errors import ExitCode, MusekitError
 
 

@@ -7,7 +7,8 @@ libpg_query's JSON leaves out false/zero/empty fields, so every read has a defau
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 DEFAULT_SCHEMA = "public"
 Node = dict[str, Any]
@@ -18,7 +19,7 @@ _NAMEDATALEN = 63
 
 def unwrap(item: Node) -> tuple[str, Node]:
     """{"RangeVar": {...}} -> ("RangeVar", {...})."""
-    (kind, inner), = item.items()
+    ((kind, inner),) = item.items()
     return kind, inner
 
 

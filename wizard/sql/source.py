@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from wizard.sql.model import Location, SqlParseError, SqlSource
 
@@ -56,7 +57,7 @@ class RawStatement:
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = self.file.data[self.start:self.end].decode("utf-8").rstrip()
+            self._text = self.file.data[self.start : self.end].decode("utf-8").rstrip()
         return self._text
 
     @property
@@ -82,7 +83,7 @@ class RawStatement:
         rel = max(0, byte_offset - self.start)
         if self.file.ascii:
             return rel
-        return len(self.file.data[self.start:self.start + rel].decode("utf-8", errors="ignore"))
+        return len(self.file.data[self.start : self.start + rel].decode("utf-8", errors="ignore"))
 
 
 class TokenSpan:
@@ -105,7 +106,7 @@ class TokenSpan:
         for tok in tokens:
             if previous_end is not None and tok.start > previous_end:
                 parts.append(" ")
-            parts.append(text[tok.start:tok.end + 1])
+            parts.append(text[tok.start : tok.end + 1])
             previous_end = tok.end + 1
         return "".join(parts)
 
@@ -171,8 +172,11 @@ class TokenSpan:
                 depth += 1
             elif tok.name == _CLOSE:
                 depth -= 1
-            elif depth == 0 and tok.name == keywords[0] and all(
-                    i + k < len(toks) and toks[i + k].name == keywords[k] for k in range(1, n)):
+            elif (
+                depth == 0
+                and tok.name == keywords[0]
+                and all(i + k < len(toks) and toks[i + k].name == keywords[k] for k in range(1, n))
+            ):
                 return i + n
         return None
 
@@ -187,8 +191,8 @@ class TokenSpan:
             elif toks[j].name == _CLOSE:
                 depth -= 1
                 if depth == 0:
-                    return toks[i + 1:j]
-        return toks[i + 1:]
+                    return toks[i + 1 : j]
+        return toks[i + 1 :]
 
 
 def deparse_expression(text: str) -> str:
@@ -214,14 +218,15 @@ def parse_source(source: SqlSource) -> list[RawStatement]:
         tree = json.loads(parse_sql_json(source.text))
     except ParseError as exc:
         message, char_index = _error_parts(exc)
-        raise SqlParseError(source.path, source.text.count("\n", 0, char_index) + 1, message,
-                            _statement_around(source.text, char_index)) from None
+        raise SqlParseError(
+            source.path, source.text.count("\n", 0, char_index) + 1, message, _statement_around(source.text, char_index)
+        ) from None
     return list(_statements(file, tree.get("stmts", [])))
 
 
 def _statements(file: SourceFile, raw: list[dict[str, Any]]) -> Iterator[RawStatement]:
     for item in raw:
-        (kind, node), = item["stmt"].items()
+        ((kind, node),) = item["stmt"].items()
         begin = item.get("stmt_location", 0)
         length = item.get("stmt_len", 0)
         end = begin + length if length else len(file.data)
@@ -247,4 +252,4 @@ def _statement_around(text: str, char_index: int) -> str:
             return shorten(text[piece])
     line_start = text.rfind("\n", 0, char_index) + 1
     line_end = text.find("\n", char_index)
-    return shorten(text[line_start:line_end if line_end >= 0 else len(text)])
+    return shorten(text[line_start : line_end if line_end >= 0 else len(text)])

@@ -5,4 +5,16 @@ from wizard.widgets.preview import SchemaPreview, SqlView
 from wizard.widgets.provision import ProvisionView
 from wizard.widgets.readme_section import ReadmeView
 
-__all__ = ["ApplyVerifyView", "CoreMigrationsView", "ErrorPanel", "ProvisionView", "ReadmeView", "SchemaPreview", "SqlView", "Stepper", "age", "error_text", "plain"]
+__all__ = [
+    "ApplyVerifyView",
+    "CoreMigrationsView",
+    "ErrorPanel",
+    "ProvisionView",
+    "ReadmeView",
+    "SchemaPreview",
+    "SqlView",
+    "Stepper",
+    "age",
+    "error_text",
+    "plain",
+]

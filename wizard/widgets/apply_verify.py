@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from wizard.widgets.migration_progress import MigrationProgress
 from wizard.widgets.common import plain
+from wizard.widgets.migration_progress import MigrationProgress
 
 STEPS = ("muse_migrations", "verify")
 
@@ -21,15 +21,18 @@ if TYPE_CHECKING:
 class ApplyVerifyView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Apply the Muse and verify", classes="stage-title")
-        yield Static("The Muse's migrations run in one transaction; if the core changes in any way, none "
-                     "of them is kept.", id="apply-status", classes="muted")
+        yield Static(
+            "The Muse's migrations run in one transaction; if the core changes in any way, none of them is kept.",
+            id="apply-status",
+            classes="muted",
+        )
         yield MigrationProgress(id="muse-progress")
         yield Static("Verification: not run yet", id="verify-result", classes="muted")
 
     def set_files(self, names: list[str], all_applied: bool) -> None:
         self.query_one(MigrationProgress).set_files(names, all_applied=all_applied)
 
-    def clone_event(self, event: "CloneEvent") -> None:
+    def clone_event(self, event: CloneEvent) -> None:
         kind, step, message = event.kind, event.step, event.message
         result = self.query_one("#verify-result", Static)
         if kind == "migration":
@@ -40,8 +43,7 @@ class ApplyVerifyView(Vertical):
         elif kind == "step_failed" and step == "muse_migrations":
             self.query_one("#apply-status", Static).update(plain(f"✗ Nothing of the Muse was kept: {message}"))
         elif kind == "step_started" and step == "verify":
-            result.update("Verifying: lints, RLS on every table, what a stranger can read, the core "
-                          "untouched…")
+            result.update("Verifying: lints, RLS on every table, what a stranger can read, the core untouched…")
             result.set_classes("muted")
         elif kind == "step_done" and step == "verify":
             result.update(plain(f"✓ Verification: {message}"))

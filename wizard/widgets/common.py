@@ -10,11 +10,23 @@ from rich.markup import escape
 from textual.widgets import Static
 
 # the step list is narrow: short names here; messages use the engine's STEP_TITLES
-SHORT_TITLES = {"validate": "Validate inputs", "project": "Create the project", "healthy": "Wait until healthy",
-                "connection": "Connection info", "files": "Write the folder", "core_migrations": "Core migrations",
-                "muse_migrations": "Muse migrations", "verify": "Verify", "readme": "README table list"}
-MARKS = {"done": ("✓", "$text-success"), "running": ("▶", "$text-warning"),
-         "failed": ("✗", "$text-error"), "pending": ("·", "$text-muted")}
+SHORT_TITLES = {
+    "validate": "Validate inputs",
+    "project": "Create the project",
+    "healthy": "Wait until healthy",
+    "connection": "Connection info",
+    "files": "Write the folder",
+    "core_migrations": "Core migrations",
+    "muse_migrations": "Muse migrations",
+    "verify": "Verify",
+    "readme": "README table list",
+}
+MARKS = {
+    "done": ("✓", "$text-success"),
+    "running": ("▶", "$text-warning"),
+    "failed": ("✗", "$text-error"),
+    "pending": ("·", "$text-muted"),
+}
 
 
 def plain(text: str) -> str:

@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from wizard.widgets.migration_progress import MigrationProgress
 from wizard.widgets.common import plain
+from wizard.widgets.migration_progress import MigrationProgress
 
 STEPS = ("files", "core_migrations")
 
@@ -21,14 +21,15 @@ if TYPE_CHECKING:
 class CoreMigrationsView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("Core migrations", classes="stage-title")
-        yield Static("The Muse folder and the MuseKit core (13 tables, RLS, helpers).", id="core-status",
-                     classes="muted")
+        yield Static(
+            "The Muse folder and the MuseKit core (13 tables, RLS, helpers).", id="core-status", classes="muted"
+        )
         yield MigrationProgress(id="core-progress")
 
     def set_files(self, names: list[str], all_applied: bool) -> None:
         self.query_one(MigrationProgress).set_files(names, all_applied=all_applied)
 
-    def clone_event(self, event: "CloneEvent") -> None:
+    def clone_event(self, event: CloneEvent) -> None:
         kind, step, message = event.kind, event.step, event.message
         status = self.query_one("#core-status", Static)
         if kind == "migration":

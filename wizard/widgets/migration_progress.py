@@ -34,10 +34,11 @@ class MigrationProgress(Vertical):
         mark = "✓" if all_applied else "·"
         for name in self.files:
             table.add_row(mark, "earlier" if all_applied else "", plain(name), key=name)
-        self.query_one(ProgressBar).update(total=len(self.files) or None,
-                                           progress=len(self.files) if all_applied else 0)
+        self.query_one(ProgressBar).update(
+            total=len(self.files) or None, progress=len(self.files) if all_applied else 0
+        )
 
-    def migration_event(self, ev: "CloneEvent") -> None:
+    def migration_event(self, ev: CloneEvent) -> None:
         """A clone `migration` event: `ev.file` is starting (no `seconds` yet) or applied; `current` of
         `total` counts the files this run applies (files applied earlier are not counted)."""
         name = ev.file

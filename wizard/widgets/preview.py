@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
-
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane, TextArea
@@ -18,8 +17,7 @@ class SqlView(TextArea):
     """Read-only SQL with tree-sitter highlighting, in colours that suit the app's light or dark theme."""
 
     def __init__(self, text: str = "", **kwargs) -> None:
-        super().__init__(text, language="sql", read_only=True, show_line_numbers=True, soft_wrap=False,
-                         **kwargs)
+        super().__init__(text, language="sql", read_only=True, show_line_numbers=True, soft_wrap=False, **kwargs)
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._follow_app_theme)
@@ -66,10 +64,14 @@ class SchemaPreview(Vertical):
         self.query_one("#preview-problem").display = False
         self._fill("#pv-tables", _table_rows(model))
         self._fill("#pv-enums", ([e.name, ", ".join(e.values)] for e in model.enums))
-        self._fill("#pv-views", ([v.name, "invoker" if v.security_invoker else "definer",
-                                  ", ".join(v.references)] for v in model.views))
-        self._fill("#pv-indexes", ([i.name, _short(i.table), ", ".join(i.columns), "yes" if i.unique else ""]
-                                   for i in model.indexes))
+        self._fill(
+            "#pv-views",
+            ([v.name, "invoker" if v.security_invoker else "definer", ", ".join(v.references)] for v in model.views),
+        )
+        self._fill(
+            "#pv-indexes",
+            ([i.name, _short(i.table), ", ".join(i.columns), "yes" if i.unique else ""] for i in model.indexes),
+        )
         self._fill("#pv-policies", _policy_rows(model))
         self.query_one("#pv-sql", SqlView).load_text(sql)
 
@@ -96,11 +98,13 @@ def _short(qualified: str) -> str:
 def _table_rows(model) -> Iterable[list[str]]:
     """A heading row per table (its name, and RLS), then its columns."""
     for table in model.tables:
-        refs = {fk.columns[0]: _short(fk.ref_table) + (f"({', '.join(fk.ref_columns)})" if fk.ref_columns else "")
-                for fk in table.foreign_keys if len(fk.columns) == 1}
+        refs = {
+            fk.columns[0]: _short(fk.ref_table) + (f"({', '.join(fk.ref_columns)})" if fk.ref_columns else "")
+            for fk in table.foreign_keys
+            if len(fk.columns) == 1
+        }
         name = table.name if table.schema == "public" else table.qualified_name
-        yield [Text(name, style="bold"), Text("RLS on" if table.rls_enabled else "RLS OFF", style="italic"), "", "",
-               ""]
+        yield [Text(name, style="bold"), Text("RLS on" if table.rls_enabled else "RLS OFF", style="italic"), "", "", ""]
         for column in table.columns:
             null = "PK" if column.primary_key else ("" if column.nullable else "not null")
             yield [f"  {column.name}", column.type, null, column.default or "", refs.get(column.name, "")]

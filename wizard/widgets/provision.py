@@ -40,14 +40,15 @@ class ProvisionView(Vertical):
         if self.started_at is None:
             return
         end = self.finished_at if self.finished_at is not None else self._now()
-        self.query_one("#elapsed", Static).update(f"Elapsed {elapsed(end - self.started_at)}"
-                                                  + (" (done)" if self.finished_at is not None else ""))
+        self.query_one("#elapsed", Static).update(
+            f"Elapsed {elapsed(end - self.started_at)}" + (" (done)" if self.finished_at is not None else "")
+        )
 
     def log_line(self, text: str) -> None:
         stamp = elapsed(self._now() - self.started_at) if self.started_at is not None else "0:00"
         self.query_one(RichLog).write(f"[{stamp}] {text}")
 
-    def clone_event(self, event: "CloneEvent") -> None:
+    def clone_event(self, event: CloneEvent) -> None:
         kind, step, message = event.kind, event.step, event.message
         if kind == "step_started":
             if self.started_at is None or self.finished_at is not None:

@@ -20,15 +20,18 @@ if TYPE_CHECKING:
 class ReadmeView(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("README: the table list", classes="stage-title")
-        yield Static("Written between the musekit:tables markers of README.md once the Muse is verified.",
-                     id="readme-status", classes="muted")
+        yield Static(
+            "Written between the musekit:tables markers of README.md once the Muse is verified.",
+            id="readme-status",
+            classes="muted",
+        )
         yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="readme-text")
 
     def show_section(self, caption: str, text: str) -> None:
         self.query_one("#readme-status", Static).update(plain(caption))
         self.query_one("#readme-text", TextArea).load_text(text)
 
-    def clone_event(self, event: "CloneEvent") -> None:
+    def clone_event(self, event: CloneEvent) -> None:
         kind, step, message = event.kind, event.step, event.message
         if kind in ("step_done", "step_failed") and step == "readme":
             mark = "✓" if kind == "step_done" else "✗"
