@@ -35,7 +35,7 @@ async def measure(db_url: str, muse_sql: str, runs: int = 5) -> ReadmeBench:
     """Time the table list against `db_url`, where the core and `muse_sql` are already applied."""
     from wizard.muses import core_files
     from wizard.pg import connect
-    from wizard.readme import TableListDoc, clear_expression_cache, render_table_list
+    from wizard.readme import clear_expression_cache, render_table_list, table_list_from_catalog
     from wizard.sql import SqlSource, parse_sql_files
 
     core = [SqlSource(str(f.path), f.text) for f in core_files()]
@@ -48,7 +48,7 @@ async def measure(db_url: str, muse_sql: str, runs: int = 5) -> ReadmeBench:
             t0 = time.perf_counter()
             model = parse_sql_files([*core, muse])
             t1 = time.perf_counter()
-            doc = await TableListDoc.from_catalog(conn, model, {muse.path})
+            doc = await table_list_from_catalog(conn, model, {muse.path})
             t2 = time.perf_counter()
             text = render_table_list(doc)
             t3 = time.perf_counter()

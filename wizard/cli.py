@@ -88,10 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(args, "_run", None)
     try:
         if run is None:
-            from wizard.commands.wizard_app import run as run_wizard
-
-            return run_wizard(args)
-        return run(args)
+            return run_wizard(sandbox=bool(args.sandbox))
+        code: int = run(args)
+        return code
     except MusekitError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -103,6 +102,22 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+
+
+def run_wizard(*, sandbox: bool) -> int:
+    """`musekit` with no subcommand: the Textual wizard, against the Supabase Management API or,
+    with `--sandbox`, the local sandbox. Textual is imported only here, when the wizard runs."""
+    from wizard.app import MuseKitApp
+
+    app = MuseKitApp(sandbox=sandbox)
+    try:
+        app.run()
+    finally:
+        app.connection.stop_sandbox()  # also waits for a sandbox still starting
+    if app.exit_after_first_paint and app.first_paint_s is not None:
+        # for `make bench` (MUSEKIT_EXIT_AFTER_FIRST_PAINT=1): process start -> first painted frame
+        print(f"first paint after {app.first_paint_s * 1000:.0f} ms", file=sys.stderr)
+    return app.return_code or 0  # 130 when quit during a step (the clone stays resumable)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,15 @@ from wizard.clone.credentials import (
     find_db_password,
     generate_db_password,
 )
-from wizard.clone.engine import MIGRATIONS_DIR, Clone, CloneError, CloneEvent, CloneInputError
+from wizard.clone.engine import (
+    MIGRATIONS_DIR,
+    Clone,
+    CloneCallbacks,
+    CloneError,
+    CloneEvent,
+    CloneInputError,
+    CloneOptions,
+)
 from wizard.clone.journal import (
     STEP_TITLES,
     STEPS,
@@ -23,8 +31,8 @@ from wizard.clone.journal import (
     load_journal,
     save_journal,
 )
-from wizard.clone.registry import CloneListing, data_dir, list_clones
-from wizard.clone.session import Connection, NoAccessToken, api_session
+from wizard.clone.registry import CloneListing, list_clones
+from wizard.clone.session import ApiSession, Connection, NoAccessToken, api_session
 
 __all__ = [
     "DB_PASSWORD_ENV",
@@ -33,14 +41,17 @@ __all__ = [
     "STEP_TITLES",
     "TOKEN_ENV",
     "TOKEN_KEY",
+    "ApiSession",
     "Clone",
     "CloneBusy",
+    "CloneCallbacks",
     "CloneError",
     "CloneEvent",
     "CloneInputError",
     "CloneInputs",
     "CloneListing",
     "CloneLock",
+    "CloneOptions",
     "Connection",
     "ConnectionRecord",
     "ErrorRecord",
@@ -50,7 +61,6 @@ __all__ = [
     "SecretStore",
     "StepRecord",
     "api_session",
-    "data_dir",
     "find_access_token",
     "find_db_password",
     "generate_db_password",

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from wizard import settings
-from wizard.settings import DB_PASSWORD_ENV, TOKEN_ENV
+from wizard.settings import DB_PASSWORD_ENV as DB_PASSWORD_ENV  # re-exported: callers name it in messages
+from wizard.settings import TOKEN_ENV as TOKEN_ENV
 
 SERVICE = "musekit"
 TOKEN_KEY = "access-token"

@@ -7,12 +7,13 @@ and never applies a migration twice."""
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Required, TypedDict, Unpack
 
 from wizard import migrations, settings
 from wizard.clone import credentials, registry
@@ -52,13 +53,29 @@ class CloneEvent:
     file: str | None = None  # migration events: the file name
     seconds: float | None = None  # migration events: set once the file is applied
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
 
 
 EventSink = Callable[[CloneEvent], None]
 PasswordPrompt = Callable[[str], Awaitable[str | None] | str | None]
 NewPasswordNotice = Callable[[str, bool], None]  # (password, stored_in_keyring)
+
+
+class CloneCallbacks(TypedDict, total=False):
+    """How a clone reports progress and asks for or shows the database password."""
+
+    on_event: EventSink | None
+    password_prompt: PasswordPrompt | None
+    on_new_password: NewPasswordNotice | None
+
+
+class CloneOptions(CloneCallbacks, total=False):
+    """The keyword arguments of `Clone(...)`, `Clone.start(...)` and `Clone.open(...)`."""
+
+    store: Required[credentials.SecretStore]
+    db_password: str | None
+    health_timeout_s: float
 
 
 class CloneInputError(MusekitError, ValueError):
@@ -114,7 +131,9 @@ class Clone:
 
     # -- creation -----------------------------------------------------------------------
     @classmethod
-    async def start(cls, folder: Path, inputs: CloneInputs, api: ManagementAPI, **kwargs) -> Clone:
+    async def start(
+        cls, folder: Path, inputs: CloneInputs, api: ManagementAPI, **kwargs: Unpack[CloneOptions]
+    ) -> Clone:
         """Validate everything that can be checked without side effects, then write the journal.
         Bad input raises before any project is created, and leaves no file behind. The returned
         clone holds the folder's lock until `run()` ends (or `close()`)."""
@@ -134,8 +153,9 @@ class Clone:
             inputs = inputs.model_copy(update={"muse": template.slug if template.shipped else str(template.path)})
             await _validate_remote(api, inputs)
             journal = Journal(inputs=inputs)
+            note = _template_note(template)
             journal.mark("validate", "running")
-            journal.mark("validate", "done", note=_template_note(template))
+            journal.mark("validate", "done", note=note)
             save_journal(folder, journal)
         except BaseException:
             lock.release()
@@ -145,12 +165,12 @@ class Clone:
         clone._template, clone._lock = template, lock
         registry.register(folder, journal)
         clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
-        clone._emit(CloneEvent("step_done", "validate", journal.steps["validate"].note, 1, len(STEPS)))
+        clone._emit(CloneEvent("step_done", "validate", note, 1, len(STEPS)))
         _failpoint("after:validate")
         return clone
 
     @classmethod
-    def open(cls, folder: Path, api: ManagementAPI, **kwargs) -> Clone:
+    def open(cls, folder: Path, api: ManagementAPI, **kwargs: Unpack[CloneOptions]) -> Clone:
         folder = Path(folder).resolve()
         return cls(folder, load_journal(folder), api, **kwargs)
 
@@ -407,28 +427,27 @@ class Clone:
 
     def _migration_progress(self, step: str) -> migrations.Progress:
         def progress(ev: migrations.MigrationEvent) -> None:
+            if ev.kind == "waiting_for_lock":
+                self._emit(CloneEvent("log", step, "waiting for another migration run on this database"))
+            if ev.file is None:  # only the lock wait has no file
+                return
+            name = ev.file.filename
             if ev.kind == "file_started":
-                self._emit(
-                    CloneEvent(
-                        "migration", step, f"applying {ev.file.filename}", ev.index, ev.total, file=ev.file.filename
-                    )
-                )
+                self._emit(CloneEvent("migration", step, f"applying {name}", ev.index, ev.total, file=name))
             elif ev.kind == "file_applied":
                 self._emit(
                     CloneEvent(
                         "migration",
                         step,
-                        f"applied {ev.file.filename} ({ev.seconds:.2f} s)",
+                        f"applied {name} ({ev.seconds:.2f} s)",
                         ev.index,
                         ev.total,
-                        file=ev.file.filename,
+                        file=name,
                         seconds=ev.seconds,
                     )
                 )
             elif ev.kind == "statement":
                 _failpoint(f"statement:{ev.file.version}:{ev.index}")
-            elif ev.kind == "waiting_for_lock":
-                self._emit(CloneEvent("log", step, "waiting for another migration run on this database"))
 
         return progress
 
@@ -476,7 +495,7 @@ class Clone:
             self._password = credentials.find_db_password(self.store, self.journal.project_ref, self.journal.clone_id)
         if not self._password and self._prompt is not None:
             answer = self._prompt(f"database password of project {self.journal.project_ref}")
-            self._password = (await answer) if hasattr(answer, "__await__") else answer
+            self._password = (await answer) if inspect.isawaitable(answer) else answer
         if not self._password:
             raise CloneError(
                 self.journal.current_step or "connection",

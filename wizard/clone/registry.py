@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Concatenate
 
 from pydantic import BaseModel, TypeAdapter
 
@@ -50,8 +52,10 @@ def _read(path: Path, repair: bool = False) -> list[RegistryEntry]:
         return []
 
 
-def _locked(fn):
-    def wrapper(*args, **kwargs):
+def _locked[**P, R](fn: Callable[Concatenate[Path, P], R]) -> Callable[P, R]:
+    """`fn(path, ...)` under an exclusive lock on the registry at `path`."""
+
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         path = _path()
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path.with_suffix(".lock"), "a") as lock:

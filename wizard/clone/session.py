@@ -20,7 +20,7 @@ from wizard.errors import ExitCode, MusekitError
 
 if TYPE_CHECKING:
     from wizard.api import ApiEvent, ManagementAPI
-    from wizard.sandbox.server import SandboxHandle
+    from wizard.sandbox import SandboxHandle
 
 
 class NoAccessToken(MusekitError):
@@ -31,7 +31,7 @@ class NoAccessToken(MusekitError):
 
 def start_local_sandbox(health_delay: float | None = None) -> SandboxHandle:
     """The sandbox a `--sandbox` clone uses: state in musekit's data dir, so a resume finds it."""
-    from wizard.sandbox.server import default_data_dir, start_sandbox
+    from wizard.sandbox import default_data_dir, start_sandbox
 
     if health_delay is None:
         health_delay = settings.sandbox_health_delay()
@@ -130,7 +130,7 @@ async def api_session(
     sandbox: bool,
     store: credentials.SecretStore,
     interactive: bool,
-    on_event: Callable | None = None,
+    on_event: Callable[[ApiEvent], None] | None = None,
     health_delay: float | None = None,
     base_url: str | None = None,
 ) -> AsyncIterator[ApiSession]:

@@ -1,6 +1,20 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from wizard.errors import ExitCode, MusekitError, exit_codes_help
+
+if TYPE_CHECKING:
+    from wizard.clone import ApiSession as Session
+    from wizard.clone import Clone, SecretStore
+    from wizard.commands.output import ClonePrinter
+
+    CloneFactory = Callable[[Session], Awaitable[Clone | None]]
 
 HELP = "clone a Muse onto a new Supabase project, headless (resumable)"
 DESCRIPTION = """\
@@ -21,9 +35,18 @@ examples:
   musekit clone --muse realtor --name acme-realty --org acme --region eu-west-1
   musekit clone --muse ./my-template --name my-muse --json --yes > clone.log
 
-exit codes: 0 done, 1 a step failed (fix the cause, then `musekit resume DIR`), 2 invalid input
-(nothing was created), 130 interrupted (resume with `musekit resume DIR`)
-"""
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    ExitCode.INTERRUPTED,
+    notes={
+        ExitCode.OK: "done",
+        ExitCode.FAILED: "a step failed (fix the cause, then `musekit resume DIR`)",
+        ExitCode.USAGE: "invalid input (nothing was created)",
+        ExitCode.INTERRUPTED: "interrupted (resume with `musekit resume DIR`)",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -47,6 +70,154 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.commands.clone_runs import clone_main
+    import asyncio
+    from pathlib import Path
 
-    return clone_main(args)
+    from wizard.clone import Clone, CloneInputs, SecretStore
+    from wizard.commands.output import ClonePrinter
+
+    printer = ClonePrinter(json_mode=args.json)
+    store = SecretStore(notify=printer.info)
+    folder = Path(args.dir or args.name).resolve()
+    args.dir = str(folder)
+
+    async def factory(session: Session) -> Clone | None:
+        org = args.org or session.organization
+        if org is None:
+            orgs = await session.api.list_organizations()
+            if len(orgs) != 1:
+                names = ", ".join(o.slug for o in orgs) or "none"
+                printer.error(f"--org is required: this token sees {len(orgs)} organizations ({names})")
+                return None
+            org = orgs[0].slug
+        inputs = CloneInputs(
+            muse=args.muse,
+            name=args.name,
+            organization=org,
+            region=args.region,
+            api_url=session.api.base_url,
+            sandbox=args.sandbox,
+        )
+        if not args.yes and not args.sandbox:
+            if not _confirm(
+                printer,
+                f"Create the Supabase project {args.name!r} in organization {org} "
+                f"({args.region})? Projects are billable.",
+            ):
+                printer.error("not confirmed; nothing was created")
+                return None
+        return await Clone.start(
+            folder,
+            inputs,
+            session.api,
+            store=store,
+            on_event=printer.clone_event,
+            on_new_password=new_password_notice(printer),
+            password_prompt=password_prompt,
+        )
+
+    return asyncio.run(run_clone(factory, args, printer, store, sandbox=args.sandbox))
+
+
+# -- shared with `musekit resume`: run a Clone inside an API session, report, map errors to exit codes
+
+
+def _confirm(printer: ClonePrinter, text: str) -> bool:
+    if not sys.stdin.isatty():
+        printer.error("confirmation needed but there is no terminal to ask: pass --yes to create the project")
+        return False
+    answer = input(f"{text} [y/N] ").strip().lower()
+    return answer in ("y", "yes")
+
+
+def new_password_notice(printer: ClonePrinter) -> Callable[[str, bool], None]:
+    def notice(password: str, stored: bool) -> None:
+        if stored:
+            printer.info("      generated a database password and stored it in the OS keyring (service musekit)")
+        elif sys.stderr.isatty() and not printer.json_mode:
+            # shown once, on the terminal only: never in --json output, logs or files
+            print(
+                f"      database password (shown once, no keyring here — keep it; a resume asks for it): {password}",
+                file=sys.stderr,
+                flush=True,
+            )
+        else:
+            from wizard.clone import CloneError
+            from wizard.settings import DB_PASSWORD_ENV
+
+            raise CloneError(
+                "project",
+                f"no OS keyring is available to keep the generated database password. Set "
+                f"{DB_PASSWORD_ENV} to the password you want and run again.",
+            )
+
+    return notice
+
+
+def password_prompt(prompt: str) -> str | None:
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{prompt}: ") or None
+    return None
+
+
+async def run_clone(
+    clone_factory: CloneFactory,
+    args: argparse.Namespace,
+    printer: ClonePrinter,
+    store: SecretStore,
+    *,
+    sandbox: bool,
+    base_url: str | None = None,
+) -> int:
+    """Open an API session, build the Clone with `clone_factory` and run it to the end; every
+    musekit error is printed once and becomes its exit code."""
+    from wizard.clone import CloneError, api_session
+
+    folder_hint = getattr(args, "dir", None) or "."
+    try:
+        async with api_session(
+            sandbox=sandbox, store=store, interactive=not args.json, on_event=printer.api_event, base_url=base_url
+        ) as session:
+            if session.sandbox is not None:
+                printer.info(
+                    f"sandbox: {session.sandbox.url} (embedded Postgres on 127.0.0.1:{session.sandbox.pg.port}; "
+                    f"data in {session.sandbox.data_dir})"
+                )
+            clone = await clone_factory(session)
+            if clone is None:
+                return ExitCode.USAGE
+            journal = await clone.run()
+    except MusekitError as exc:
+        printer.error(str(exc), **({"step": exc.step} if isinstance(exc, CloneError) else {}))
+        return exc.exit_code
+    except ValueError as exc:  # pydantic's validation of the inputs
+        printer.error(str(exc))
+        return ExitCode.USAGE
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        printer.error(f"interrupted; nothing is lost. Continue with: musekit resume {folder_hint}")
+        return ExitCode.INTERRUPTED
+    printer.emit("finished", folder=str(clone.folder), project_ref=journal.project_ref)
+    if not printer.json_mode:
+        _print_summary(printer, clone)
+    return ExitCode.OK
+
+
+def _print_summary(printer: ClonePrinter, clone: Clone) -> None:
+    from wizard.settings import DB_PASSWORD_ENV
+
+    j = clone.journal
+    conn = j.connection
+    printer.info("")
+    printer.info(f"Muse ready in {clone.folder}")
+    printer.info(f"  project:   {j.project_ref} ({j.inputs.name}, {j.inputs.region})")
+    if conn:
+        printer.info(
+            f"  database:  postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}  (session mode; "
+            f"password in your keyring / {DB_PASSWORD_ENV})"
+        )
+    printer.info(f"  README:    {clone.folder / 'README.md'} (lists the tables the Muse adds)")
+    printer.info(
+        "  next:      supabase link --project-ref "
+        + (j.project_ref or "<ref>")
+        + "; new migrations go in supabase/migrations (supabase migration new <name>)"
+    )

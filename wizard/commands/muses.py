@@ -2,6 +2,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from wizard.errors import ExitCode, exit_codes_help
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wizard.guard import PurityFinding
+    from wizard.scaffold import FlagSpec
 
 HELP = "list, preview, apply and create Muse templates"
 DESCRIPTION = """\
@@ -24,9 +34,17 @@ examples:
       --enum 'difficulty:easy,medium,hard' --column "recipes.difficulty:difficulty:notnull:'easy'"
   musekit muses new recipes --spec recipes.toml --dir templates/muses
 
-exit codes: 0 success, 1 the operation failed (database, migration), 2 bad usage or an invalid
-template/spec (nothing changed), 3 the template breaks the core-purity rules (nothing applied)
-"""
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    ExitCode.FINDINGS,
+    notes={
+        ExitCode.FAILED: "the operation failed (database, migration)",
+        ExitCode.USAGE: "bad usage or an invalid template/spec (nothing changed)",
+        ExitCode.FINDINGS: "the template breaks the core-purity rules (nothing applied)",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -133,23 +151,12 @@ def run(args: argparse.Namespace) -> int:
     command = getattr(args, "muses_command", None)
     if command is None:
         args._muses_parser.print_help(sys.stderr)
-        return 2
+        return ExitCode.USAGE
     return {"list": _list, "show": _show, "apply": _apply, "new": _new}[command](args)
 
 
 def _error(message: str) -> None:
     print(f"error: {message}", file=sys.stderr)
-
-
-def _load(ref: str):
-    """(template, None) or (None, exit code) after printing why."""
-    from wizard.muses import TemplateError, load_template
-
-    try:
-        return load_template(ref), None
-    except TemplateError as exc:
-        _error(str(exc))
-        return None, 2
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -160,7 +167,7 @@ def _list(args: argparse.Namespace) -> int:
     from wizard.sql import SqlParseError
 
     try:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for t in list_templates():
             tables = [x.qualified_name for x in template_model(t).tables]
             rows.append(
@@ -177,13 +184,13 @@ def _list(args: argparse.Namespace) -> int:
             )
     except (TemplateError, SqlParseError) as exc:
         _error(f"a shipped template is broken (reinstall musekit): {exc}")
-        return 1
+        return ExitCode.FAILED
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
+        return ExitCode.OK
     if not rows:
         print("no Muse templates are shipped with this musekit")
-        return 0
+        return ExitCode.OK
     width = max(len(r["slug"]) for r in rows)
     name_width = max(len(r["name"]) for r in rows)
     print(f"{'SLUG'.ljust(width)}  {'NAME'.ljust(name_width)}  TABLES  DESCRIPTION")
@@ -193,33 +200,31 @@ def _list(args: argparse.Namespace) -> int:
             f"{r['description']}"
         )
     print("\npreview one with `musekit muses show <slug>`")
-    return 0
+    return ExitCode.OK
 
 
 # -- show ------------------------------------------------------------------------------------
 def _show(args: argparse.Namespace) -> int:
-    from wizard.muses import preview_text, static_findings, template_model
+    from wizard.muses import load_template, preview_text, static_findings, template_model
     from wizard.sql import SqlParseError
 
-    template, code = _load(args.template)
-    if template is None:
-        return code
+    template = load_template(args.template)
     if args.sql:
         for f in template.files:
             print(f"-- ===== {f.path} =====")
             print(f.text if f.text.endswith("\n") else f.text + "\n")
-        return 0
+        return ExitCode.OK
     try:
         model = template_model(template)
         findings = [] if args.json else static_findings(template)
     except SqlParseError as exc:
         _error(str(exc))
-        return 2
+        return ExitCode.USAGE
     if args.json:
         print(model.to_json(indent=2))
     else:
         sys.stdout.write(preview_text(template, model, findings))
-    return 0
+    return ExitCode.OK
 
 
 # -- apply -----------------------------------------------------------------------------------
@@ -228,18 +233,17 @@ def _apply(args: argparse.Namespace) -> int:
 
     from wizard.commands.output import MigrationPrinter, emit_json
     from wizard.muses import apply as muse_apply
+    from wizard.muses import load_template
     from wizard.pg import describe_url
     from wizard.sql import SqlParseError
 
-    template, code = _load(args.template)
-    if template is None:
-        return code
+    template = load_template(args.template)
     printer = MigrationPrinter(json_mode=args.json, stream=sys.stdout)
     try:
         findings = muse_apply.static_findings(template)
     except SqlParseError as exc:
-        printer.error(exc)
-        return 2
+        printer.failure(exc)
+        return ExitCode.USAGE
     if findings:
         return _purity_refused(findings, args.json)
     target = describe_url(args.db_url)
@@ -276,10 +280,10 @@ def _apply(args: argparse.Namespace) -> int:
         else:
             print(f"{label} migrations:")
             printer.result(part)
-    return 0
+    return ExitCode.OK
 
 
-def _purity_refused(findings: list, json_mode: bool) -> int:
+def _purity_refused(findings: Sequence[PurityFinding], json_mode: bool) -> int:
     from wizard.commands.output import emit_json
 
     if json_mode:
@@ -300,42 +304,25 @@ def _purity_refused(findings: list, json_mode: bool) -> int:
         )
         for f in findings:
             print(f"  {f.file}:{f.line} [{f.rule}] {f.message}\n      {f.statement}", file=sys.stderr)
-    return 3
+    return ExitCode.FINDINGS
 
 
 # -- new -------------------------------------------------------------------------------------
 def _new(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from wizard.scaffold import (
-        FlagError,
-        FlagSpec,
-        ScaffoldError,
-        SpecError,
-        load_spec,
-        spec_from_flags,
-        validate_spec,
-        write_template,
-    )
+    from wizard.scaffold import validate_spec, write_template
 
-    try:
-        built = _spec_from_args(args, load_spec, spec_from_flags, FlagSpec)
-    except (FlagError, SpecError) as exc:
-        _error(str(exc))
-        return 2
+    built = _spec_from_args(args)
     problems = validate_spec(built.spec)
     if problems:
         _error(f"the Muse spec has {len(problems)} problem{'s' if len(problems) != 1 else ''}; nothing was written")
         for p in problems:
             origin = built.origin(p)
             print(f"  - {p.field}{f' (from {origin})' if origin else ''}: {p.message}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     dest = Path(args.dir) / built.spec.slug
-    try:
-        written = write_template(built.spec, dest, force=args.force)
-    except ScaffoldError as exc:
-        _error(str(exc))
-        return 2
+    written = write_template(built.spec, dest, force=args.force)
     shown = _shown_path(written)
     files = sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
     print(f"wrote Muse template {built.spec.name!r} to {shown}")
@@ -344,13 +331,13 @@ def _new(args: argparse.Namespace) -> int:
     print("\nnext:")
     print(f"  musekit muses show {shown}                 preview its tables and policies")
     print(f"  musekit muses apply {shown} --db-url URL   apply the core, then it (try `musekit localdb` for a URL)")
-    return 0
+    return ExitCode.OK
 
 
-def _spec_from_args(args, load_spec, spec_from_flags, flag_spec_type):
+def _spec_from_args(args: argparse.Namespace) -> FlagSpec:
     from pathlib import Path
 
-    from wizard.scaffold import FlagError
+    from wizard.scaffold import FlagError, FlagSpec, load_spec, spec_from_flags
 
     if args.spec:
         used = [
@@ -370,7 +357,7 @@ def _spec_from_args(args, load_spec, spec_from_flags, flag_spec_type):
         }
         if args.user_view:
             overrides["user_view"] = True
-        return flag_spec_type(
+        return FlagSpec(
             spec.model_copy(update=overrides), {"tables": f"--spec {args.spec}", "enums": f"--spec {args.spec}"}
         )
     return spec_from_flags(
@@ -385,7 +372,7 @@ def _spec_from_args(args, load_spec, spec_from_flags, flag_spec_type):
     )
 
 
-def _shown_path(path) -> str:
+def _shown_path(path: Path) -> str:
     """A path to type into the next command: relative (./x) when under the current folder."""
     from pathlib import Path
 

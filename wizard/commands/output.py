@@ -1,4 +1,6 @@
-"""Plain-terminal and JSON-lines rendering of engine progress for the headless commands."""
+"""What the headless commands print: readable lines on a terminal, or one JSON object per line
+with --json. One `Printer` holds the switch; each command family adds its own events. Secrets
+never pass through here."""
 
 from __future__ import annotations
 
@@ -6,32 +8,59 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+from wizard.errors import ExitCode, MusekitError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from wizard.api import ApiEvent
+    from wizard.clone import CloneEvent
+    from wizard.migrations import ApplyResult, MigrationEvent, MigrationFile
 
 
-def migration_exit_code(exc: BaseException) -> int | None:
-    """The exit code a command reports for an engine error (None: not one of ours, let it raise)."""
-    from wizard.errors import MusekitError
-
-    return int(exc.exit_code) if isinstance(exc, MusekitError) else None
-
-
-def emit_json(stream: TextIO, **obj) -> None:
+def emit_json(stream: TextIO, **obj: Any) -> None:
     stream.write(json.dumps(obj, default=str) + "\n")
     stream.flush()
 
 
 @dataclass
-class MigrationPrinter:
+class Printer:
+    """Text for people (results on the stream, errors on stderr) or JSON lines for programs."""
+
     json_mode: bool = False
     stream: TextIO = field(default_factory=lambda: sys.stdout)
+
+    def emit(self, event: str, **data: Any) -> None:
+        """A JSON event; nothing in text mode."""
+        if self.json_mode:
+            emit_json(self.stream, event=event, **data)
+
+    def info(self, text: str) -> None:
+        if self.json_mode:
+            self.emit("info", message=text)
+        else:
+            print(text, file=self.stream, flush=True)
+
+    def error(self, text: str, **data: Any) -> None:
+        if self.json_mode:
+            self.emit("error", message=text, **data)
+        else:
+            print(f"error: {text}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class MigrationPrinter(Printer):
+    """`musekit migrate` and `muses apply`: a line per file, the result, and errors with exit codes."""
+
     indent: str = "  "
 
     @property
     def _tty(self) -> bool:
         return not self.json_mode and self.stream.isatty()
 
-    def header(self, folder: Path, files, target: str, dry_run: bool) -> None:
+    def header(self, folder: Path, files: Sequence[MigrationFile], target: str, dry_run: bool) -> None:
         if self.json_mode:
             emit_json(self.stream, event="start", folder=str(folder), files=len(files), target=target, dry_run=dry_run)
         else:
@@ -41,7 +70,7 @@ class MigrationPrinter:
                 flush=True,
             )
 
-    def event(self, ev) -> None:
+    def event(self, ev: MigrationEvent) -> None:
         if self.json_mode:
             if ev.kind != "statement":
                 emit_json(
@@ -55,12 +84,14 @@ class MigrationPrinter:
             return
         if ev.kind == "waiting_for_lock":
             print(f"{self.indent}waiting for another migration run to finish…", file=self.stream, flush=True)
+        elif (file := ev.file) is None:
+            return
         elif ev.kind == "file_started":
-            self._line(f"[{ev.index}/{ev.total}] {ev.file.filename} ({len(ev.file.statements)} statements)")
+            self._line(f"[{ev.index}/{ev.total}] {file.filename} ({len(file.statements)} statements)")
         elif ev.kind == "statement" and self._tty:
-            self._line(f"{ev.file.filename}: statement {ev.index}/{ev.total}", transient=True)
+            self._line(f"{file.filename}: statement {ev.index}/{ev.total}", transient=True)
         elif ev.kind == "file_applied":
-            self._line(f"[{ev.index}/{ev.total}] {ev.file.filename} applied in {ev.seconds:.2f} s")
+            self._line(f"[{ev.index}/{ev.total}] {file.filename} applied in {ev.seconds:.2f} s")
 
     def _line(self, text: str, transient: bool = False) -> None:
         if self._tty:
@@ -69,7 +100,7 @@ class MigrationPrinter:
         elif not transient:
             print(self.indent + text, file=self.stream, flush=True)
 
-    def result(self, result) -> None:
+    def result(self, result: ApplyResult) -> None:
         if self.json_mode:
             emit_json(
                 self.stream,
@@ -103,22 +134,18 @@ class MigrationPrinter:
         else:
             print(f"nothing to apply: all {len(result.already_applied)} migrations are applied", file=self.stream)
 
-    def error(self, exc: Exception) -> None:
-        if self.json_mode:
-            emit_json(self.stream, event="error", error=type(exc).__name__, message=str(exc))
-        else:
-            print(f"error: {exc}", file=sys.stderr, flush=True)
+    def failure(self, exc: BaseException) -> None:
+        self.error(str(exc), error=type(exc).__name__)
 
     def fail(self, exc: BaseException) -> int:
         """Report an engine error (or Ctrl-C) and return the command's exit code; anything else re-raises."""
         if isinstance(exc, KeyboardInterrupt):
             self.interrupted()
-            return 130
-        code = migration_exit_code(exc)
-        if code is None:
+            return ExitCode.INTERRUPTED
+        if not isinstance(exc, MusekitError):
             raise exc
-        self.error(exc)
-        return code
+        self.failure(exc)
+        return exc.exit_code
 
     def interrupted(self) -> None:
         msg = "interrupted: the file being applied was rolled back; run the same command again to continue"
@@ -126,3 +153,30 @@ class MigrationPrinter:
             emit_json(self.stream, event="interrupted", message=msg)
         else:
             print(f"\n{msg}", file=sys.stderr)
+
+
+@dataclass
+class ClonePrinter(Printer):
+    """`musekit clone` and `resume`: a line per step and per applied migration."""
+
+    def clone_event(self, ev: CloneEvent) -> None:
+        if self.json_mode:
+            self.emit(ev.kind, **{k: v for k, v in ev.as_dict().items() if k != "kind"})
+            return
+        if ev.kind == "step_started":
+            self.info(f"[{ev.current}/{ev.total}] {ev.message}")
+        elif ev.kind == "step_done":
+            self.info(f"      ✓ {ev.message}")
+        elif ev.kind == "step_failed":
+            self.info(f"      ✗ {ev.message}")
+        elif ev.kind == "migration":
+            if ev.message.startswith("applied"):
+                self.info(f"      [{ev.current}/{ev.total}] {ev.message}")
+        elif ev.kind in ("log", "api", "warning"):
+            self.info(f"      {ev.message}")
+
+    def api_event(self, ev: ApiEvent) -> None:
+        if self.json_mode:
+            self.emit("api", kind=type(ev).__name__, message=str(ev))
+        else:
+            self.info(f"      {ev}")

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+from wizard.errors import ExitCode, exit_codes_help
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HELP = "write the table list of a Muse's README (from its migrations or its database)"
 DESCRIPTION = """\
@@ -22,9 +28,16 @@ examples:
   musekit readme --dir ./my-muse --db-url "$DB_URL"
   musekit readme --dir ./my-muse --check          exit 1 if the README is out of date
 
-exit codes: 0 written or already up to date, 1 out of date (--check) or the database could
-not be read, 2 bad folder, broken markers or invalid SQL (nothing written)
-"""
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    notes={
+        ExitCode.OK: "written or already up to date",
+        ExitCode.FAILED: "out of date (--check) or the database could not be read",
+        ExitCode.USAGE: "bad folder, broken markers or invalid SQL (nothing written)",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -62,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         return code
 
     try:
-        sources = MuseSources.for_folder(Path(args.dir))
+        sources = MuseSources.for_folder(Path(args.dir), _clone_identity(Path(args.dir)))
         doc = asyncio.run(build_doc(sources, args.db_url))
         update = update_readme(sources, render_table_list(doc), write=not args.check)
     except InvalidDatabaseUrl as exc:
@@ -85,9 +98,9 @@ def run(args: argparse.Namespace) -> int:
                 "replaced": "has an out of date table list",
             }[update.action]
             print(f"{update.path}: {why} ({counts}). Run `musekit readme --dir {args.dir}` to write it.")
-            return 1
+            return ExitCode.FAILED
         print(f"{update.path}: the table list is up to date ({counts}).")
-        return 0
+        return ExitCode.OK
     said = {
         "created": "created, with the table list",
         "added": "table list added at the end",
@@ -95,4 +108,18 @@ def run(args: argparse.Namespace) -> int:
         "unchanged": "table list already up to date; nothing written",
     }
     print(f"{update.path}: {said[update.action]} ({counts}).")
-    return 0
+    return ExitCode.OK
+
+
+def _clone_identity(folder: Path) -> tuple[str, str] | None:
+    """(name, description) of the template recorded in a clone's journal, if there is one."""
+    from wizard.clone import JournalError, journal_path, load_journal
+    from wizard.muses import TemplateError, load_template
+
+    if not journal_path(folder).is_file():
+        return None
+    try:
+        template = load_template(load_journal(folder).inputs.muse)
+    except (JournalError, TemplateError):
+        return None  # only needed to create a README; the table list comes from the folder's files
+    return template.manifest.name, template.manifest.description

@@ -1,6 +1,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+from wizard.errors import ExitCode, exit_codes_help
+
+if TYPE_CHECKING:
+    from wizard.clone import ApiSession as Session
+    from wizard.clone import Clone
 
 HELP = "continue an interrupted clone (on a finished one: check it, change nothing)"
 DESCRIPTION = """\
@@ -9,9 +16,17 @@ step first checks the real state (the project, the database's migration history,
 so nothing is done twice. On a finished clone it only checks that everything is still in place
 and changes nothing."""
 EPILOG = """\
-exit codes: 0 done, 1 a step failed (fix the cause and resume again), 2 no usable journal in DIR,
-130 interrupted
-"""
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    ExitCode.INTERRUPTED,
+    notes={
+        ExitCode.OK: "done",
+        ExitCode.FAILED: "a step failed (fix the cause and resume again)",
+        ExitCode.USAGE: "no usable journal in DIR",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -20,6 +35,32 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.commands.clone_runs import resume_main
+    import asyncio
+    from pathlib import Path
 
-    return resume_main(args)
+    from wizard.clone import Clone, SecretStore, load_journal
+    from wizard.commands.clone import new_password_notice, password_prompt, run_clone
+    from wizard.commands.output import ClonePrinter
+
+    printer = ClonePrinter(json_mode=args.json)
+    store = SecretStore(notify=printer.info)
+    folder = Path(args.dir or ".").resolve()
+    args.dir = str(folder)
+    journal = load_journal(folder)
+
+    async def factory(session: Session) -> Clone | None:
+        return Clone.open(
+            folder,
+            session.api,
+            store=store,
+            on_event=printer.clone_event,
+            on_new_password=new_password_notice(printer),
+            password_prompt=password_prompt,
+        )
+
+    if journal.finished:
+        printer.info(f"{folder}: this clone is finished; checking it (nothing will be changed)")
+    else:
+        printer.info(f"{folder}: resuming at step '{journal.current_step}'")
+    base_url = None if journal.inputs.sandbox else journal.inputs.api_url
+    return asyncio.run(run_clone(factory, args, printer, store, sandbox=journal.inputs.sandbox, base_url=base_url))

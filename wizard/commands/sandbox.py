@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import argparse
 
+from wizard.errors import ExitCode, exit_codes_help
+
 HELP = "run a local emulator of the Supabase Management API (projects are embedded Postgres databases)"
 DESCRIPTION = """\
 Run the MuseKit sandbox: a local emulator of the Supabase Management API (the endpoints musekit
@@ -20,6 +22,22 @@ has its projects and their databases. Runs until Ctrl-C, SIGTERM or SIGHUP, then
 Faults can be injected at start (flags below) or changed while it runs:
   curl -X PUT -H "Authorization: Bearer <token>" -d '{"rate_limit_every": 3}' <url>/_sandbox/faults
 (PUT replaces all faults; GET shows them.)"""
+EPILOG = """\
+examples:
+  musekit sandbox                                   the default: state in the user data dir, port reused
+  musekit sandbox --health-delay 30 --quiet         projects take 30 s to come up; no access log
+  musekit sandbox --data-dir /tmp/sb --init-failed  a throwaway sandbox whose projects fail to start
+
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    notes={
+        ExitCode.OK: "stopped by Ctrl-C, SIGTERM or SIGHUP (the cluster was stopped too)",
+        ExitCode.FAILED: "could not start, or the web server stopped unexpectedly",
+        ExitCode.USAGE: "bad arguments (nothing was started)",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -115,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         print(f"musekit sandbox: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     token = args.token or settings.sandbox_token() or None
     try:
@@ -130,10 +148,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:  # bad arguments: nothing was started
         print(f"musekit sandbox: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except SandboxError as exc:
         print(f"musekit sandbox: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     stop = threading.Event()
     # SIGINT explicitly (a background job inherits it ignored); SIGHUP: a closed terminal
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -144,10 +162,10 @@ def run(args: argparse.Namespace) -> int:
         while not stop.wait(0.5):
             if not handle.alive:
                 print("musekit sandbox: the web server stopped unexpectedly", file=sys.stderr)
-                return 1
+                return ExitCode.FAILED
     except KeyboardInterrupt:
         pass
     finally:
         print("stopping the sandbox (web server, then the cluster)…", flush=True)
         handle.stop()
-    return 0
+    return ExitCode.OK

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wizard.errors import ExitCode, exit_codes_help
+
+if TYPE_CHECKING:
+    from wizard.api import DatabaseConnection
+    from wizard.clone import Journal, SecretStore
 
 HELP = "show a clone's journal next to the live state (project, migrations), without secrets"
-EPILOG = "exit codes: 0 shown, 2 no usable journal in DIR\n"
+EPILOG = exit_codes_help(
+    ExitCode.OK, ExitCode.USAGE, notes={ExitCode.OK: "shown", ExitCode.USAGE: "no usable journal in DIR"}
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -12,6 +22,110 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from wizard.commands.clone_runs import status_main
+    """The journal next to the live state: project status, migrations applied and pending."""
+    import asyncio
+    import json
 
-    return status_main(args)
+    from wizard.clone import load_journal
+
+    folder = Path(args.dir or ".").resolve()
+    journal = load_journal(folder)
+    report = asyncio.run(_live_status(folder, journal))
+    if args.json:
+        print(json.dumps(report, indent=2, default=str))
+        return ExitCode.OK
+    _print_status(report)
+    return ExitCode.OK
+
+
+async def _live_status(folder: Path, journal: Journal) -> dict[str, Any]:
+    from wizard.clone import SecretStore, api_session
+
+    report: dict[str, Any] = {
+        "folder": str(folder),
+        "clone_id": journal.clone_id,
+        "inputs": journal.inputs.model_dump(),
+        "project_ref": journal.project_ref,
+        "finished": journal.finished,
+        "current_step": journal.current_step,
+        "steps": {k: v.model_dump() for k, v in journal.steps.items()},
+        "last_error": journal.last_error.model_dump() if journal.last_error else None,
+        "connection": journal.connection.model_dump() if journal.connection else None,
+        "live": {},
+    }
+    live = report["live"]
+    store = SecretStore(notify=lambda _: None)
+    if not journal.project_ref:
+        live["project"] = "not created yet"
+        return report
+    try:
+        # a sandbox clone's sandbox runs only while musekit uses it: start it to look
+        async with api_session(
+            sandbox=journal.inputs.sandbox,
+            store=store,
+            interactive=False,
+            base_url=None if journal.inputs.sandbox else journal.inputs.api_url,
+        ) as session:
+            project = await session.api.get_project(journal.project_ref)
+            live["project"] = {"ref": project.ref, "name": project.name, "status": str(project.status)}
+            await _live_migrations(folder, journal, store, live, await session.api.database_connection(project.ref))
+    except Exception as exc:  # status reports; it never fails because the API is unreachable
+        live.setdefault("project", f"unavailable: {exc}")
+    return report
+
+
+async def _live_migrations(
+    folder: Path, journal: Journal, store: SecretStore, live: dict[str, Any], connection: DatabaseConnection
+) -> None:
+    from wizard import migrations
+    from wizard.clone import MIGRATIONS_DIR, find_db_password
+    from wizard.settings import DB_PASSWORD_ENV
+
+    files_dir = folder / MIGRATIONS_DIR
+    if files_dir.is_dir():
+        password = find_db_password(store, journal.project_ref, journal.clone_id)
+        if password:
+            url = connection.url_with_password(password).reveal()
+            try:
+                plan = await migrations.apply(url, migrations.load_folder(files_dir), dry_run=True)
+                live["migrations"] = {"applied": plan.already_applied, "pending": [f.filename for f in plan.pending]}
+            except Exception as exc:
+                live["migrations"] = f"unavailable: {exc}"
+        else:
+            live["migrations"] = f"not checked: database password not in the keyring or ${DB_PASSWORD_ENV}"
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    from wizard.clone import STEP_TITLES
+
+    inputs = report["inputs"]
+    print(f"clone {report['folder']}")
+    print(
+        f"  muse {inputs['muse']}, project {inputs['name']} in {inputs['organization']} ({inputs['region']})"
+        f"{' [sandbox]' if inputs['sandbox'] else ''}"
+    )
+    print(f"  project ref: {report['project_ref'] or '(not created yet)'}")
+    for step, rec in report["steps"].items():
+        mark = {"done": "✓", "failed": "✗", "running": "…", "pending": " "}[rec["status"]]
+        note = f" — {rec['note']}" if rec.get("note") else ""
+        print(f"  [{mark}] {STEP_TITLES[step]}{note}")
+    if report["last_error"]:
+        print(f"  last error ({report['last_error']['step']}): {report['last_error']['message']}")
+    conn = report["connection"]
+    if conn:
+        print(
+            f"  database: postgresql://{conn['user']}@{conn['host']}:{conn['port']}/{conn['dbname']} (no password shown)"
+        )
+    project = report["live"].get("project")
+    if isinstance(project, dict):
+        project = f"{project['ref']} ({project['name']}) is {project['status']}"
+    if project:
+        print(f"  live project: {project}")
+    mig = report["live"].get("migrations")
+    if isinstance(mig, dict):
+        mig = f"{len(mig['applied'])} applied, {len(mig['pending'])} pending" + (
+            f" ({', '.join(mig['pending'])})" if mig["pending"] else ""
+        )
+    if mig:
+        print(f"  live migrations: {mig}")
+    print("  finished" if report["finished"] else f"  next: musekit resume {report['folder']}")

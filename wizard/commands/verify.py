@@ -1,6 +1,13 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from wizard.errors import ExitCode, exit_codes_help
+
+if TYPE_CHECKING:
+    from wizard.lints import Finding
 
 HELP = "lint a database with Supabase's linter rules (RLS, policies, indexes, views, functions)"
 DESCRIPTION = """\
@@ -25,9 +32,18 @@ examples:
   musekit verify --db-url "$DB_URL" --json | jq '.[] | select(.level == "ERROR")'
   musekit verify --db-url "$DB_URL" --schema public --schema api
 
-exit codes: 0 no findings, 3 findings, 1 could not connect or the check failed,
-2 bad usage (bad URL, unknown schema)
-"""
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    ExitCode.FINDINGS,
+    notes={
+        ExitCode.OK: "no findings",
+        ExitCode.FAILED: "could not connect or the check failed",
+        ExitCode.USAGE: "bad usage (bad URL, unknown schema)",
+        ExitCode.FINDINGS: "findings",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -60,21 +76,21 @@ def run(args: argparse.Namespace) -> int:
         findings = asyncio.run(verify.verify_url(args.db_url, tuple(args.schema or ("public",))))
     except (InvalidDatabaseUrl, verify.UnknownSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     except DatabaseConnectError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     except psycopg.Error as exc:
         print(f"error: the checks failed on the database: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+        return ExitCode.FAILED
     if args.json:
         print(json.dumps([f.model_dump() for f in findings], indent=2))
     else:
         _print_findings(findings, len(verify.CHECKS))
-    return 3 if findings else 0
+    return ExitCode.FINDINGS if findings else ExitCode.OK
 
 
-def _print_findings(findings, checks: int) -> None:
+def _print_findings(findings: Sequence[Finding], checks: int) -> None:
     if not findings:
         print(f"no findings: all {checks} checks passed")
         return
@@ -83,7 +99,7 @@ def _print_findings(findings, checks: int) -> None:
         print(f"      {f.message}")
         print(f"      fix: {f.fix}")
         print()
-    counts = {}
+    counts: dict[str, int] = {}
     for f in findings:
         counts[f.level] = counts.get(f.level, 0) + 1
     summary = ", ".join(f"{counts[level]} {level}" for level in ("ERROR", "WARN", "INFO") if level in counts)

@@ -195,7 +195,7 @@ async def _rows(conn: psycopg.AsyncConnection, query: str, names: list[str]) -> 
     return await cur.fetchall()
 
 
-async def _relations(conn, labels: dict[str, str], out: dict[str, dict[str, str]]) -> None:
+async def _relations(conn: psycopg.AsyncConnection, labels: dict[str, str], out: dict[str, dict[str, str]]) -> None:
     names = sorted(labels)
     key = {name: f"{labels[name]} {name}" for name in names}
     for (
@@ -241,7 +241,7 @@ async def _relations(conn, labels: dict[str, str], out: dict[str, dict[str, str]
         out.setdefault(key[name], {})[facet] = definition
 
 
-async def _types(conn, names: list[str], out: dict[str, dict[str, str]]) -> None:
+async def _types(conn: psycopg.AsyncConnection, names: list[str], out: dict[str, dict[str, str]]) -> None:
     for name, typtype, owner, comment, acl, labels, base, checks in await _rows(conn, _TYPE_SQL, names):
         facets = out.setdefault(f"type {name}", {})
         facets.update({"kind": typtype, "owner": owner, "comment": comment})
@@ -253,7 +253,7 @@ async def _types(conn, names: list[str], out: dict[str, dict[str, str]]) -> None
         facets.update({f"privilege {item}": "granted" for item in acl})
 
 
-async def _functions(conn, names: list[str], out: dict[str, dict[str, str]]) -> None:
+async def _functions(conn: psycopg.AsyncConnection, names: list[str], out: dict[str, dict[str, str]]) -> None:
     rows = await _rows(conn, _FUNCTION_SQL, names)
     for signature, definition, owner, secdef, config, volatility, leakproof, strict, parallel, comment, acl in rows:
         facets = out.setdefault(f"function {signature}", {})
@@ -273,7 +273,9 @@ async def _functions(conn, names: list[str], out: dict[str, dict[str, str]]) -> 
         facets.update({f"privilege {item}": "granted" for item in acl})
 
 
-async def _schemas(conn, names: list[str], created: list[str], out: dict[str, dict[str, str]]) -> None:
+async def _schemas(
+    conn: psycopg.AsyncConnection, names: list[str], created: list[str], out: dict[str, dict[str, str]]
+) -> None:
     for name, owner, comment, acl in await _rows(conn, _SCHEMA_SQL, names):
         facets = out.setdefault(f"schema {name}", {})
         facets.update({"owner": owner, "comment": comment})

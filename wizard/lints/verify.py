@@ -40,7 +40,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -181,7 +181,7 @@ order by 1, 2, 4
 """
 
 
-async def _rows(conn: psycopg.AsyncConnection, query: str, **params) -> list[tuple]:
+async def _rows(conn: psycopg.AsyncConnection, query: str, **params: object) -> list[tuple[Any, ...]]:
     cur = await conn.execute(query, params)
     return await cur.fetchall()
 
@@ -341,15 +341,20 @@ def _effective_check(p: Policy) -> str | None:
     return p.with_check if p.with_check is not None else p.qual
 
 
+def _all_present(expressions: list[str | None]) -> list[str] | None:
+    present = [e for e in expressions if e is not None]
+    return present if len(present) == len(expressions) else None
+
+
 def _merged_policy_sql(policies: list[Policy], action: str, existing: set[str]) -> str | None:
     """One policy equivalent to several permissive ones (their expressions OR'd), or None when
     they differ in command or roles and merging needs a decision."""
     first = policies[0]
     if any(p.command != action or (p.to_public, p.roles) != (first.to_public, first.roles) for p in policies):
         return None
-    using = [p.qual for p in policies] if action != "INSERT" else []
-    checks = [_effective_check(p) for p in policies] if action in ("INSERT", "UPDATE") else []
-    if any(e is None for e in using + checks):
+    using = _all_present([p.qual for p in policies] if action != "INSERT" else [])
+    checks = _all_present([_effective_check(p) for p in policies] if action in ("INSERT", "UPDATE") else [])
+    if using is None or checks is None:
         return None
     name = f"{first.table}_{action.lower()}"
     while name in existing:
@@ -668,7 +673,9 @@ async def run_lints(conn: psycopg.AsyncConnection, schemas: Sequence[str] = ("pu
         # deparse with an empty search_path: every name in policy expressions and fixes is
         # schema-qualified, and `auth.uid()` is spelled out whatever the role's search_path is
         cur = await conn.execute("select current_setting('search_path'), set_config('search_path', '', true)")
-        previous = (await cur.fetchone())[0]
+        row = await cur.fetchone()
+        assert row is not None  # a SELECT without FROM returns exactly one row
+        previous = row[0]
         try:
             await _require_schemas(conn, exposed)
             ctx = await _context(conn, exposed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wizard import migrations
 from wizard.errors import ExitCode
@@ -19,7 +19,10 @@ from wizard.pg import connect
 if TYPE_CHECKING:
     import psycopg
 
-    from wizard.sql import SchemaModel
+    from wizard.guard import Fingerprint, PurityFinding
+    from wizard.sql import SchemaModel, SqlSource
+
+BeforeFile = Callable[[migrations.MigrationFile], Awaitable[None] | None]
 
 
 class PurityError(migrations.MigrationError):
@@ -27,14 +30,14 @@ class PurityError(migrations.MigrationError):
 
     """The template breaks the core-purity rules; nothing was applied."""
 
-    def __init__(self, findings: list):
+    def __init__(self, findings: list[PurityFinding]):
         self.findings = findings
         super().__init__(
             "the Muse breaks the core-purity rules, so nothing was applied:\n" + "\n".join(f"  - {f}" for f in findings)
         )
 
 
-def _sources(files: Sequence[migrations.MigrationFile]):
+def _sources(files: Sequence[migrations.MigrationFile]) -> list[SqlSource]:
     from wizard.sql import SqlSource
 
     return [SqlSource(path=str(f.path), text=f.text) for f in files]
@@ -53,7 +56,7 @@ def template_model(template: MuseTemplate) -> SchemaModel:
     return parse_sql_files(_sources(template.files))
 
 
-def static_findings(template: MuseTemplate) -> list:
+def static_findings(template: MuseTemplate) -> list[PurityFinding]:
     """The purity rules the template breaks (warnings such as DO blocks excluded: the fingerprint covers them)."""
     from wizard.guard import check_static
 
@@ -64,12 +67,12 @@ def static_findings(template: MuseTemplate) -> list:
 class CoreGuard:
     """migrations.Guard: the core's catalog fingerprint must not change."""
 
-    async def snapshot(self, conn: psycopg.AsyncConnection) -> Any:
+    async def snapshot(self, conn: psycopg.AsyncConnection) -> Fingerprint:
         from wizard.guard import core_fingerprint
 
         return await core_fingerprint(conn, core_model())
 
-    def compare(self, before: Any, after: Any) -> list[str]:
+    def compare(self, before: Fingerprint, after: Fingerprint) -> list[str]:
         from wizard.guard import diff_fingerprints
 
         return diff_fingerprints(before, after)
@@ -82,7 +85,7 @@ async def apply_muse(
     *,
     progress: migrations.Progress | None = None,
     dry_run: bool = False,
-    before_file: Callable[[migrations.MigrationFile], Awaitable[None] | None] | None = None,
+    before_file: BeforeFile | None = None,
 ) -> migrations.ApplyResult:
     """Apply the template's pending files (the ones in `files` whose versions are the template's),
     atomically under the purity guard. `files` is the whole folder the history is compared with."""
@@ -96,9 +99,24 @@ def _refuse_impure(template: MuseTemplate) -> None:
         raise PurityError(findings)
 
 
-async def _apply_guarded(url, files, template, **kwargs) -> migrations.ApplyResult:
+async def _apply_guarded(
+    url: str,
+    files: Sequence[migrations.MigrationFile],
+    template: MuseTemplate,
+    *,
+    progress: migrations.Progress | None,
+    dry_run: bool,
+    before_file: BeforeFile | None = None,
+) -> migrations.ApplyResult:
     return await migrations.apply(
-        url, files, only={f.version for f in template.files}, atomic=True, guard=CoreGuard(), **kwargs
+        url,
+        files,
+        only={f.version for f in template.files},
+        atomic=True,
+        guard=CoreGuard(),
+        progress=progress,
+        dry_run=dry_run,
+        before_file=before_file,
     )
 
 
@@ -164,7 +182,9 @@ async def rls_probe(url: str, stranger_tables: Sequence[str] = ()) -> list[str]:
                         await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
                         await conn.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
                         cur = await conn.execute(sql.SQL("select count(*) from public.{}").format(sql.Identifier(name)))
-                        count = (await cur.fetchone())[0]
+                        row = await cur.fetchone()
+                        assert row is not None  # count(*) returns exactly one row
+                        count = row[0]
                 except psycopg.errors.InsufficientPrivilege:
                     continue  # no grant at all: nothing visible either
                 if count:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wizard.muses.templates import MuseTemplate
-    from wizard.sql import Column, SchemaModel, Table
+    from wizard.sql import Column, SchemaModel, Table, View
 
 INDENT = "  "
 
@@ -126,7 +126,7 @@ def _column_line(column: Column, table: Table, width: int, type_width: int) -> s
     return " ".join(parts).rstrip()
 
 
-def _view_line(view) -> str:
+def _view_line(view: View) -> str:
     kind = "materialized view" if view.materialized else "view"
     mode = "security_invoker" if view.security_invoker else "security DEFINER (bypasses RLS)"
     line = f"{view.qualified_name} ({kind}, {mode}) reads {', '.join(view.references) or 'nothing'}"

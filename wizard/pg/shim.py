@@ -5,7 +5,12 @@ Never applied to a hosted project; never part of a Muse's migrations."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
 
 API_ROLES_SQL = """
 do $$
@@ -27,7 +32,7 @@ def shim_sql(migrator: str) -> str:
     return text.replace("@migrator@", sql.Identifier(migrator).as_string())
 
 
-def create_migrator_role(conn, role: str, password: str) -> None:
+def create_migrator_role(conn: psycopg.Connection, role: str, password: str) -> None:
     """A login role shaped like hosted `postgres`: not a superuser, member of the API roles.
     `conn` is a superuser psycopg connection in autocommit mode."""
     from psycopg import sql
@@ -54,7 +59,7 @@ def ensure_cluster_roles(admin_conninfo: str, migrator_password: str, migrator: 
         create_migrator_role(conn, migrator, migrator_password)
 
 
-def create_database(admin_conninfo_for, name: str, owner: str = "postgres") -> None:
+def create_database(admin_conninfo_for: Callable[[str], str], name: str, owner: str = "postgres") -> None:
     """Create database `name` owned by `owner`, with the shim applied.
 
     `admin_conninfo_for(dbname)` returns a superuser conninfo for that database."""
@@ -73,7 +78,7 @@ def create_database(admin_conninfo_for, name: str, owner: str = "postgres") -> N
         conn.execute(shim_sql(owner))
 
 
-def drop_database(admin_conninfo_for, name: str) -> None:
+def drop_database(admin_conninfo_for: Callable[[str], str], name: str) -> None:
     import psycopg
     from psycopg import sql
 

@@ -1,3 +1,4 @@
+from wizard.readme.catalog import table_list_from_catalog
 from wizard.readme.doc import (
     ReadmeError,
     TableListDoc,
@@ -37,6 +38,7 @@ __all__ = [
     "ensure_readme",
     "find_block",
     "render_table_list",
+    "table_list_from_catalog",
     "table_list_is_current",
     "update_readme",
     "write_table_list",

@@ -5,6 +5,7 @@ name the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,10 @@ from wizard.readme.doc import (
 
 if TYPE_CHECKING:
     import psycopg
+
+    from wizard.sql import SchemaModel
+
+Row = tuple[Any, ...]  # one catalog row, as psycopg returns it
 
 # `w(s, r)`: the (schema, name) pairs asked for, joined instead of looked up one by one
 _RELATIONS = """
@@ -147,6 +152,14 @@ _ON_DELETE = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null"
 _SERIAL_OF = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}
 
 
+async def table_list_from_catalog(
+    conn: psycopg.AsyncConnection, model: SchemaModel, muse_files: Collection[str]
+) -> TableListDoc:
+    """From the live catalog (read-only queries, one round trip). The model says which objects
+    are the Muse's and which are core; the catalog gives everything else."""
+    return await read_catalog(conn, MuseScope(model, muse_files))
+
+
 async def read_catalog(conn: psycopg.AsyncConnection, scope: MuseScope) -> TableListDoc:
     params = _params(scope)
     queries = (_RELATIONS, _COLUMNS, _FOREIGN_KEYS, _POLICIES, _ENUMS, _DEPENDENCIES)
@@ -174,12 +187,12 @@ def _params(scope: MuseScope) -> dict[str, list[str]]:
 
 def _assemble(
     scope: MuseScope,
-    relations: list[tuple],
-    columns: list[tuple],
-    fks: list[tuple],
-    policies: list[tuple],
-    enums: list[tuple],
-    deps: list[tuple],
+    relations: list[Row],
+    columns: list[Row],
+    fks: list[Row],
+    policies: list[Row],
+    enums: list[Row],
+    deps: list[Row],
 ) -> TableListDoc:
     rel = {f"{r[0]}.{r[1]}": r for r in relations}
     _require_present(scope, rel, {f"{e[0]}.{e[1]}" for e in enums})
@@ -225,7 +238,7 @@ def _assemble(
     return TableListDoc.assemble(tables, enum_docs, views, uses, scope)
 
 
-def _columns_by_table(rows: list[tuple]) -> dict[str, list[ColumnDoc]]:
+def _columns_by_table(rows: list[Row]) -> dict[str, list[ColumnDoc]]:
     types = [display_type(r[3]) for r in rows]
     defaults = display_defaults([(r[5] if not r[7] else None, t) for r, t in zip(rows, types, strict=False)])
     result: dict[str, list[ColumnDoc]] = {}

@@ -1,7 +1,7 @@
 """What a Muse's README table list says, and how it is rendered.
 
 `TableListDoc` is the small intermediate both sources fill: `TableListDoc.from_model` (the
-parsed migration SQL, `wizard.sql.model`) and `await TableListDoc.from_catalog` (the live
+parsed migration SQL, `wizard.sql.model`) and `await table_list_from_catalog` (the live
 database, `wizard.readme.catalog`). `render_table_list` is the one pure renderer.
 
 Which objects are the Muse's always comes from the model: the ones its own migration files
@@ -21,7 +21,7 @@ from wizard.errors import MusekitError
 from wizard.sql import SchemaModel, StatementInfo, Table
 
 if TYPE_CHECKING:
-    import psycopg
+    from pglast import ast
 
 
 class ReadmeError(MusekitError):
@@ -113,16 +113,6 @@ class TableListDoc:
             for v in scope.views
         ]
         return cls.assemble(tables, enums, views, scope.core_uses_from_model(), scope)
-
-    @classmethod
-    async def from_catalog(
-        cls, conn: psycopg.AsyncConnection, model: SchemaModel, muse_files: Collection[str]
-    ) -> TableListDoc:
-        """From the live catalog (read-only queries, one round trip). The model says which objects
-        are the Muse's and which are core; the catalog gives everything else."""
-        from wizard.readme.catalog import read_catalog
-
-        return await read_catalog(conn, MuseScope(model, muse_files))
 
     @classmethod
     def assemble(
@@ -351,18 +341,19 @@ def clear_expression_cache() -> None:
     _EXPRESSIONS.clear()
 
 
-def _parse_expressions(exprs: list[str]) -> list[object | None]:
-    from pglast import parse_sql
+def _parse_expressions(exprs: list[str]) -> list[ast.Node | None]:
+    from pglast import ast, parse_sql
     from pglast.parser import ParseError
 
-    def targets(texts: list[str]) -> list[object]:
+    def targets(texts: list[str]) -> list[ast.Node | None]:
         stmt = parse_sql("select " + ", ".join(f"({t}\n)" for t in texts))[0].stmt
-        return [t.val for t in stmt.targetList]
+        assert isinstance(stmt, ast.SelectStmt)  # the first statement is the SELECT written here
+        return [t.val for t in stmt.targetList or ()]
 
     try:
         return targets(exprs)
     except ParseError:
-        found: list[object | None] = []
+        found: list[ast.Node | None] = []
         for expr in exprs:
             try:
                 found.append(targets([expr])[0])
@@ -371,13 +362,14 @@ def _parse_expressions(exprs: list[str]) -> list[object | None]:
         return found
 
 
-def _print_expression(node: object, column_type: str) -> str:
+def _print_expression(node: ast.Node, column_type: str) -> str:
     from pglast import ast
     from pglast.stream import RawStream
 
     if (
         isinstance(node, ast.TypeCast)
         and isinstance(node.arg, ast.A_Const)
+        and node.typeName is not None
         and display_type(RawStream()(node.typeName)) == column_type
     ):
         node = node.arg

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Literal
 
 from wizard.migrations import MigrationFile, load_folder
-from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
+from wizard.muses import MuseTemplate, core_files, load_template
+from wizard.readme.catalog import table_list_from_catalog
 from wizard.readme.doc import ReadmeDatabaseError, ReadmeError, TableListDoc, render_table_list
 from wizard.sql import SchemaModel, SqlSource, parse_sql_files
 
@@ -85,9 +86,10 @@ class MuseSources:
         )
 
     @classmethod
-    def for_folder(cls, folder: Path) -> MuseSources:
+    def for_folder(cls, folder: Path, identity: tuple[str, str] | None = None) -> MuseSources:
         """A template folder (muse.toml + migrations/) or a cloned Muse folder (supabase/migrations/
-        holding the core files and the Muse's; its name comes from .musekit/clone.json)."""
+        holding the core files and the Muse's; `identity` is its (name, description), by default
+        the folder's name and a generic line)."""
         folder = Path(folder)
         if (folder / "muse.toml").is_file():
             return cls.for_template(folder, load_template(folder))
@@ -105,27 +107,13 @@ class MuseSources:
                 f"{migrations_dir}: only MuseKit core migrations here, none of the Muse's own. "
                 f"A Muse's migrations have versions after the core's."
             )
-        name, description = _clone_identity(folder)
+        name, description = identity or (folder.resolve().name, "A SaaS built on the MuseKit foundation.")
         core = [f for f in files if f.version in core_versions]
         return cls(folder, name, description, _sources(core), _sources(muse), False)
 
 
 def _sources(files: tuple[MigrationFile, ...] | list[MigrationFile]) -> tuple[SqlSource, ...]:
     return tuple(SqlSource(str(f.path), f.text) for f in files)
-
-
-def _clone_identity(folder: Path) -> tuple[str, str]:
-    """(name, description) from the template recorded in the clone journal, if there is one."""
-    from wizard.clone import JournalError, journal_path, load_journal
-
-    fallback = (folder.resolve().name, "A SaaS built on the MuseKit foundation.")
-    if not journal_path(folder).is_file():
-        return fallback
-    try:
-        template = load_template(load_journal(folder).inputs.muse)
-    except (JournalError, TemplateError):
-        return fallback  # only needed to create a README; the table list comes from the folder's files
-    return template.manifest.name, template.manifest.description
 
 
 # --- building the list --------------------------------------------------------------------------
@@ -147,7 +135,7 @@ async def build_doc(sources: MuseSources, db_url: str | None = None) -> TableLis
 
     conn = await connect(db_url)  # DatabaseError (never showing the password) when it can't
     try:
-        return await TableListDoc.from_catalog(conn, model, muse_files)
+        return await table_list_from_catalog(conn, model, muse_files)
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise ReadmeDatabaseError(f"reading the catalog as {describe_url(db_url)} failed: {reason}") from None

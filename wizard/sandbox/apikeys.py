@@ -9,9 +9,25 @@ import hmac
 import json
 import uuid
 from datetime import datetime
+from typing import NotRequired, TypedDict
 
 TEN_YEARS = 10 * 365 * 24 * 3600
 MASK = "····"
+
+
+class ApiKeyJson(TypedDict):
+    """An ApiKeyResponse item; the legacy keys have no template or timestamps."""
+
+    name: str
+    api_key: str
+    id: str
+    type: str
+    hash: str
+    prefix: str
+    description: str | None
+    secret_jwt_template: NotRequired[dict[str, str] | None]
+    inserted_at: NotRequired[str]
+    updated_at: NotRequired[str]
 
 
 def _b64(data: bytes) -> str:
@@ -36,10 +52,10 @@ def _hash(api_key: str) -> str:
     return _b64(hashlib.sha256(api_key.encode()).digest())
 
 
-def api_keys(secret: str, ref: str, created_at: str, reveal: bool) -> list[dict]:
+def api_keys(secret: str, ref: str, created_at: str, reveal: bool) -> list[ApiKeyJson]:
     """ApiKeyResponse items in the order the real API lists them."""
     iat = int(datetime.fromisoformat(created_at.replace("Z", "+00:00")).timestamp())
-    out = []
+    out: list[ApiKeyJson] = []
     for role in ("anon", "service_role"):
         key = legacy_jwt(secret, ref, role, iat)
         out.append(

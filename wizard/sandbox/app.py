@@ -11,13 +11,13 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wizard.sandbox.apikeys import api_keys
 from wizard.sandbox.databases import ProjectDatabases, QueryError
@@ -27,6 +27,7 @@ from wizard.sandbox.models import (
     HEALTH_SERVICES,
     SIZES,
     BodyError,
+    RunQueryBody,
     parse_create_project,
     parse_query,
     project_json,
@@ -66,7 +67,9 @@ class ApiError(Exception):
         self.status, self.message = status, message
 
 
-def reply(body: Any, status: int = 200, media_type: str = JSON_TYPE, headers: dict | None = None) -> Response:
+def reply(
+    body: object, status: int = 200, media_type: str = JSON_TYPE, headers: dict[str, str] | None = None
+) -> Response:
     content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     return Response(content, status_code=status, media_type=media_type, headers=headers)
 
@@ -94,7 +97,9 @@ def build_app(sb: Sandbox) -> Starlette:
         Route("/_sandbox/faults", _admin(sb, h.put_faults), methods=["PUT"]),
     ]
 
-    async def not_found(request: Request, exc: HTTPException) -> Response:
+    async def not_found(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, HTTPException):  # registered for HTTPException only
+            raise exc
         # unknown paths and wrong methods alike, as the real API answers them
         return error(404, "Not Found") if exc.status_code in (404, 405) else error(exc.status_code, exc.detail)
 
@@ -159,15 +164,16 @@ class _CommonHeaders:
     """Rate-limit headers on every response (the endpoint's verdict, or an uncounted one), and
     `x-gotrue-id` on authorized ones, as the real API sends them."""
 
-    def __init__(self, app, sandbox: Sandbox) -> None:
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
         self.app, self.sb = app, sandbox
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+            await self.app(scope, receive, send)
+            return
         state = scope.setdefault("state", {})
 
-        async def send_with_headers(message) -> None:
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 verdict: Verdict = state.get("ratelimit") or self.sb.limiter.peek(("unrouted",))
                 extra = verdict.headers()
@@ -193,7 +199,7 @@ class _Handlers:
             raise ApiError(404, "Not Found")
         return project
 
-    async def _json(self, request: Request) -> Any:
+    async def _json(self, request: Request) -> object:
         raw = await request.body()
         if not raw.strip():
             return None
@@ -202,7 +208,7 @@ class _Handlers:
         except ValueError as exc:
             raise ApiError(400, f"the request body is not valid JSON: {exc}") from None
 
-    def _database(self) -> dict:
+    def _database(self) -> dict[str, str]:
         return {
             "host": "127.0.0.1",
             "version": self.sb.pg_version,
@@ -342,7 +348,7 @@ class _Handlers:
         status = p.status()
         if status != "ACTIVE_HEALTHY":
             raise ApiError(400, f"Project {p.ref} is not ready to run queries: its status is {status}")
-        read_only = read_only_endpoint or bool(getattr(body, "read_only", False))
+        read_only = read_only_endpoint or (isinstance(body, RunQueryBody) and bool(body.read_only))
         try:
             rows = await self.sb.dbs.run_query(p.db_user, p.db_name, body.query, body.parameters, read_only)
         except QueryError as exc:
@@ -364,7 +370,7 @@ class _Handlers:
         return reply(self.sb.faults.set(faults).to_dict())
 
 
-def _service_health(name: str, project_status: str, db_problem: str | None) -> dict:
+def _service_health(name: str, project_status: str, db_problem: str | None) -> dict[str, str | bool]:
     if project_status == "COMING_UP":
         return {"name": name, "healthy": False, "status": "COMING_UP"}
     if project_status != "ACTIVE_HEALTHY":

@@ -14,7 +14,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -50,7 +49,10 @@ class ProjectDatabases:
 
     def server_version(self) -> str:
         with self._admin() as conn:
-            return conn.execute("show server_version").fetchone()[0].split()[0]
+            row = conn.execute("show server_version").fetchone()
+        if row is None:
+            raise RuntimeError("show server_version returned no row")
+        return str(row[0]).split()[0]
 
     def _admin(self, dbname: str = "postgres") -> psycopg.Connection:
         return psycopg.connect(self.pg.admin_conninfo(dbname), autocommit=True, prepare_threshold=None)
@@ -85,7 +87,7 @@ class ProjectDatabases:
             row = conn.execute("select jwt_secret from _sandbox.project_secrets where ref = %s", (ref,)).fetchone()
         if row is None:
             raise LookupError(f"no JWT secret for project {ref}")
-        return row[0]
+        return str(row[0])
 
     def reachable(self, dbname: str) -> str | None:
         """None if the database answers, else why not."""
@@ -98,8 +100,8 @@ class ProjectDatabases:
 
     # -- SQL endpoint ---------------------------------------------------------------------
     async def run_query(
-        self, role: str, dbname: str, query: str, parameters: list | None, read_only: bool
-    ) -> list[dict]:
+        self, role: str, dbname: str, query: str, parameters: list[object] | None, read_only: bool
+    ) -> list[dict[str, object]]:
         """Run `query` as `role` (session and current user), like the real endpoint runs it
         as the project's `postgres`; returns the rows of the last statement that has any."""
         _refuse_session_authorization(query)
@@ -115,7 +117,7 @@ class ProjectDatabases:
             cur = psycopg.AsyncRawCursor(conn) if parameters else conn.cursor()
             try:
                 await cur.execute(query, parameters or None)
-                rows: list[dict] = []
+                rows: list[dict[str, object]] = []
                 while True:
                     if cur.description is not None:
                         names = [c.name for c in cur.description]
@@ -138,6 +140,7 @@ def _refuse_session_authorization(query: str) -> None:
     starts as the cluster superuser, so a top-level SET/RESET SESSION AUTHORIZATION would
     escape the project's role. Refuse it with the error a hosted project gives."""
     import pglast
+    from pglast import ast
 
     try:
         statements = pglast.parse_sql(query)
@@ -145,11 +148,11 @@ def _refuse_session_authorization(query: str) -> None:
         return  # let PostgreSQL report the syntax error
     for raw in statements:
         stmt = raw.stmt
-        if type(stmt).__name__ == "VariableSetStmt" and (stmt.name or "").lower() == "session_authorization":
+        if isinstance(stmt, ast.VariableSetStmt) and (stmt.name or "").lower() == "session_authorization":
             raise QueryError("Failed to run sql query: ERROR:  42501: permission denied to set session authorization")
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: object) -> object:
     if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
         return value
     if isinstance(value, int):

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from http import HTTPStatus
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -36,14 +38,15 @@ class Faults:
             raise ValueError(f"fault error_status must be a 5xx status, got {self.error_status}")
 
     @classmethod
-    def from_dict(cls, data: dict) -> Faults:
+    def from_dict(cls, data: Mapping[str, Any]) -> Faults:
+        """From parsed JSON: the values are checked by `__post_init__`."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown fault option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, int | float]:
         return asdict(self)
 
 
@@ -72,10 +75,10 @@ class FaultInjector:
         with self._lock:
             return self._faults
 
-    def set(self, faults: Faults | None = None, **changes) -> Faults:
+    def set(self, faults: Faults | None = None, **changes: float) -> Faults:
         """Replace all faults with `faults`, or change only the named ones."""
         with self._lock:
-            new = faults if faults is not None else replace(self._faults, **changes)
+            new = faults if faults is not None else Faults.from_dict(self._faults.to_dict() | changes)
             if new.rate_limit_every != self._faults.rate_limit_every or faults is not None:
                 self._requests = 0
             self._faults = new
@@ -93,7 +96,7 @@ class FaultInjector:
                 return RequestFault(429, f.rate_limit_reset)
             return RequestFault()
 
-    def take(self, counter: str) -> bool:
+    def take(self, counter: Literal["drop_after_create", "init_failed"]) -> bool:
         """Consume one from `drop_after_create` or `init_failed`; True if it fired."""
         with self._lock:
             left = getattr(self._faults, counter)

@@ -3,39 +3,35 @@ response shapes of the Management API, copied from the reference (management-api
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
+from pydantic_core import ErrorDetails
 
 from wizard.sandbox.state import Project
 
-REGIONS: dict[str, tuple[str, str]] = {  # code -> (name, continent), in the spec's enum order
-    "us-east-1": ("East US (North Virginia)", "NA"),
-    "us-east-2": ("East US (Ohio)", "NA"),
-    "us-west-1": ("West US (North California)", "NA"),
-    "us-west-2": ("West US (Oregon)", "NA"),
-    "ap-east-1": ("East Asia (Hong Kong)", "AS"),
-    "ap-southeast-1": ("Southeast Asia (Singapore)", "AS"),
-    "ap-northeast-1": ("Northeast Asia (Tokyo)", "AS"),
-    "ap-northeast-2": ("Northeast Asia (Seoul)", "AS"),
-    "ap-southeast-2": ("Oceania (Sydney)", "OC"),
-    "eu-west-1": ("West EU (Ireland)", "EU"),
-    "eu-west-2": ("West Europe (London)", "EU"),
-    "eu-west-3": ("West EU (Paris)", "EU"),
-    "eu-north-1": ("North EU (Stockholm)", "EU"),
-    "eu-central-1": ("Central EU (Frankfurt)", "EU"),
-    "eu-central-2": ("Central Europe (Zurich)", "EU"),
-    "ca-central-1": ("Canada (Central)", "NA"),
-    "ap-south-1": ("South Asia (Mumbai)", "AS"),
-    "sa-east-1": ("South America (São Paulo)", "SA"),
-}
-SMART_GROUPS: dict[str, tuple[str, str, tuple[str, ...]]] = {  # code -> (name, default region, continents)
-    "americas": ("Americas", "us-east-1", ("NA", "SA")),
-    "emea": ("Europe, Middle East and Africa", "eu-central-1", ("EU", "AF")),
-    "apac": ("Asia-Pacific", "ap-southeast-1", ("AS", "OC", "AN")),
-}
-CONTINENTS = ("NA", "SA", "EU", "AF", "AS", "OC", "AN")
-SIZES = (
+Region = Literal[
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ap-east-1",
+    "ap-southeast-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-central-1",
+    "eu-central-2",
+    "ca-central-1",
+    "ap-south-1",
+    "sa-east-1",
+]  # in the spec's enum order
+SmartGroup = Literal["americas", "emea", "apac"]
+Size = Literal[
     "nano",
     "micro",
     "small",
@@ -55,7 +51,35 @@ SIZES = (
     "48xlarge_optimized_memory",
     "48xlarge_optimized_cpu",
     "48xlarge_high_memory",
-)
+]
+SIZES: tuple[Size, ...] = get_args(Size)
+
+REGIONS: dict[Region, tuple[str, str]] = {  # code -> (name, continent), every Region in its order
+    "us-east-1": ("East US (North Virginia)", "NA"),
+    "us-east-2": ("East US (Ohio)", "NA"),
+    "us-west-1": ("West US (North California)", "NA"),
+    "us-west-2": ("West US (Oregon)", "NA"),
+    "ap-east-1": ("East Asia (Hong Kong)", "AS"),
+    "ap-southeast-1": ("Southeast Asia (Singapore)", "AS"),
+    "ap-northeast-1": ("Northeast Asia (Tokyo)", "AS"),
+    "ap-northeast-2": ("Northeast Asia (Seoul)", "AS"),
+    "ap-southeast-2": ("Oceania (Sydney)", "OC"),
+    "eu-west-1": ("West EU (Ireland)", "EU"),
+    "eu-west-2": ("West Europe (London)", "EU"),
+    "eu-west-3": ("West EU (Paris)", "EU"),
+    "eu-north-1": ("North EU (Stockholm)", "EU"),
+    "eu-central-1": ("Central EU (Frankfurt)", "EU"),
+    "eu-central-2": ("Central Europe (Zurich)", "EU"),
+    "ca-central-1": ("Canada (Central)", "NA"),
+    "ap-south-1": ("South Asia (Mumbai)", "AS"),
+    "sa-east-1": ("South America (São Paulo)", "SA"),
+}
+SMART_GROUPS: dict[SmartGroup, tuple[str, Region, tuple[str, ...]]] = {  # code -> (name, default region, continents)
+    "americas": ("Americas", "us-east-1", ("NA", "SA")),
+    "emea": ("Europe, Middle East and Africa", "eu-central-1", ("EU", "AF")),
+    "apac": ("Asia-Pacific", "ap-southeast-1", ("AS", "OC", "AN")),
+}
+CONTINENTS = ("NA", "SA", "EU", "AF", "AS", "OC", "AN")
 HEALTH_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
 PROJECT_STATUSES = (
     "INACTIVE",
@@ -75,8 +99,6 @@ PROJECT_STATUSES = (
     "RESIZING",
 )
 
-Region = Literal[tuple(REGIONS)]  # type: ignore[valid-type]
-Size = Literal[SIZES]  # type: ignore[valid-type]
 Slug = Annotated[StrictStr, Field(pattern=r"^[\w-]+$")]
 
 
@@ -91,7 +113,7 @@ class SpecificRegion(_Body):
 
 class SmartGroupRegion(_Body):
     type: Literal["smartGroup"]
-    code: Literal["americas", "emea", "apac"]
+    code: SmartGroup
 
 
 class CreateProjectBody(_Body):
@@ -111,7 +133,7 @@ class CreateProjectBody(_Body):
     def org(self) -> str:
         return self.organization_slug or self.organization_id or ""
 
-    def resolved_region(self) -> str:
+    def resolved_region(self) -> Region:
         if self.region is not None:
             return self.region
         assert self.region_selection is not None
@@ -137,7 +159,7 @@ class BodyError(ValueError):
     """A request body the real API would refuse with 400; str() is the `message`."""
 
 
-def parse_create_project(data: Any) -> CreateProjectBody:
+def parse_create_project(data: object) -> CreateProjectBody:
     problems = _cross_field_problems(data) if isinstance(data, dict) else []
     try:
         body = _parse(CreateProjectBody, data)
@@ -148,7 +170,7 @@ def parse_create_project(data: Any) -> CreateProjectBody:
     return body
 
 
-def _cross_field_problems(data: dict) -> list[str]:
+def _cross_field_problems(data: dict[str, object]) -> list[str]:
     problems = []
     if not data.get("organization_slug") and not data.get("organization_id"):
         problems.append("organization_slug should not be empty")
@@ -161,11 +183,13 @@ def _cross_field_problems(data: dict) -> list[str]:
     return problems
 
 
-def parse_query(data: Any, read_only_endpoint: bool) -> RunQueryBody | ReadOnlyQueryBody:
-    return _parse(ReadOnlyQueryBody if read_only_endpoint else RunQueryBody, data)
+def parse_query(data: object, read_only_endpoint: bool) -> RunQueryBody | ReadOnlyQueryBody:
+    if read_only_endpoint:
+        return _parse(ReadOnlyQueryBody, data)
+    return _parse(RunQueryBody, data)
 
 
-def _parse(model: type[BaseModel], data: Any):
+def _parse[M: BaseModel](model: type[M], data: object) -> M:
     if not isinstance(data, dict):
         raise BodyError("the request body must be a JSON object")
     try:
@@ -174,7 +198,7 @@ def _parse(model: type[BaseModel], data: Any):
         raise BodyError(", ".join(_describe(e) for e in exc.errors())) from None
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     """class-validator style texts (the real API is NestJS)."""
     loc = [str(p) for p in error["loc"] if not (isinstance(p, str) and p in ("specific", "smartGroup"))]
     name = ".".join(loc) or "body"
@@ -203,10 +227,10 @@ def _describe(error: dict) -> str:
 
 
 # -- responses ---------------------------------------------------------------------------
-def project_json(p: Project, status: str, *, database: dict | None) -> dict:
+def project_json(p: Project, status: str, *, database: dict[str, str] | None) -> dict[str, object]:
     """V1ProjectResponse, or V1ProjectWithDatabaseResponse when `database` is given
     (key order as recorded from the real API)."""
-    out = {
+    out: dict[str, object] = {
         "id": p.ref,
         "ref": p.ref,
         "organization_id": p.organization_slug,
@@ -219,15 +243,15 @@ def project_json(p: Project, status: str, *, database: dict | None) -> dict:
     return out | {"status": status, "database": database, "created_at": p.created_at}
 
 
-def regions_json(continent: str | None) -> dict:
-    def specific(code: str) -> dict:
+def regions_json(continent: str | None) -> dict[str, object]:
+    def specific(code: Region) -> dict[str, str]:
         name, _ = REGIONS[code]
         return {"name": name, "code": code, "type": "specific", "provider": "AWS", "status": "capacity"}
 
-    def group(code: str) -> dict:
+    def group(code: SmartGroup) -> dict[str, str]:
         return {"name": SMART_GROUPS[code][0], "code": code, "type": "smartGroup"}
 
-    chosen = next((g for g, (_, _, conts) in SMART_GROUPS.items() if continent in conts), "americas")
+    chosen: SmartGroup = next((g for g, (_, _, conts) in SMART_GROUPS.items() if continent in conts), "americas")
     near = [c for c, (_, cont) in REGIONS.items() if cont == continent] if continent else []
     near = near or [SMART_GROUPS[chosen][1]]
     return {

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 DEFAULT_LIMIT = 120
 WINDOW_SECONDS = 60.0
 
+Key = tuple[str, ...]  # what one counter counts: endpoint and scope
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -38,10 +40,10 @@ class RateLimiter:
         if limit < 1:
             raise ValueError(f"rate limit must be at least 1 request per minute, got {limit}")
         self.limit, self.window, self._clock = limit, window, clock
-        self._windows: dict[tuple, tuple[float, int]] = {}
+        self._windows: dict[Key, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, key: tuple) -> Verdict:
+    def hit(self, key: Key) -> Verdict:
         """Count one request for `key` and say whether it is allowed."""
         with self._lock:
             now = self._clock()
@@ -51,13 +53,13 @@ class RateLimiter:
             reset = self._reset(started, now)
             return Verdict(count <= self.limit, self.limit, max(self.limit - count, 0), reset)
 
-    def peek(self, key: tuple) -> Verdict:
+    def peek(self, key: Key) -> Verdict:
         with self._lock:
             now = self._clock()
             started, count = self._current(key, now)
             return Verdict(count < self.limit, self.limit, max(self.limit - count, 0), self._reset(started, now))
 
-    def _current(self, key: tuple, now: float) -> tuple[float, int]:
+    def _current(self, key: Key, now: float) -> tuple[float, int]:
         started, count = self._windows.get(key, (now, 0))
         return (now, 0) if now - started >= self.window else (started, count)
 

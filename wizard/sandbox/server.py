@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from wizard.errors import MusekitError
 from wizard.fs import write_atomic
@@ -32,6 +32,12 @@ CLUSTER_DIR = "postgres"
 START_TIMEOUT = 30.0
 
 if TYPE_CHECKING:
+    import asyncio
+
+    import uvicorn
+    from starlette.types import ASGIApp, Receive, Scope, Send
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
     from wizard.pg import EmbeddedPostgres
 
 
@@ -61,9 +67,9 @@ class SandboxHandle:
     pg: EmbeddedPostgres = field(repr=False)  # the cluster holding every project's database
     organization_slug: str
     _faults: FaultInjector = field(repr=False)
-    _server: object = field(repr=False)
+    _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
-    _lock_file: object = field(repr=False)
+    _lock_file: TextIO = field(repr=False)
 
     @property
     def port(self) -> int:
@@ -76,7 +82,7 @@ class SandboxHandle:
     def faults(self) -> Faults:
         return self._faults.get()
 
-    def set_faults(self, faults: Faults | None = None, **changes) -> Faults:
+    def set_faults(self, faults: Faults | None = None, **changes: float) -> Faults:
         """Replace all faults (`set_faults(Faults(...))`) or change some (`set_faults(latency=0.5)`)."""
         return self._faults.set(faults, **changes)
 
@@ -151,7 +157,7 @@ def start_sandbox(
 
 def _start(
     data_dir: Path,
-    lock_file,
+    lock_file: TextIO,
     port: int,
     token: str,
     health_delay: float,
@@ -222,7 +228,7 @@ def write_profile(path: Path, api_url: str) -> Path:
 
 
 # -- internals -------------------------------------------------------------------------------
-def _lock(data_dir: Path):
+def _lock(data_dir: Path) -> TextIO:
     import fcntl
 
     f = open(data_dir / ".lock", "a+")
@@ -278,7 +284,7 @@ def _listen(port: int, fallback: int) -> socket.socket:
     raise SandboxError("no free TCP port on 127.0.0.1")
 
 
-def _protocol_class():
+def _protocol_class() -> type[H11Protocol]:
     """uvicorn's h11 protocol, also handing the connection's transport to the app (scope
     extension), so the drop-connection fault can close it without answering."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -286,11 +292,12 @@ def _protocol_class():
     from wizard.sandbox.app import TRANSPORT_KEY
 
     class SandboxH11Protocol(H11Protocol):
-        def connection_made(self, transport) -> None:  # type: ignore[override]
+        # narrower than asyncio's BaseTransport, exactly as H11Protocol's own override
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             app = self.app
 
-            async def app_with_transport(scope, receive, send) -> None:
+            async def app_with_transport(scope: Scope, receive: Receive, send: Send) -> None:
                 scope.setdefault("extensions", {})[TRANSPORT_KEY] = transport
                 await app(scope, receive, send)
 
@@ -299,16 +306,19 @@ def _protocol_class():
     return SandboxH11Protocol
 
 
-def _serve(app, sock: socket.socket, access_log: bool):
+def _serve(app: ASGIApp, sock: socket.socket, access_log: bool) -> tuple[uvicorn.Server, threading.Thread]:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
-    options: dict = (
-        {"log_level": "info", "access_log": True}
-        if access_log
-        else {"log_config": None, "log_level": "warning", "access_log": False}
-    )
     config = uvicorn.Config(
-        app, http=_protocol_class(), lifespan="off", timeout_graceful_shutdown=5, server_header=False, **options
+        app,
+        http=_protocol_class(),
+        lifespan="off",
+        timeout_graceful_shutdown=5,
+        server_header=False,
+        log_config=LOGGING_CONFIG if access_log else None,  # None: leave the host's logging alone
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="musekit-sandbox", daemon=True)

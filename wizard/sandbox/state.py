@@ -33,7 +33,7 @@ class Organization:
     slug: str
     name: str
 
-    def to_api(self) -> dict:
+    def to_api(self) -> dict[str, str]:
         # `id` is deprecated in favour of `slug`; the real API returns the same value in both.
         return {"id": self.slug, "slug": self.slug, "name": self.name}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -117,6 +117,10 @@ class DefaultError(ValueError):
     pass
 
 
+Checker = Callable[[str, str], str]  # (constant kind, value) -> the default's SQL, or DefaultError
+AddProblem = Callable[[str, str | None], None]  # (field, message or None when there is no problem)
+
+
 def default_sql(text: str, column_type: str, enum_values: dict[str, list[str]]) -> str:
     """The SQL of a column default: `text` parsed by pglast, checked against the column's
     type, and written back from the parsed value (strings quoted by psycopg)."""
@@ -207,7 +211,7 @@ def _text(kind: str, value: str, limit: int | None = None) -> str:
     return _quote(value)
 
 
-def _integer(type_name: str):
+def _integer(type_name: str) -> Checker:
     low, high = _INT_RANGE[type_name]
 
     def check(kind: str, value: str) -> str:
@@ -222,7 +226,7 @@ def _integer(type_name: str):
     return check
 
 
-def _number(precision: tuple[int, int] | None, *, double: bool = False):
+def _number(precision: tuple[int, int] | None, *, double: bool = False) -> Checker:
     def check(kind: str, value: str) -> str:
         if kind not in ("integer", "number") or not _NUMBER.match(value):
             raise DefaultError("must be a number, e.g. 0 or 12.50 (no quotes)")
@@ -296,7 +300,7 @@ def _jsonb(kind: str, value: str) -> str:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _json_strings(value) -> Iterable[str]:
+def _json_strings(value: object) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
@@ -355,7 +359,7 @@ def parse_text_array(value: str) -> list[str]:
         i += 1
 
 
-_CHECKERS = {
+_CHECKERS: dict[str, Checker] = {
     "text": _text,
     "varchar(255)": lambda k, v: _text(k, v, 255),
     "integer": _integer("integer"),
@@ -391,7 +395,7 @@ def validate_spec(spec: MuseSpec, existing_tables: Iterable[str] = ()) -> list[S
     return problems
 
 
-def _check_manifest_fields(spec: MuseSpec, add) -> None:
+def _check_manifest_fields(spec: MuseSpec, add: AddProblem) -> None:
     from wizard.muses import SLUG
 
     if not SLUG.match(spec.slug):
@@ -412,7 +416,9 @@ def _check_manifest_fields(spec: MuseSpec, add) -> None:
         add("tables", "a Muse adds at least one table")
 
 
-def _claim(name: str, field: str, what: str, core: CoreNames, existing: set[str], taken: dict[str, str], add) -> None:
+def _claim(
+    name: str, field: str, what: str, core: CoreNames, existing: set[str], taken: dict[str, str], add: AddProblem
+) -> None:
     if name in core.relations or name in core.types:
         add(
             field,
@@ -433,7 +439,7 @@ def _claim(name: str, field: str, what: str, core: CoreNames, existing: set[str]
         taken[name] = field
 
 
-def _check_enums(spec: MuseSpec, add, core: CoreNames, taken: dict[str, str]) -> None:
+def _check_enums(spec: MuseSpec, add: AddProblem, core: CoreNames, taken: dict[str, str]) -> None:
     for i, enum in enumerate(spec.enums):
         field = f"enums[{i}]"
         problem = identifier_problem(enum.name, "enum")
@@ -461,7 +467,7 @@ def _check_enums(spec: MuseSpec, add, core: CoreNames, taken: dict[str, str]) ->
             seen.add(value)
 
 
-def _check_tables(spec: MuseSpec, add, core: CoreNames, existing: set[str], taken: dict[str, str]) -> None:
+def _check_tables(spec: MuseSpec, add: AddProblem, core: CoreNames, existing: set[str], taken: dict[str, str]) -> None:
     enums = {e.name: list(e.values) for e in spec.enums if not identifier_problem(e.name, "enum")}
     fixed = generated_columns(spec.ownership)
     for i, table in enumerate(spec.tables):
@@ -492,7 +498,7 @@ def _check_column(
     names: set[str],
     enums: dict[str, list[str]],
     spec: MuseSpec,
-    add,
+    add: AddProblem,
 ) -> None:
     problem = identifier_problem(column.name, "column")
     if problem:
@@ -519,7 +525,7 @@ def _check_column(
             add(f"{field}.default", str(exc))
 
 
-def _check_view(spec: MuseSpec, add, core: CoreNames, existing: set[str], taken: dict[str, str]) -> None:
+def _check_view(spec: MuseSpec, add: AddProblem, core: CoreNames, existing: set[str], taken: dict[str, str]) -> None:
     name = view_name(spec)
     if name is None:
         if spec.user_view and not spec.tables:
@@ -545,7 +551,7 @@ def _check_view(spec: MuseSpec, add, core: CoreNames, existing: set[str], taken:
             )
 
 
-def _check_derived_indexes(spec: MuseSpec, add, core: CoreNames, taken: dict[str, str]) -> None:
+def _check_derived_indexes(spec: MuseSpec, add: AddProblem, core: CoreNames, taken: dict[str, str]) -> None:
     seen: dict[str, str] = {}
     for i, table in enumerate(spec.tables):
         if taken.get(table.name) != f"tables[{i}].name":

@@ -165,7 +165,7 @@ def load_spec(path: Path) -> MuseSpec:
         raise SpecError([SpecProblem(field=_field(e["loc"]), message=e["msg"]) for e in exc.errors()], where) from None
 
 
-def _field(loc: tuple) -> str:
+def _field(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))

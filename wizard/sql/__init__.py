@@ -1,3 +1,4 @@
+from wizard.sql.builder import parse_sql_files, parse_sql_paths
 from wizard.sql.model import (
     Column,
     Effect,
@@ -7,8 +8,7 @@ from wizard.sql.model import (
     SqlSource,
     StatementInfo,
     Table,
-    parse_sql_files,
-    parse_sql_paths,
+    View,
 )
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "SqlSource",
     "StatementInfo",
     "Table",
+    "View",
     "parse_sql_files",
     "parse_sql_paths",
 ]

@@ -7,6 +7,8 @@ the objects alone; they still appear in `SchemaModel.statements` with their effe
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
 
 from wizard.sql.effects import function_language, statement_effects
 from wizard.sql.model import (
@@ -27,6 +29,7 @@ from wizard.sql.model import (
     Trigger,
     UniqueKey,
     View,
+    read_source,
 )
 from wizard.sql.nodes import (
     Node,
@@ -67,13 +70,21 @@ _DEFAULT_ENDS = frozenset(
 _TRUE = frozenset({"true", "on", "yes", "1"})
 
 
-def build_model(files: Sequence[SqlSource]) -> SchemaModel:
+def parse_sql_files(files: Sequence[SqlSource]) -> SchemaModel:
+    """Build the model from migration files, applied in the given order.
+
+    Raises SqlParseError naming the file and line of the first statement pglast refuses."""
     builder = _Builder()
     for source in files:
         builder.model.files.append(source.path)
         for stmt in parse_source(source):
             builder.apply(stmt)
     return builder.finish()
+
+
+def parse_sql_paths(paths: Sequence[Path], *, relative_to: Path | None = None) -> SchemaModel:
+    """`parse_sql_files` for files on disk; messages show paths relative to `relative_to`."""
+    return parse_sql_files([read_source(p, relative_to=relative_to) for p in paths])
 
 
 class _Builder:
@@ -262,8 +273,8 @@ class _Builder:
                 column.primary_key, column.nullable = True, False
         elif contype == "CONSTR_UNIQUE":
             table.uniques.append(UniqueKey(keys, here, con.get("conname"), bool(con.get("nulls_not_distinct"))))
-            if len(keys) == 1 and table.column(keys[0]):
-                table.column(keys[0]).unique = True
+            if len(keys) == 1 and (unique := table.column(keys[0])) is not None:
+                unique.unique = True
         elif contype == "CONSTR_FOREIGN":
             table.foreign_keys.append(self._foreign_key(stmt, con, svals(con.get("fk_attrs"))))
         elif contype == "CONSTR_CHECK":
@@ -481,7 +492,7 @@ class _Builder:
         node = stmt.node
         objtype = node.get("objtype", "")
         text = node.get("comment")
-        obj = node.get("object")
+        obj: Node = node.get("object", {})
         if objtype in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
             key = qualified(*qualify(svals(obj)))
             target = self.tables.get(key) or self.views.get(key)
@@ -526,8 +537,8 @@ class _Builder:
                 self._forget_children(key)
         elif rtype in ("OBJECT_POLICY", "OBJECT_TRIGGER"):
             names = svals(obj)
-            store = self.policies if rtype == "OBJECT_POLICY" else self.triggers
-            store.pop((qualified(*qualify(names[:-1])), names[-1]), None)
+            children = self.policies if rtype == "OBJECT_POLICY" else self.triggers
+            children.pop((qualified(*qualify(names[:-1])), names[-1]), None)
         elif rtype == "OBJECT_TYPE":
             schema, name = type_qualified(obj)
             self.enums.pop(qualified(schema or "public", name), None)
@@ -570,20 +581,37 @@ class _Builder:
 
     def _rename_relation(self, key: str, schema: str, new: str) -> None:
         new_key = qualified(schema, new)
-        for store in (self.tables, self.views):
-            if key in store:
-                obj = store.pop(key)
-                obj.name = new
-                store[new_key] = obj
+        _rename_in(self.tables, key, new_key, new)
+        _rename_in(self.views, key, new_key, new)
         for index in self.indexes.values():
             if index.table == key:
                 index.table = new_key
-        for mapping in (self.policies, self.triggers):
-            for (table, child), obj in list(mapping.items()):
-                if table == key:
-                    del mapping[(table, child)]
-                    obj.table = new_key
-                    mapping[(new_key, child)] = obj
+        _move_to_table(self.policies, key, new_key)
+        _move_to_table(self.triggers, key, new_key)
+
+
+class _Named(Protocol):
+    name: str
+
+
+class _OnTable(Protocol):
+    table: str
+
+
+def _rename_in[N: _Named](store: dict[str, N], key: str, new_key: str, new: str) -> None:
+    if key in store:
+        obj = store.pop(key)
+        obj.name = new
+        store[new_key] = obj
+
+
+def _move_to_table[C: _OnTable](children: dict[tuple[str, str], C], table: str, new_table: str) -> None:
+    """Re-key a table's policies or triggers after the table was renamed."""
+    for (parent, child), obj in list(children.items()):
+        if parent == table:
+            del children[(parent, child)]
+            obj.table = new_table
+            children[(new_table, child)] = obj
 
 
 def _expr(text: str | None) -> str:

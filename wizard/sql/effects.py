@@ -71,7 +71,7 @@ def kind_of(objtype: str) -> str:
     return "relation" if objtype in RELATION_TYPES else _KINDS.get(objtype, "other")
 
 
-def object_ref(objtype: str, obj: Node | list | None) -> ObjectRef:
+def object_ref(objtype: str, obj: Node | list[Node] | None) -> ObjectRef:
     """The object named by (objtype, object) in COMMENT / DROP / ALTER ... OWNER / SECURITY LABEL."""
     kind = kind_of(objtype)
     if obj is None:
@@ -80,8 +80,8 @@ def object_ref(objtype: str, obj: Node | list | None) -> ObjectRef:
         schema, name, _ = object_with_args(obj)
         return ObjectRef(kind, schema, name)
     if isinstance(obj, dict) and ("TypeName" in obj or "names" in obj):
-        schema, name = type_qualified(obj)
-        return ObjectRef(kind, schema or DEFAULT_SCHEMA, name)
+        type_schema, name = type_qualified(obj)
+        return ObjectRef(kind, type_schema or DEFAULT_SCHEMA, name)
     if isinstance(obj, dict) and "String" in obj:
         return ObjectRef(kind, None, obj["String"].get("sval", ""))
     names = svals(obj if isinstance(obj, list) else obj.get("List", obj).get("items", []))

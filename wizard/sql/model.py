@@ -2,19 +2,21 @@
 indexes, policies, functions, triggers, grants, schemas), each object with the file and line
 that defined it, plus every statement's effects on named objects (what the purity guard reads).
 
-Derived only from the SQL, through pglast (`wizard.sql.builder`); serialisable to JSON
+Derived only from the SQL, through pglast (`wizard.sql.builder` builds it); serialisable to JSON
 (`musekit muses show --json`, the TUI preview and the README table list all use it).
 Plain dataclasses inside; pydantic's TypeAdapter at the JSON boundary."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wizard.errors import ExitCode, MusekitError
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,7 +308,7 @@ class SchemaModel:
         return [p for p in self.policies if p.table == qualified_table]
 
     def to_dict(self, *, statements: bool = True) -> dict[str, Any]:
-        data = _adapter().dump_python(self, mode="json")
+        data: dict[str, Any] = _adapter().dump_python(self, mode="json")
         if not statements:
             data.pop("statements")
         return data
@@ -322,24 +324,10 @@ class SchemaModel:
 
 
 @cache
-def _adapter():
+def _adapter() -> TypeAdapter[SchemaModel]:
     from pydantic import TypeAdapter
 
     return TypeAdapter(SchemaModel)
-
-
-def parse_sql_files(files: Sequence[SqlSource]) -> SchemaModel:
-    """Build the model from migration files, applied in the given order.
-
-    Raises SqlParseError naming the file and line of the first statement pglast refuses."""
-    from wizard.sql.builder import build_model
-
-    return build_model(files)
-
-
-def parse_sql_paths(paths: Sequence[Path], *, relative_to: Path | None = None) -> SchemaModel:
-    """`parse_sql_files` for files on disk; messages show paths relative to `relative_to`."""
-    return parse_sql_files([read_source(p, relative_to=relative_to) for p in paths])
 
 
 def read_source(path: Path, *, relative_to: Path | None = None) -> SqlSource:

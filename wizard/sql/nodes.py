@@ -23,10 +23,11 @@ def unwrap(item: Node) -> tuple[str, Node]:
     return kind, inner
 
 
-def svals(items: list[Node] | None) -> list[str]:
+def svals(items: list[Node] | Node | None) -> list[str]:
     """[{"String": {"sval": "a"}}, ...] -> ["a", ...] (also accepts a {"List": ...} wrapper)."""
     if isinstance(items, dict):
-        items = items.get("List", items).get("items", [])
+        wrapped: list[Node] = items.get("List", items).get("items", [])
+        items = wrapped
     return [i["String"].get("sval", "") for i in items or () if "String" in i]
 
 
@@ -57,9 +58,10 @@ def quote_ident(name: str) -> str:
 def role_name(spec: Node) -> str:
     if "RoleSpec" in spec:
         spec = spec["RoleSpec"]
-    kind = spec.get("roletype", "ROLESPEC_CSTRING")
+    kind: str = spec.get("roletype", "ROLESPEC_CSTRING")
     if kind == "ROLESPEC_CSTRING":
-        return spec.get("rolename", "")
+        rolename: str = spec.get("rolename", "")
+        return rolename
     return kind.removeprefix("ROLESPEC_").lower()  # public, current_user, session_user, current_role
 
 
@@ -82,6 +84,7 @@ def type_name(tn: Node) -> str:
         tn = tn["TypeName"]
     names = svals(tn.get("names"))
     dotted = ".".join(names)
+    text: str
     suffix = ""
     if dotted in system_types:
         text, suffix = system_types[dotted]
@@ -177,7 +180,8 @@ def def_value(arg: Any) -> str | None:
     if arg is None:
         return None
     if "String" in arg:
-        return arg["String"].get("sval", "")
+        sval: str = arg["String"].get("sval", "")
+        return sval
     if "Boolean" in arg:
         return "true" if arg["Boolean"].get("boolval") else "false"
     if "Integer" in arg:
@@ -190,7 +194,8 @@ def def_value(arg: Any) -> str | None:
 def index_name(node: Node) -> str:
     """The index's name, or the one Postgres chooses for `create index on t (a, b)`: t_a_b_idx."""
     if node.get("idxname"):
-        return node["idxname"]
+        given: str = node["idxname"]
+        return given
     _, table = range_var(node["relation"])
     parts = []
     for item in node.get("indexParams", ()):

@@ -230,7 +230,8 @@ def _statements(file: SourceFile, raw: list[dict[str, Any]]) -> Iterator[RawStat
         begin = item.get("stmt_location", 0)
         length = item.get("stmt_len", 0)
         end = begin + length if length else len(file.data)
-        start = _LEADING_NOISE.match(file.data, begin, end).end()
+        noise = _LEADING_NOISE.match(file.data, begin, end)  # matches the empty string too: never None
+        start = noise.end() if noise else begin
         yield RawStatement(file, kind, node, start, end)
 
 
@@ -246,7 +247,7 @@ def _statement_around(text: str, char_index: int) -> str:
     try:
         slices = split(text, with_parser=False, only_slices=True)
     except Exception:  # the scanner itself gave up (e.g. an unterminated quote)
-        slices = []
+        slices = ()
     for piece in slices:
         if piece.start <= char_index < piece.stop + 1:
             return shorten(text[piece])
