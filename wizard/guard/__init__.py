@@ -1,13 +1,26 @@
-from wizard.guard.fingerprint import Fingerprint, core_fingerprint, diff_fingerprints
+from wizard.guard.core_objects import INFORMATION_SCHEMA_NAMES, catalog_name_clash
+from wizard.guard.fingerprint import (
+    Fingerprint,
+    core_fingerprint,
+    core_part,
+    diff_fingerprints,
+    rename_role,
+    without_privilege,
+)
 from wizard.guard.purity import RULES, PurityFinding, check_static, format_findings, has_errors
 
 __all__ = [
+    "INFORMATION_SCHEMA_NAMES",
     "RULES",
     "Fingerprint",
     "PurityFinding",
+    "catalog_name_clash",
     "check_static",
     "core_fingerprint",
+    "core_part",
     "diff_fingerprints",
     "format_findings",
     "has_errors",
+    "rename_role",
+    "without_privilege",
 ]

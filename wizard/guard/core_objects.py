@@ -33,6 +33,97 @@ RESERVED_SCHEMAS = frozenset(
     }
 )
 
+# Names a Muse object may not take, in any schema. Every relation, view and type of pg_catalog,
+# and most of its functions, start with pg_ (PostgreSQL reserves the prefix for system objects),
+# information_schema's helpers with _pg_; information_schema's views (PostgreSQL 17) and domains
+# are listed. Types, relations and functions of pg_catalog with other names (text, now(), lower())
+# are not refused: pg_catalog is searched before public unless search_path says otherwise,
+# which a Muse may not change, and the catalog readers qualify what they call.
+CATALOG_PREFIXES = ("pg_", "_pg_")
+INFORMATION_SCHEMA_NAMES = frozenset(
+    {
+        "administrable_role_authorizations",
+        "applicable_roles",
+        "attributes",
+        "character_sets",
+        "check_constraint_routine_usage",
+        "check_constraints",
+        "collation_character_set_applicability",
+        "collations",
+        "column_column_usage",
+        "column_domain_usage",
+        "column_options",
+        "column_privileges",
+        "column_udt_usage",
+        "columns",
+        "constraint_column_usage",
+        "constraint_table_usage",
+        "data_type_privileges",
+        "domain_constraints",
+        "domain_udt_usage",
+        "domains",
+        "element_types",
+        "enabled_roles",
+        "foreign_data_wrapper_options",
+        "foreign_data_wrappers",
+        "foreign_server_options",
+        "foreign_servers",
+        "foreign_table_options",
+        "foreign_tables",
+        "information_schema_catalog_name",
+        "key_column_usage",
+        "parameters",
+        "referential_constraints",
+        "role_column_grants",
+        "role_routine_grants",
+        "role_table_grants",
+        "role_udt_grants",
+        "role_usage_grants",
+        "routine_column_usage",
+        "routine_privileges",
+        "routine_routine_usage",
+        "routine_sequence_usage",
+        "routine_table_usage",
+        "routines",
+        "schemata",
+        "sequences",
+        "sql_features",
+        "sql_implementation_info",
+        "sql_parts",
+        "sql_sizing",
+        "table_constraints",
+        "table_privileges",
+        "tables",
+        "transforms",
+        "triggered_update_columns",
+        "triggers",
+        "udt_privileges",
+        "usage_privileges",
+        "user_defined_types",
+        "user_mapping_options",
+        "user_mappings",
+        "view_column_usage",
+        "view_routine_usage",
+        "view_table_usage",
+        "views",
+        # its domains
+        "cardinal_number",
+        "character_data",
+        "sql_identifier",
+        "time_stamp",
+        "yes_or_no",
+    }
+)
+
+
+def catalog_name_clash(name: str) -> str | None:
+    """What a Muse object called `name` would be confused with, e.g. "pg_catalog.pg_attribute"."""
+    if name.startswith(CATALOG_PREFIXES):
+        return f"a system object (pg_catalog.{name})" if name.startswith("pg_") else f"information_schema.{name}"
+    if name in INFORMATION_SCHEMA_NAMES:
+        return f"information_schema.{name}"
+    return None
+
 
 @dataclass(frozen=True)
 class CoreObjects:

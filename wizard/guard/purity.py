@@ -3,8 +3,15 @@ foreign key to public.users, a view joining it, a policy calling private.is_org_
 never change it; every Muse table has RLS and a policy; Muse objects live in `public` or in
 schemas the template declares, never in Supabase's own schemas.
 
-`check_static` reads only the SQL. What it cannot see (DO blocks, EXECUTE) it reports as a
-warning; the catalog fingerprint (`wizard.guard.fingerprint`) catches those when the Muse is applied."""
+Nor may a Muse reach past its tables: transaction control, roles, database and session settings,
+settings that change how SQL is read, extensions, publications, programs and server files are
+refused, also inside DO blocks and function bodies (plpgsql and SQL bodies are parsed, and so is
+the constant string an EXECUTE runs). Rows of core tables are written only where muse.toml
+declares it (`core_data_writes`), and a declared write is still shown as a warning.
+
+`check_static` reads only the SQL. What it cannot see (EXECUTE of a computed string, a body in
+another language) it reports as a warning; the catalog fingerprint (`wizard.guard.fingerprint`)
+catches those when the Muse is applied."""
 
 from __future__ import annotations
 
@@ -13,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from wizard.guard.core_objects import AUTH_USERS, RESERVED_SCHEMAS, CoreObjects
+from wizard.guard.core_objects import AUTH_USERS, RESERVED_SCHEMAS, CoreObjects, catalog_name_clash
 from wizard.guard.fingerprint import Fingerprint, core_fingerprint, diff_fingerprints  # noqa: F401  (the dynamic guard)
 from wizard.sql import Effect, ObjectRef, SchemaModel, SqlSource, StatementInfo, parse_sql_files
 
@@ -24,7 +31,7 @@ RULES: dict[str, str] = {
     "core-add-column": "adds a column to a core table",
     "core-drop": "drops a core object",
     "core-rename": "renames a core object",
-    "core-truncate": "truncates a core table",
+    "core-truncate": "truncates a core table (undeclared, or with cascade)",
     "core-comment": "comments on a core object",
     "core-grant": "grants or revokes privileges on a core object",
     "core-policy": "adds or changes a policy on a core table",
@@ -34,17 +41,24 @@ RULES: dict[str, str] = {
     "core-inherit": "makes a table inherit from (or partition) a core table",
     "core-replace": "creates an object under a core object's name",
     "core-schema": "creates an object in a core schema",
-    "core-data": "writes rows into a core table",
+    "core-data": "writes rows into a core table (a warning only where muse.toml declares core_data_writes)",
     "auth-users": "touches auth.users beyond a foreign key",
     "schema-reserved": "creates or changes an object in a Supabase schema",
     "schema-undeclared": "creates an object outside public in a schema the template does not declare",
     "table-rls": "a Muse table without row level security",
     "table-policy": "a Muse table with row level security but no policy",
-    "role-change": "creates or changes a database role",
-    "database-change": "changes database-wide settings or adds an event trigger",
-    "extension": "creates or changes an extension",
+    "role-change": "creates, changes or switches to a database role (also SET ROLE)",
+    "database-change": "changes database-wide settings or objects (event triggers, servers, subscriptions ...)",
+    "extension": "creates or changes an extension or a procedural language",
     "default-privileges": "changes default privileges",
-    "search-path": "changes search_path",
+    "publication": "creates or changes a publication",
+    "search-path": "changes search_path for the session",
+    "transaction-control": "ends, starts or splits the migration's transaction (COMMIT, SAVEPOINT, SET TRANSACTION ...)",
+    "procedure-call": "calls a procedure that is not the Muse's own, or one that may end the transaction",
+    "sql-reading": "changes how the server reads SQL text (standard_conforming_strings, client_encoding ...)",
+    "session-setting": "changes a session setting the run relies on (session_replication_role, RESET ALL ...)",
+    "server-access": "runs a program, reads or writes server files, or loads server code",
+    "catalog-name": "names an object like a PostgreSQL catalog object (pg_*, information_schema)",
     "dynamic-sql": "runs SQL the static check cannot see",
 }
 
@@ -75,6 +89,57 @@ _ACTION_RULES = {
 _CHILD_RULES = {"policy": "core-policy", "trigger": "core-trigger", "rule": "core-rule", "index": "core-index"}
 _CREATES = frozenset({"create", "replace"})
 _SCHEMA_BOUND = frozenset({"relation", "type", "function"})
+_CATALOG_LIKE = frozenset({"relation", "type", "function", "index", "schema"})
+_DATABASE_KINDS = frozenset(
+    {
+        "database",
+        "event-trigger",
+        "parameter",
+        "foreign-data-wrapper",
+        "foreign-server",
+        "user-mapping",
+        "subscription",
+        "tablespace",
+        "access-method",
+    }
+)
+
+# Settings by what changing them does (names lower case, as wizard.sql records them).
+_TRANSACTION_SETTINGS = frozenset(
+    {
+        "transaction",  # SET TRANSACTION ...
+        "session characteristics",  # SET SESSION CHARACTERISTICS AS TRANSACTION ...
+        "transaction_isolation",
+        "transaction_read_only",
+        "transaction_deferrable",
+        "default_transaction_isolation",
+        "default_transaction_read_only",
+        "default_transaction_deferrable",
+    }
+)
+# What the server's lexer and parser depend on: quotes and backslashes in string literals,
+# the bytes of the text, `x = null` read as `x is null`. pglast reads Muse files with the
+# defaults (standard_conforming_strings on, UTF-8), so a change here makes the server run
+# something other than what was checked. DateStyle, IntervalStyle and array_nulls change how
+# values are read, not statements, and stay allowed.
+_READING_SETTINGS = frozenset(
+    {
+        "standard_conforming_strings",
+        "backslash_quote",
+        "escape_string_warning",
+        "client_encoding",
+        "transform_null_equals",
+    }
+)
+_ROLE_SETTINGS = frozenset({"role", "session_authorization"})
+_COMPUTED_SETTING = "?"  # set_config with a name computed at run time (wizard.sql.nodes.COMPUTED)
+_SESSION_SETTINGS = {
+    "all": "resets every session setting (RESET ALL), the ones the run chose included",
+    "session_replication_role": "sets session_replication_role, which turns off triggers and foreign-key "
+    "checks, core's too",
+    _COMPUTED_SETTING: "calls set_config with a setting name computed at run time, so it could change any setting",
+}
+_SET_VERBS = {"set": "sets", "set local": "sets (locally)", "reset": "resets", "set_config": "sets (with set_config)"}
 
 
 class PurityFinding(BaseModel):
@@ -109,11 +174,19 @@ def format_findings(findings: Sequence[PurityFinding]) -> str:
 
 
 def check_static(
-    muse: SchemaModel | Sequence[SqlSource], core: SchemaModel, declared_schemas: Sequence[str] = ()
+    muse: SchemaModel | Sequence[SqlSource],
+    core: SchemaModel,
+    declared_schemas: Sequence[str] = (),
+    core_data_writes: Sequence[str] = (),
 ) -> list[PurityFinding]:
-    """Every violation of the Muse extension rules visible in the SQL, in file and line order."""
+    """Every violation of the Muse extension rules visible in the SQL, in file and line order.
+
+    `core_data_writes`: the core tables (schema-qualified) whose rows the template declares it
+    writes (muse.toml); writes to those are warnings, writes to any other core table errors."""
     model = muse if isinstance(muse, SchemaModel) else parse_sql_files(muse)
-    checker = _Checker(CoreObjects.from_model(core), frozenset(declared_schemas))
+    checker = _Checker(
+        CoreObjects.from_model(core), frozenset(declared_schemas), frozenset(core_data_writes), _procedures(model)
+    )
     findings: list[PurityFinding] = []
     for stmt in model.statements:
         findings += checker.statement(stmt)
@@ -123,24 +196,166 @@ def check_static(
     return sorted(unique, key=lambda f: (order.get(f.file, len(order)), f.line, f.severity != "error", f.rule))
 
 
+def _procedures(model: SchemaModel) -> dict[str, list[StatementInfo]]:
+    """The Muse's own functions and procedures by qualified name: the statements creating them."""
+    made: dict[str, list[StatementInfo]] = {}
+    for stmt in model.statements:
+        if stmt.kind == "CreateFunctionStmt" and stmt.effects and stmt.effects[0].target.kind == "function":
+            made.setdefault(stmt.effects[0].target.qualified_name, []).append(stmt)
+    return made
+
+
+def _ends_transaction(effect: Effect) -> bool:
+    return effect.action == "transaction" or (effect.action == "set" and effect.target.name in _TRANSACTION_SETTINGS)
+
+
 class _Checker:
-    def __init__(self, core: CoreObjects, declared: frozenset[str]) -> None:
+    def __init__(
+        self,
+        core: CoreObjects,
+        declared: frozenset[str],
+        core_writes: frozenset[str],
+        procedures: dict[str, list[StatementInfo]],
+    ) -> None:
         self.core = core
         self.declared = declared
+        self.core_writes = core_writes  # core tables muse.toml declares the Muse writes rows into
+        self.procedures = procedures  # the Muse's own functions and procedures
 
     def statement(self, stmt: StatementInfo) -> list[PurityFinding]:
-        found = [f for e in stmt.effects if (f := self._effect(stmt, e)) is not None]
+        found = []
+        for i, effect in enumerate(stmt.effects):
+            finding = self._effect(stmt, effect)
+            if finding is not None and _in_body(stmt, i, effect):
+                finding = finding.model_copy(update={"message": _inside(stmt) + _lower_first(finding.message)})
+            if finding is not None:
+                found.append(finding)
         if stmt.dynamic:
             found.append(self._dynamic(stmt))
         return found
 
     def _effect(self, stmt: StatementInfo, effect: Effect) -> PurityFinding | None:
         target = effect.target
-        for check in (self._auth_users, self._platform, self._reserved, self._core, self._schema):
+        checks = (
+            self._session,
+            self._auth_users,
+            self._platform,
+            self._reserved,
+            self._catalog_name,
+            self._core,
+            self._schema,
+        )
+        for check in checks:
             finding = check(stmt, effect, target)
             if finding is not None or (check is self._core and self.core.owns(target)):
                 return finding
         return None
+
+    # --- what a statement does to the session and the server ----------------------------------
+
+    def _session(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        if effect.action == "transaction":
+            return _finding(
+                stmt,
+                "transaction-control",
+                "error",
+                f"runs {target.name}, which ends, starts or splits the transaction the Muse's migrations run in: "
+                "what follows would run outside the guard, unchecked and never rolled back. Remove it; "
+                "musekit runs a Muse's migrations in one transaction and commits it itself.",
+            )
+        if effect.action == "set":
+            return self._setting(stmt, effect, target.name)
+        if effect.action == "call":
+            return self._call(stmt, target)
+        if effect.action == "server":
+            return _finding(
+                stmt,
+                "server-access",
+                "error",
+                f"{effect.detail} {target.name} on the database server: programs, server files and "
+                "libraries are the server's, not a Muse's. Seed data with INSERT statements (or from "
+                "the app) and write functions in sql or plpgsql.",
+            )
+        if target.kind == "conversion" and effect.detail == "default":
+            return _finding(
+                stmt,
+                "sql-reading",
+                "error",
+                f"creates default conversion {target.qualified_name}, which changes how the server "
+                "reads the bytes of SQL text. Remove it; Muse files are UTF-8.",
+            )
+        return None
+
+    def _setting(self, stmt: StatementInfo, effect: Effect, name: str) -> PurityFinding | None:
+        rule_and_text = self._setting_rule(name)
+        if rule_and_text is None:
+            return None
+        rule, consequence = rule_and_text
+        if name in ("transaction", "session characteristics"):
+            what = f"runs SET {name.upper()}"
+        elif name in _SESSION_SETTINGS:
+            what = _SESSION_SETTINGS[name]
+        else:
+            what = f"{_SET_VERBS.get(effect.detail, 'sets')} {name}"
+        return _finding(stmt, rule, "error", what + consequence)
+
+    @staticmethod
+    def _setting_rule(name: str) -> tuple[str, str] | None:
+        """(rule, what the change does and what to do instead) for a setting a Muse may not change."""
+        if name in _TRANSACTION_SETTINGS:
+            return "transaction-control", (
+                ", which changes the transaction the Muse's migrations run in. Remove it; musekit "
+                "decides how the migrations' transaction runs."
+            )
+        if name in _READING_SETTINGS:
+            return "sql-reading", (
+                ", which changes how the server reads the SQL that follows (quotes, backslashes, "
+                "bytes), so it could run something other than what was checked. Remove it; Muse files "
+                "are read as UTF-8 with standard_conforming_strings on, the defaults."
+            )
+        if name in _ROLE_SETTINGS:
+            return "role-change", (
+                ": what follows would run as another role. Remove it; Muse migrations run as the role "
+                "musekit connects with; grant privileges on the Muse's own objects instead."
+            )
+        if name == "search_path":
+            return "search-path", (
+                ", which changes what the unqualified names in the statements that follow (core's too) "
+                "resolve to. "
+                "Schema-qualify names (public.x) instead; a function of the Muse's own may pin its "
+                "path in its definition (`set search_path = ''`)."
+            )
+        if name in _SESSION_SETTINGS:
+            return "session-setting", ". Remove it."
+        return None
+
+    def _call(self, stmt: StatementInfo, target: ObjectRef) -> PurityFinding | None:
+        name = target.qualified_name
+        if name not in self.procedures:
+            why = "which the Muse does not create; a procedure can commit or roll back the migration's transaction"
+        elif not self._harmless_procedure(name, frozenset()):
+            why = "whose body ends or splits the transaction (COMMIT, ROLLBACK ...) or runs SQL the static check cannot see"
+        else:
+            return None
+        return _finding(
+            stmt,
+            "procedure-call",
+            "error",
+            f"calls procedure {name}, {why}. Call only the Muse's own procedures, without transaction "
+            "control in them, or put the statements in the migration itself.",
+        )
+
+    def _harmless_procedure(self, name: str, seen: frozenset[str]) -> bool:
+        """A Muse procedure whose every version is fully visible and never touches the transaction."""
+        if name in seen or name not in self.procedures:
+            return False
+        for stmt in self.procedures[name]:
+            if stmt.dynamic or any(_ends_transaction(e) for e in stmt.effects[1:]):
+                return False
+            calls = [e.target.qualified_name for e in stmt.effects[1:] if e.action == "call"]
+            if not all(self._harmless_procedure(c, seen | {name}) for c in calls):
+                return False
+        return True
 
     # --- the rules, most specific first ---------------------------------------------------------
 
@@ -181,39 +396,49 @@ class _Checker:
                 "set up by Supabase and MuseKit core; grant privileges on the Muse's own objects "
                 "to anon/authenticated/service_role instead.",
             )
-        if target.kind in ("database", "event-trigger"):
-            what = f"event trigger {target.name}" if target.kind == "event-trigger" else "database-wide settings"
+        if target.kind == "database":
             return _finding(
                 stmt,
                 "database-change",
                 "error",
-                f"{_verb(effect)} {what}, which every Muse and core share. Set what the Muse needs "
-                "per function (`set search_path = ''`) or per role in core, not for the database.",
+                f"{_verb(effect)} {'database-wide settings' if effect.action == 'alter' else 'database ' + target.name}"
+                ", which every Muse and core share. Set what the "
+                "Muse needs per function (`set search_path = ''`) or per role in core, not for the database.",
             )
-        if target.kind == "extension":
+        if target.kind in _DATABASE_KINDS:
+            return _finding(
+                stmt,
+                "database-change",
+                "error",
+                f"{_verb(effect)} {target.kind.replace('-', ' ')} {target.name}, which belongs to the whole "
+                "database (or server), not to a Muse. Remove it; a Muse adds tables, views, functions and "
+                "policies of its own.",
+            )
+        if target.kind in ("extension", "language"):
             return _finding(
                 stmt,
                 "extension",
-                "warning",
-                f"{_verb(effect)} extension {target.name}. Extensions are database-wide: make sure "
-                "core does not depend on it, install it `with schema extensions`, and say so in "
-                "the Muse's README.",
+                "error",
+                f"{_verb(effect)} {target.kind} {target.name}, which is database-wide: core and every "
+                "Muse share it. Extensions are managed in the Supabase dashboard (Database > Extensions, "
+                "schema extensions); say in the Muse's README which ones it needs.",
             )
         if target.kind == "default-privileges":
             return _finding(
                 stmt,
                 "default-privileges",
-                "warning",
+                "error",
                 "changes default privileges, which also apply to objects created later by core "
-                "migrations. Grant on the Muse's own objects explicitly instead.",
+                "migrations and by other roles. Grant on the Muse's own objects explicitly instead.",
             )
-        if target.kind == "setting":
+        if target.kind == "publication":
             return _finding(
                 stmt,
-                "search-path",
-                "warning",
-                "changes search_path: the checks here read unqualified names as public. "
-                "Schema-qualify names (public.x) instead of setting search_path.",
+                "publication",
+                "error",
+                f"{_verb(effect)} publication {target.name}, which decides what leaves the database "
+                "(Supabase Realtime reads supabase_realtime). Turn on Realtime for the Muse's tables "
+                "in the Supabase dashboard after the clone, and say so in the Muse's README.",
             )
         return None
 
@@ -227,6 +452,22 @@ class _Checker:
             "error",
             f"{_act(effect, target)} in schema {schema}, which belongs to Supabase. "
             "Create the Muse's objects in public (or a schema the template declares).",
+        )
+
+    def _catalog_name(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        if effect.action not in _CREATES or target.kind not in _CATALOG_LIKE:
+            return None
+        clash = catalog_name_clash(target.name)
+        if clash is None:
+            return None
+        return _finding(
+            stmt,
+            "catalog-name",
+            "error",
+            f"{_act(effect, target)}, named like {clash}. Where SQL names it without a schema, such an "
+            "object can stand in for the catalog (a temporary one is even found before pg_catalog), "
+            f"and names starting with pg_ are PostgreSQL's. {_REMEDIES['core-replace'][0].upper()}"
+            f"{_REMEDIES['core-replace'][1:]}.",
         )
 
     def _core(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
@@ -254,19 +495,41 @@ class _Checker:
             )
         if not self.core.owns(target):
             return None
-        if effect.action == "write":
-            return _finding(
-                stmt,
-                "core-data",
-                "warning",
-                f"writes rows into core table {target.qualified_name} ({effect.detail}). Seeding "
-                "products, prices or feature flags is fine; keep it idempotent and never change "
-                "rows core manages (users, memberships).",
-            )
+        if effect.action in ("write", "truncate"):
+            return self._core_rows(stmt, effect, target)
         rule = self._core_rule(effect, target)
         remedy = _REMEDIES.get(rule, _DEFAULT_REMEDY)
         return _finding(
             stmt, rule, "error", f"{_act(effect, target)}, which belongs to MuseKit core. {_CORE_IS_FIXED}: {remedy}."
+        )
+
+    def _core_rows(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        name = target.qualified_name
+        how = effect.detail or effect.action
+        if effect.action == "truncate" and (name not in self.core_writes or effect.detail == "cascade"):
+            also = " with cascade (which also empties every table that references it)" if effect.detail else ""
+            return _finding(
+                stmt,
+                "core-truncate",
+                "error",
+                f"truncates core table {name}{also}. {_CORE_IS_FIXED}: {_DEFAULT_REMEDY}.",
+            )
+        if name in self.core_writes:
+            return _finding(
+                stmt,
+                "core-data",
+                "warning",
+                f"writes rows into core table {name} ({how}), as the template declares in muse.toml "
+                "(core_data_writes). Keep it idempotent; rows deleted here may take rows of other "
+                "core tables with them (on delete cascade).",
+            )
+        return _finding(
+            stmt,
+            "core-data",
+            "error",
+            f"writes rows into core table {name} ({how}). Core rows belong to the app's users and "
+            "organizations. Keep the Muse's data in its own tables; a Muse that must seed a core "
+            f'table (feature flags, products) declares it in muse.toml: core_data_writes = ["{name}"].',
         )
 
     def _core_rule(self, effect: Effect, target: ObjectRef) -> str:
@@ -297,11 +560,15 @@ class _Checker:
 
     def _dynamic(self, stmt: StatementInfo) -> PurityFinding:
         if stmt.kind == "DoStmt":
-            what = "a DO block runs SQL the static check cannot see"
-        elif stmt.kind == "CallStmt":
-            what = "CALL runs a procedure whose statements the static check cannot see"
+            what = (
+                "a DO block runs SQL the static check cannot see (EXECUTE of a computed string, "
+                "or a language other than plpgsql)"
+            )
         else:
-            what = "this function builds SQL at run time (EXECUTE), which the static check cannot see"
+            what = (
+                "this function builds SQL at run time (EXECUTE of a computed string) or is written in "
+                "a language other than sql and plpgsql, which the static check cannot see"
+            )
         return _finding(
             stmt,
             "dynamic-sql",
@@ -359,6 +626,24 @@ def _finding(stmt: StatementInfo, rule: str, severity: Severity, message: str) -
     )
 
 
+def _in_body(stmt: StatementInfo, index: int, effect: Effect) -> bool:
+    """Whether an effect comes from inside a DO block or a function body (a function's own
+    effects come first: creating it, then what its text references)."""
+    if stmt.kind == "DoStmt":
+        return True
+    return stmt.kind == "CreateFunctionStmt" and index > 0 and effect.action != "reference"
+
+
+def _inside(stmt: StatementInfo) -> str:
+    if stmt.kind == "DoStmt":
+        return "Inside this DO block, the code "
+    return f"Inside the body of {stmt.effects[0].target.describe()}, the code "
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def _schema_of(target: ObjectRef) -> str | None:
     if target.parent:
         return target.parent.split(".", 1)[0]
@@ -380,6 +665,7 @@ _VERBS = {
     "revoke": "revokes privileges on",
     "write": "writes rows into",
     "set": "sets",
+    "call": "calls",
 }
 
 

@@ -162,12 +162,12 @@ class Policy:
 
 
 POLICIES_SQL = f"""
-select n.nspname, c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-       p.polname, quote_ident(p.polname), c.relrowsecurity, p.polpermissive,
+select n.nspname, c.relname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
+       p.polname, pg_catalog.quote_ident(p.polname), c.relrowsecurity, p.polpermissive,
        case p.polcmd when 'r' then 'SELECT' when 'a' then 'INSERT' when 'w' then 'UPDATE'
                      when 'd' then 'DELETE' else 'ALL' end,
        p.polroles = '{{0}}'::oid[],
-       array(select quote_ident(r.rolname) from pg_catalog.pg_roles r
+       array(select pg_catalog.quote_ident(r.rolname) from pg_catalog.pg_roles r
              where r.oid = any(p.polroles) order by r.rolname),
        pg_catalog.pg_get_expr(p.polqual, p.polrelid),
        pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
@@ -196,8 +196,8 @@ async def _policies(conn: psycopg.AsyncConnection) -> list[Policy]:
 
 # -- 0001 unindexed_foreign_keys --------------------------------------------------------------
 UNINDEXED_FK_SQL = f"""
-select n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname), con.conname,
-       array(select quote_ident(a.attname) from unnest(con.conkey) with ordinality k(attnum, ord)
+select n.nspname || '.' || c.relname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), con.conname,
+       array(select pg_catalog.quote_ident(a.attname) from pg_catalog.unnest(con.conkey) with ordinality k(attnum, ord)
              join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum
              order by k.ord)
 from pg_catalog.pg_constraint con
@@ -208,8 +208,8 @@ where con.contype = 'f' and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(
   and not exists (
     select from pg_catalog.pg_index i
     where i.indrelid = con.conrelid and i.indisvalid
-      and cardinality(con.conkey) <= i.indnkeyatts
-      and (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(con.conkey)] = con.conkey)
+      and pg_catalog.cardinality(con.conkey) <= i.indnkeyatts
+      and (pg_catalog.string_to_array(i.indkey::text, ' ')::int2[])[1:pg_catalog.cardinality(con.conkey)] = con.conkey)
 """
 
 
@@ -320,20 +320,20 @@ async def check_auth_rls_initplan(conn: psycopg.AsyncConnection, ctx: _Context) 
 
 # -- 0006 multiple_permissive_policies --------------------------------------------------------
 MULTIPLE_PERMISSIVE_SQL = f"""
-select n.nspname, c.relname, r.rolname, quote_ident(r.rolname), act.cmd,
-       array_agg(p.polname order by p.polname)
+select n.nspname, c.relname, r.rolname, pg_catalog.quote_ident(r.rolname), act.cmd,
+       pg_catalog.array_agg(p.polname order by p.polname)
 from pg_catalog.pg_policy p
 join pg_catalog.pg_class c on c.oid = p.polrelid
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 join pg_catalog.pg_roles r on r.oid = any(p.polroles) or p.polroles = '{{0}}'::oid[]
-cross join lateral unnest(case p.polcmd when 'r' then array['SELECT'] when 'a' then array['INSERT']
+cross join lateral pg_catalog.unnest(case p.polcmd when 'r' then array['SELECT'] when 'a' then array['INSERT']
                                         when 'w' then array['UPDATE'] when 'd' then array['DELETE']
                                         else array['SELECT', 'INSERT', 'UPDATE', 'DELETE'] end) act(cmd)
 where c.relkind = 'r' and p.polpermissive and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid="c.oid")}
   -- splinter's role filter, wildcards included ('pg_%%' also drops e.g. pgbouncer)
   and r.rolname not like 'pg_%%' and r.rolname not like 'supabase%%admin' and not r.rolbypassrls
 group by n.nspname, c.relname, r.rolname, act.cmd
-having count(*) > 1
+having pg_catalog.count(*) > 1
 """
 
 
@@ -414,12 +414,12 @@ def _multiple_permissive_finding(policies: list[Policy], action: str, roles: lis
 
 # -- 0007 policy_exists_rls_disabled, 0008 rls_enabled_no_policy, 0013 rls_disabled_in_public ---
 RLS_SQL = f"""
-select n.nspname, n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+select n.nspname, n.nspname || '.' || c.relname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
        c.relrowsecurity,
        array(select p.polname from pg_catalog.pg_policy p where p.polrelid = c.oid order by p.polname),
        array(select r.rolname || ':' || priv
              from pg_catalog.pg_roles r
-             cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) priv
+             cross join pg_catalog.unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) priv
              where r.rolname = any(%(api)s::text[]) and pg_catalog.has_table_privilege(r.oid, c.oid, priv)
              order by r.rolname, priv),
        array(select a.attname::text from pg_catalog.pg_attribute a
@@ -512,7 +512,7 @@ async def check_rls_tables(conn: psycopg.AsyncConnection, ctx: _Context) -> list
 
 # -- 0010 security_definer_view ---------------------------------------------------------------
 DEFINER_VIEW_SQL = f"""
-select n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname),
+select n.nspname || '.' || c.relname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname),
        array(select r.rolname || ':SELECT' from pg_catalog.pg_roles r
              where r.rolname = any(%(api)s::text[]) and pg_catalog.has_table_privilege(r.oid, c.oid, 'SELECT')
              order by r.rolname)
@@ -520,7 +520,7 @@ from pg_catalog.pg_class c
 join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 where c.relkind = 'v' and n.nspname = any(%(exposed)s::text[]) and {_PROJECT_SCHEMA}
   and {_NOT_EXTENSION_MEMBER.format(oid="c.oid")}
-  and not (lower(coalesce(c.reloptions::text, '{{}}'))::text[]
+  and not (pg_catalog.lower(coalesce(c.reloptions::text, '{{}}'))::text[]
            && array['security_invoker=1', 'security_invoker=true', 'security_invoker=yes', 'security_invoker=on'])
 """
 
@@ -549,12 +549,12 @@ async def check_security_definer_views(conn: psycopg.AsyncConnection, ctx: _Cont
 
 # -- 0011 function_search_path_mutable ----------------------------------------------------------
 MUTABLE_SEARCH_PATH_SQL = f"""
-select n.nspname || '.' || p.proname, quote_ident(n.nspname) || '.' || quote_ident(p.proname),
+select n.nspname || '.' || p.proname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(p.proname),
        pg_catalog.pg_get_function_identity_arguments(p.oid), p.prokind = 'p'
 from pg_catalog.pg_proc p
 join pg_catalog.pg_namespace n on n.oid = p.pronamespace
 where p.prokind in ('f', 'p') and {_PROJECT_SCHEMA} and {_NOT_EXTENSION_MEMBER.format(oid="p.oid")}
-  and not exists (select from unnest(coalesce(p.proconfig, '{{}}')) cfg where cfg like 'search\\_path=%%')
+  and not exists (select from pg_catalog.unnest(coalesce(p.proconfig, '{{}}')) cfg where cfg like 'search\\_path=%%')
 """
 
 
@@ -645,7 +645,7 @@ _CHECK_FUNCTIONS = (
 
 async def _context(conn: psycopg.AsyncConnection, exposed: tuple[str, ...]) -> _Context:
     roles = frozenset(r[0] for r in await _rows(conn, "select rolname::text from pg_catalog.pg_roles"))
-    helper = await _rows(conn, "select to_regprocedure('private.is_org_member(uuid)') is not null")
+    helper = await _rows(conn, "select pg_catalog.to_regprocedure('private.is_org_member(uuid)') is not null")
     return _Context(exposed, await _policies(conn), await _tables(conn), roles, bool(helper[0][0]))
 
 
@@ -670,18 +670,28 @@ async def run_lints(conn: psycopg.AsyncConnection, schemas: Sequence[str] = ("pu
     """All checks, sorted by (id, object, message). `schemas`: the schemas the Data API exposes."""
     exposed = tuple(dict.fromkeys(schemas))
     async with conn.transaction():
-        # deparse with an empty search_path: every name in policy expressions and fixes is
-        # schema-qualified, and `auth.uid()` is spelled out whatever the role's search_path is
-        cur = await conn.execute("select current_setting('search_path'), set_config('search_path', '', true)")
+        # search_path pg_catalog only (pg_temp last): policy expressions and fixes deparse with every
+        # other name schema-qualified (`auth.uid()` spelled out whatever the role's search_path is),
+        # and objects named like catalog ones (a public.lower() after `alter database ... set
+        # search_path = public, pg_catalog`) never answer for them. Catalog names are qualified too.
+        cur = await conn.execute(
+            "select pg_catalog.current_setting('search_path'), pg_catalog.current_setting('standard_conforming_strings'),"
+            " pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true),"
+            " pg_catalog.set_config('standard_conforming_strings', 'on', true)"
+        )
         row = await cur.fetchone()
         assert row is not None  # a SELECT without FROM returns exactly one row
-        previous = row[0]
+        previous = row[:2]
         try:
             await _require_schemas(conn, exposed)
             ctx = await _context(conn, exposed)
             findings = [f for check in _CHECK_FUNCTIONS for f in await check(conn, ctx)]
         finally:
-            await conn.execute("select set_config('search_path', %s, true)", (previous,))
+            await conn.execute(
+                "select pg_catalog.set_config('search_path', %s, true),"
+                " pg_catalog.set_config('standard_conforming_strings', %s, true)",
+                previous,
+            )
     return sorted(findings, key=Finding.sort_key)
 
 

@@ -1,18 +1,25 @@
 """Applying a Muse template to a database under the core-purity rules, and verifying the result.
 
 Static rules run before anything touches the database; the Muse's files then run in ONE
-transaction between two catalog fingerprints of the core objects, so a template that changes
-the core in any way (even through dynamic SQL) leaves the database exactly as it was."""
+transaction between two catalog fingerprints of the core objects and of the platform around them
+(roles, settings, default privileges, extensions, publications, event triggers), so a template
+that changes them in any way (even through dynamic SQL) leaves the database exactly as it was;
+a new connection then confirms it. Verifying compares the live core with the canonical one: the
+shipped core migrations applied to an empty database of the platform shim."""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wizard import migrations
-from wizard.errors import ExitCode
+from wizard.errors import ExitCode, MusekitError
 from wizard.muses.templates import MuseTemplate, core_files
 from wizard.pg import connect
 
@@ -57,25 +64,77 @@ def template_model(template: MuseTemplate) -> SchemaModel:
 
 
 def static_findings(template: MuseTemplate) -> list[PurityFinding]:
-    """The purity rules the template breaks (warnings such as DO blocks excluded: the fingerprint covers them)."""
+    """Every purity finding of the template's SQL: errors refuse it; warnings (dynamic SQL the
+    fingerprint will judge, declared writes to core rows) are shown before anything is applied."""
     from wizard.guard import check_static
 
-    findings = check_static(template_model(template), core_model(), declared_schemas=template.manifest.schemas)
-    return [f for f in findings if f.is_error]
+    return check_static(
+        template_model(template),
+        core_model(),
+        declared_schemas=template.manifest.schemas,
+        core_data_writes=template.manifest.core_data_writes,
+    )
+
+
+class CoreChangedError(migrations.MigrationError):
+    """The core or the platform around it changed and the change was committed: the guarded
+    transaction did not hold it (e.g. a statement that committed on its own)."""
+
+    exit_code = ExitCode.FINDINGS
+
+    def __init__(self, differences: list[str], rolled_back: bool):
+        self.differences = differences
+        what = (
+            "the migrations were rolled back, but these changes stayed"
+            if rolled_back
+            else "the migrations were committed, and with them these changes"
+        )
+        super().__init__(
+            f"the core changed although the Muse runs under the core-purity guard: {what} "
+            "(compared on a new connection with the state before the Muse ran):\n"
+            + "\n".join(f"  - {d}" for d in differences)
+            + "\n  Undo them by hand: until then this database's core is not the shipped one."
+        )
 
 
 class CoreGuard:
-    """migrations.Guard: the core's catalog fingerprint must not change."""
+    """migrations.Guard: the catalog fingerprint of the core and of the platform around it (roles,
+    settings, default privileges, extensions, publications, event triggers) must not change.
+
+    Both snapshots run in the migration's session, the only one that sees its uncommitted changes;
+    the fingerprint pins that session's settings and qualifies every catalog name while it reads,
+    so what the Muse did to the session (search_path, temporary objects) does not count. After the
+    transaction, `confirm` reads the committed state on a new connection."""
+
+    def __init__(self) -> None:
+        self.before: Fingerprint | None = None
 
     async def snapshot(self, conn: psycopg.AsyncConnection) -> Fingerprint:
         from wizard.guard import core_fingerprint
 
-        return await core_fingerprint(conn, core_model())
+        if self.before is not None:
+            # deferred constraint triggers would fire at COMMIT, after this last look: fire them now
+            await conn.execute("set constraints all immediate", prepare=False)
+        fingerprint = await core_fingerprint(conn, core_model())
+        if self.before is None:
+            self.before = fingerprint
+        return fingerprint
 
     def compare(self, before: Fingerprint, after: Fingerprint) -> list[str]:
         from wizard.guard import diff_fingerprints
 
         return diff_fingerprints(before, after)
+
+    async def confirm(self, url: str) -> list[str]:
+        """What differs, on a new connection, from the first snapshot (empty when none was taken)."""
+        if self.before is None:
+            return []
+        from wizard.guard import core_fingerprint
+
+        conn = await connect(url)
+        async with conn:
+            now = await core_fingerprint(conn, core_model())
+        return self.compare(self.before, now)
 
 
 async def apply_muse(
@@ -95,7 +154,7 @@ async def apply_muse(
 
 def _refuse_impure(template: MuseTemplate) -> None:
     findings = static_findings(template)
-    if findings:
+    if any(f.is_error for f in findings):
         raise PurityError(findings)
 
 
@@ -108,16 +167,40 @@ async def _apply_guarded(
     dry_run: bool,
     before_file: BeforeFile | None = None,
 ) -> migrations.ApplyResult:
-    return await migrations.apply(
-        url,
-        files,
-        only={f.version for f in template.files},
-        atomic=True,
-        guard=CoreGuard(),
-        progress=progress,
-        dry_run=dry_run,
-        before_file=before_file,
-    )
+    guard = CoreGuard()
+    try:
+        result = await migrations.apply(
+            url,
+            files,
+            only={f.version for f in template.files},
+            atomic=True,
+            guard=guard,
+            progress=progress,
+            dry_run=dry_run,
+            before_file=before_file,
+        )
+    except migrations.MigrationError as exc:
+        stayed = await _left_behind(guard, url)
+        if stayed:
+            raise CoreChangedError(stayed, rolled_back=True) from exc
+        raise
+    changed = await guard.confirm(url)
+    if changed:
+        raise CoreChangedError(changed, rolled_back=False)
+    return result
+
+
+async def _left_behind(guard: CoreGuard, url: str) -> list[str]:
+    """After a failed apply: what the rollback did not undo. Empty when that cannot be read: the
+    failure being raised says more than a second one would."""
+    import psycopg
+
+    from wizard.pg import DatabaseError
+
+    try:
+        return await guard.confirm(url)
+    except (DatabaseError, psycopg.Error):
+        return []
 
 
 @dataclass
@@ -140,13 +223,140 @@ async def apply_template(
 
 
 async def verify_database(url: str, template: MuseTemplate | None = None) -> list[str]:
-    """Lint findings and RLS-probe problems, one line each; empty when all is well."""
+    """Lint findings, RLS-probe problems and every way the live core differs from the shipped one,
+    one line each; empty when all is well."""
     from wizard.lints import verify_url
 
     problems = [str(f) for f in await verify_url(url)]
     muse_tables = [t.name for t in template_model(template).tables if t.schema == "public"] if template else []
     problems += await rls_probe(url, muse_tables)
+    problems += await core_differences(url)
     return problems
+
+
+# -- the canonical core: the shipped core migrations on an empty database of the platform shim ----
+# Computed once per core version on a throwaway embedded cluster (the user's server is only read:
+# no scratch database on a hosted project, whose pooler would not reach one anyway) and cached in
+# the data dir under the sha256 of everything that shapes it.
+CANONICAL_MIGRATOR = "postgres"
+_CANONICAL_DIR = "core-fingerprints"
+
+
+@dataclass(frozen=True)
+class CanonicalCore:
+    server_version: int
+    fingerprint: Fingerprint
+
+
+_canonical_memo: dict[str, CanonicalCore] = {}
+
+
+def canonical_key() -> str:
+    """sha256 of the core files, the platform shim and the fingerprint's own queries."""
+    from importlib.resources import files
+
+    from wizard.guard import fingerprint
+
+    digest = hashlib.sha256()
+    parts = [Path(fingerprint.__file__).read_bytes(), files("wizard.pg").joinpath("platform_shim.sql").read_bytes()]
+    parts += [f"{f.filename}\n{f.text}".encode() for f in core_files()]
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def canonical_cache_path(key: str) -> Path:
+    from wizard.settings import data_dir
+
+    return data_dir() / _CANONICAL_DIR / f"{key}.json"
+
+
+async def canonical_core() -> CanonicalCore:
+    """The canonical core fingerprint (core objects only), from the cache or computed now."""
+    key = canonical_key()
+    if key in _canonical_memo:
+        return _canonical_memo[key]
+    path = canonical_cache_path(key)
+    canonical = _read_canonical(path)
+    if canonical is None:
+        canonical = await _compute_canonical()
+        _write_canonical(path, canonical)
+    _canonical_memo[key] = canonical
+    return canonical
+
+
+def _read_canonical(path: Path) -> CanonicalCore | None:
+    from wizard.guard import Fingerprint
+
+    try:
+        data = json.loads(path.read_text())
+        return CanonicalCore(int(data["server_version"]), Fingerprint(objects=data["objects"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or unreadable: computed again
+
+
+def _write_canonical(path: Path, canonical: CanonicalCore) -> None:
+    from wizard.fs import write_atomic
+
+    data = {"server_version": canonical.server_version, "objects": canonical.fingerprint.objects}
+    try:
+        write_atomic(path, json.dumps(data, indent=1, sort_keys=True))
+    except OSError:
+        pass  # a cache: the next verify computes it again
+
+
+async def _compute_canonical() -> CanonicalCore:
+    from wizard.guard import core_fingerprint
+    from wizard.guard.fingerprint import core_part
+    from wizard.pg import EmbeddedPostgres
+
+    pg = await asyncio.to_thread(lambda: EmbeddedPostgres.throwaway().start())
+    try:
+        url = await asyncio.to_thread(pg.create_database, "musekit_canonical_core", CANONICAL_MIGRATOR)
+        await migrations.apply(url, core_files())
+        conn = await connect(url)
+        async with conn:
+            fingerprint = await core_fingerprint(conn, core_model())
+            version = conn.info.server_version
+    finally:
+        await asyncio.to_thread(pg.stop)
+    return CanonicalCore(version, core_part(fingerprint, core_model()))
+
+
+async def core_differences(url: str) -> list[str]:
+    """Every way the core of the database at `url` differs from the canonical core, one line each
+    (e.g. a column added with psql or the dashboard); empty when it is the shipped core."""
+    import psycopg
+
+    from wizard.guard import core_fingerprint, core_part, diff_fingerprints, rename_role, without_privilege
+
+    try:
+        canonical = await canonical_core()
+    except (MusekitError, psycopg.Error, OSError) as exc:
+        return [f"the core could not be compared with the shipped core (building it locally failed: {exc})"]
+    conn = await connect(url)
+    async with conn:
+        live = await core_fingerprint(conn, core_model())
+        version = conn.info.server_version
+    owner = live.objects.get("database", {}).get("owner", CANONICAL_MIGRATOR)
+    live_core = rename_role(core_part(live, core_model()), owner, CANONICAL_MIGRATOR)
+    expected = canonical.fingerprint
+    if version < 170000 <= canonical.server_version:
+        expected = without_privilege(expected, "MAINTAIN")  # a privilege PostgreSQL 17 introduced
+    return [f"the core differs from the shipped core migrations: {d}" for d in diff_fingerprints(expected, live_core)]
+
+
+async def holds_core(url: str) -> bool:
+    """Whether any MuseKit core table exists in the database (then all of the core should)."""
+    names = [t.qualified_name for t in core_model().tables]
+    conn = await connect(url)
+    async with conn:
+        cur = await conn.execute(
+            "select pg_catalog.bool_or(pg_catalog.to_regclass(n) is not null) from pg_catalog.unnest(%s::text[]) n",
+            (names,),
+        )
+        row = await cur.fetchone()
+    return bool(row and row[0])
 
 
 async def rls_probe(url: str, stranger_tables: Sequence[str] = ()) -> list[str]:
@@ -158,8 +368,11 @@ async def rls_probe(url: str, stranger_tables: Sequence[str] = ()) -> list[str]:
     problems: list[str] = []
     conn = await connect(url)
     try:
+        # whatever search_path the role or database sets: objects in public named like catalog
+        # relations or functions must not answer for them
+        await conn.execute("select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)")
         cur = await conn.execute(
-            "select c.relname, c.relrowsecurity from pg_class c join pg_namespace n on "
+            "select c.relname, c.relrowsecurity from pg_catalog.pg_class c join pg_catalog.pg_namespace n on "
             "n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p') "
             "order by 1"
         )
@@ -180,8 +393,10 @@ async def rls_probe(url: str, stranger_tables: Sequence[str] = ()) -> list[str]:
                 try:
                     async with conn.transaction(force_rollback=True):
                         await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-                        await conn.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
-                        cur = await conn.execute(sql.SQL("select count(*) from public.{}").format(sql.Identifier(name)))
+                        await conn.execute("select pg_catalog.set_config('request.jwt.claims', %s, true)", (claims,))
+                        cur = await conn.execute(
+                            sql.SQL("select pg_catalog.count(*) from public.{}").format(sql.Identifier(name))
+                        )
                         row = await cur.fetchone()
                         assert row is not None  # count(*) returns exactly one row
                         count = row[0]

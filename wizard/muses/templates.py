@@ -33,6 +33,10 @@ class MuseManifest(BaseModel):
     version: str = Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$")
     core_version: str = Field(pattern=r"^[0-9]{14}$")
     schemas: list[str] = Field(default_factory=list, description="schemas of its own the Muse may create objects in")
+    core_data_writes: list[str] = Field(
+        default_factory=list,
+        description='core tables whose rows the Muse writes (seeds), schema-qualified: ["public.feature_flags"]',
+    )
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,21 @@ def check_versions(muse_files: list[MigrationFile], core: list[MigrationFile], w
         )
 
 
+def check_core_data_writes(manifest: MuseManifest, core: list[MigrationFile], toml_path: Path) -> None:
+    """Every `core_data_writes` entry names a table the core migrations create."""
+    if not manifest.core_data_writes:
+        return
+    from wizard.sql import SqlSource, parse_sql_files
+
+    tables = {t.qualified_name for t in parse_sql_files([SqlSource(str(f.path), f.text) for f in core]).tables}
+    for entry in manifest.core_data_writes:
+        if entry not in tables:
+            raise TemplateError(
+                f"{toml_path}: core_data_writes entry {entry!r} is not a core table. List the core tables "
+                f"the Muse writes rows into, schema-qualified (core tables: {', '.join(sorted(tables))})."
+            )
+
+
 def load_template(ref: str | Path, core: list[MigrationFile] | None = None) -> MuseTemplate:
     """A template by slug (shipped) or by path (a folder of the user's own)."""
     path, shipped = _resolve(ref)
@@ -105,6 +124,7 @@ def load_template(ref: str | Path, core: list[MigrationFile] | None = None) -> M
         raise TemplateError(str(exc)) from None
     core = core if core is not None else core_files()
     check_versions(files, core, path)
+    check_core_data_writes(manifest, core, path / "muse.toml")
     available = max(f.version for f in core)
     if manifest.core_version > available:
         raise TemplateError(

@@ -1,7 +1,7 @@
 """The README table list from the live catalog: a handful of read-only queries sent in one
 pipeline (one network round trip, whatever the number of tables), inside a read-only
-transaction with an empty search_path so that format_type() and pg_get_expr() qualify every
-name the same way."""
+transaction whose search_path holds only pg_catalog, so that format_type() and pg_get_expr()
+qualify every other name the same way and nothing outside pg_catalog shadows a catalog name."""
 
 from __future__ import annotations
 
@@ -36,69 +36,69 @@ Row = tuple[Any, ...]  # one catalog row, as psycopg returns it
 # `w(s, r)`: the (schema, name) pairs asked for, joined instead of looked up one by one
 _RELATIONS = """
 select n.nspname, c.relname, c.relkind::text, c.relrowsecurity, c.relforcerowsecurity,
-       obj_description(c.oid, 'pg_class'),
-       coalesce((select lower(o.option_value) in ('true', 'on', 'yes', '1')
-                 from pg_options_to_table(c.reloptions) o where o.option_name = 'security_invoker'), false)
-from pg_class c
-join pg_namespace n on n.oid = c.relnamespace
-join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
+       pg_catalog.obj_description(c.oid, 'pg_class'),
+       coalesce((select pg_catalog.lower(o.option_value) in ('true', 'on', 'yes', '1')
+                 from pg_catalog.pg_options_to_table(c.reloptions) o where o.option_name = 'security_invoker'), false)
+from pg_catalog.pg_class c
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
 where c.relkind in ('r', 'p', 'f', 'v', 'm')
 """
 
 _COLUMNS = """
-select n.nspname, c.relname, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
-       col_description(c.oid, a.attnum),
-       exists (select 1 from pg_constraint p
+select n.nspname, c.relname, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+       pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+       pg_catalog.col_description(c.oid, a.attnum),
+       exists (select 1 from pg_catalog.pg_constraint p
                where p.conrelid = c.oid and p.contype = 'p' and a.attnum = any (p.conkey)),
        -- serial: a nextval() default on a sequence owned by the column (identity columns excluded)
        a.atthasdef and a.attidentity = '' and exists (
-         select 1 from pg_depend dep join pg_class s on s.oid = dep.objid
-         where dep.refclassid = 'pg_class'::regclass and dep.refobjid = c.oid and dep.refobjsubid = a.attnum
-           and dep.classid = 'pg_class'::regclass and dep.deptype = 'a' and s.relkind = 'S')
-from pg_attribute a
-join pg_class c on c.oid = a.attrelid
-join pg_namespace n on n.oid = c.relnamespace
-join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
-left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+         select 1 from pg_catalog.pg_depend dep join pg_catalog.pg_class s on s.oid = dep.objid
+         where dep.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and dep.refobjid = c.oid and dep.refobjsubid = a.attnum
+           and dep.classid = 'pg_catalog.pg_class'::pg_catalog.regclass and dep.deptype = 'a' and s.relkind = 'S')
+from pg_catalog.pg_attribute a
+join pg_catalog.pg_class c on c.oid = a.attrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
+left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
 where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'f')
 order by n.nspname, c.relname, a.attnum
 """
 
 _FOREIGN_KEYS = """
 select n.nspname, c.relname,
-       array(select a.attname::text from unnest(con.conkey) with ordinality k(num, ord)
-             join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num order by k.ord),
+       array(select a.attname::text from pg_catalog.unnest(con.conkey) with ordinality k(num, ord)
+             join pg_catalog.pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.num order by k.ord),
        rn.nspname, rc.relname,
-       array(select a.attname::text from unnest(con.confkey) with ordinality k(num, ord)
-             join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num order by k.ord),
+       array(select a.attname::text from pg_catalog.unnest(con.confkey) with ordinality k(num, ord)
+             join pg_catalog.pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.num order by k.ord),
        con.confdeltype::text
-from pg_constraint con
-join pg_class c on c.oid = con.conrelid
-join pg_namespace n on n.oid = c.relnamespace
-join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
-join pg_class rc on rc.oid = con.confrelid
-join pg_namespace rn on rn.oid = rc.relnamespace
+from pg_catalog.pg_constraint con
+join pg_catalog.pg_class c on c.oid = con.conrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
+join pg_catalog.pg_class rc on rc.oid = con.confrelid
+join pg_catalog.pg_namespace rn on rn.oid = rc.relnamespace
 where con.contype = 'f'
 """
 
 _POLICIES = """
 select n.nspname, c.relname, pol.polname::text, pol.polcmd::text, pol.polpermissive,
-       array(select case when r = 0 then 'public' else pg_get_userbyid(r)::text end
-             from unnest(pol.polroles) r order by 1)
-from pg_policy pol
-join pg_class c on c.oid = pol.polrelid
-join pg_namespace n on n.oid = c.relnamespace
-join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
+       array(select case when r = 0 then 'public' else pg_catalog.pg_get_userbyid(r)::text end
+             from pg_catalog.unnest(pol.polroles) r order by 1)
+from pg_catalog.pg_policy pol
+join pg_catalog.pg_class c on c.oid = pol.polrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
 """
 
 _ENUMS = """
 select n.nspname, t.typname::text,
-       array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder),
-       obj_description(t.oid, 'pg_type')
-from pg_type t
-join pg_namespace n on n.oid = t.typnamespace
-join unnest(%(enum_schemas)s::text[], %(enum_names)s::text[]) as w(s, r) on n.nspname = w.s and t.typname = w.r
+       array(select e.enumlabel::text from pg_catalog.pg_enum e where e.enumtypid = t.oid order by e.enumsortorder),
+       pg_catalog.obj_description(t.oid, 'pg_type')
+from pg_catalog.pg_type t
+join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+join rows from (pg_catalog.unnest(%(enum_schemas)s::text[]), pg_catalog.unnest(%(enum_names)s::text[])) as w(s, r) on n.nspname = w.s and t.typname = w.r
 where t.typtype = 'e'
 """
 
@@ -108,42 +108,42 @@ _DEPENDENCIES = """
 with deps as (
   select 'view' as kind, n.nspname || '.' || c.relname as owner, null::text as on_table,
          d.refclassid, d.refobjid
-  from pg_class c
-  join pg_namespace n on n.oid = c.relnamespace
-  join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
-  join pg_rewrite rw on rw.ev_class = c.oid
-  join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = rw.oid and d.refobjid <> c.oid
+  from pg_catalog.pg_class c
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
+  join pg_catalog.pg_rewrite rw on rw.ev_class = c.oid
+  join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_rewrite'::pg_catalog.regclass and d.objid = rw.oid and d.refobjid <> c.oid
   where c.relkind in ('v', 'm')
   union all
   select 'policy', pol.polname::text, n.nspname || '.' || c.relname, d.refclassid, d.refobjid
-  from pg_policy pol
-  join pg_class c on c.oid = pol.polrelid
-  join pg_namespace n on n.oid = c.relnamespace
-  join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
-  join pg_depend d on d.classid = 'pg_policy'::regclass and d.objid = pol.oid and d.refobjid <> pol.polrelid
+  from pg_catalog.pg_policy pol
+  join pg_catalog.pg_class c on c.oid = pol.polrelid
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
+  join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_policy'::pg_catalog.regclass and d.objid = pol.oid and d.refobjid <> pol.polrelid
   union all
-  select 'trigger', tg.tgname::text, n.nspname || '.' || c.relname, 'pg_proc'::regclass, tg.tgfoid
-  from pg_trigger tg
-  join pg_class c on c.oid = tg.tgrelid
-  join pg_namespace n on n.oid = c.relnamespace
-  join unnest(%(rel_schemas)s::text[], %(rel_names)s::text[]) as w(s, r) on n.nspname = w.s and c.relname = w.r
+  select 'trigger', tg.tgname::text, n.nspname || '.' || c.relname, 'pg_catalog.pg_proc'::pg_catalog.regclass, tg.tgfoid
+  from pg_catalog.pg_trigger tg
+  join pg_catalog.pg_class c on c.oid = tg.tgrelid
+  join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  join rows from (pg_catalog.unnest(%(rel_schemas)s::text[]), pg_catalog.unnest(%(rel_names)s::text[])) as w(s, r) on n.nspname = w.s and c.relname = w.r
   where not tg.tgisinternal
   union all
   select 'function', n.nspname || '.' || p.proname, null, d.refclassid, d.refobjid
-  from pg_proc p
-  join pg_namespace n on n.oid = p.pronamespace
-  join unnest(%(fn_schemas)s::text[], %(fn_names)s::text[]) as w(s, r) on n.nspname = w.s and p.proname = w.r
-  join pg_depend d on d.classid = 'pg_proc'::regclass and d.objid = p.oid
+  from pg_catalog.pg_proc p
+  join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+  join rows from (pg_catalog.unnest(%(fn_schemas)s::text[]), pg_catalog.unnest(%(fn_names)s::text[])) as w(s, r) on n.nspname = w.s and p.proname = w.r
+  join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass and d.objid = p.oid
 )
 select distinct x.kind, x.owner, x.on_table,
        case when p.oid is not null then 'function' else 'relation' end,
        coalesce(rn.nspname || '.' || rc.relname, pn.nspname || '.' || p.proname)
 from deps x
-left join pg_class rc on x.refclassid = 'pg_class'::regclass and rc.oid = x.refobjid
+left join pg_catalog.pg_class rc on x.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass and rc.oid = x.refobjid
                      and rc.relkind in ('r', 'p', 'f', 'v', 'm')
-left join pg_namespace rn on rn.oid = rc.relnamespace
-left join pg_proc p on x.refclassid = 'pg_proc'::regclass and p.oid = x.refobjid
-left join pg_namespace pn on pn.oid = p.pronamespace
+left join pg_catalog.pg_namespace rn on rn.oid = rc.relnamespace
+left join pg_catalog.pg_proc p on x.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass and p.oid = x.refobjid
+left join pg_catalog.pg_namespace pn on pn.oid = p.pronamespace
 where rc.oid is not null or p.oid is not null
 """
 
@@ -166,7 +166,9 @@ async def read_catalog(conn: psycopg.AsyncConnection, scope: MuseScope) -> Table
     async with conn.transaction():
         async with conn.pipeline():
             await conn.execute("set transaction read only")
-            await conn.execute("set local search_path = ''")
+            # pg_catalog only, pg_temp last: a temporary or public object named like a catalog one
+            # never answers for it (and every catalog name below is qualified as well)
+            await conn.execute("set local search_path = pg_catalog, pg_temp")
             cursors = [await conn.execute(q, params) for q in queries]
         relations, columns, fks, policies, enums, deps = [await c.fetchall() for c in cursors]
     return _assemble(scope, relations, columns, fks, policies, enums, deps)

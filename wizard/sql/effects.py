@@ -1,35 +1,45 @@
 """What each statement does to which named object: one `Effect` per (action, object).
 
 This is what the static purity guard reads. Statement kinds without a rule below fall back to
-"alters every relation it names", so an unfamiliar statement can only be over-reported."""
+"alters every relation it names", so an unfamiliar statement can only be over-reported.
+
+Besides objects, effects name what a statement does to the session and the server: transaction
+control (action "transaction"), settings ("set" on a `setting`, also through set_config),
+procedure calls ("call"), programs, server files and libraries ("server"). A DO block or a
+function body in plpgsql or SQL is parsed too (also the constant strings it EXECUTEs); what its
+statements do, references left out, is added to the statement's own effects. Only what stays
+unseen (EXECUTE of a computed string, another language) makes the statement `dynamic`."""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from wizard.sql.model import Effect, ObjectRef
+from wizard.sql.model import Effect, ObjectRef, SqlParseError, SqlSource
 from wizard.sql.nodes import (
     DEFAULT_SCHEMA,
     Node,
     def_options,
     def_value,
     index_name,
+    nested_writes,
     object_with_args,
     qualified,
     qualify,
     range_var,
     relations_read,
     role_name,
+    setting_calls,
+    string_constant,
     svals,
     tree_references,
     type_qualified,
     unwrap,
 )
-from wizard.sql.source import RawStatement
+from wizard.sql.source import RawStatement, parse_source
 
 _AUTH_USERS_IN_TEXT = re.compile(r'\bauth\s*\.\s*"?users"?\b', re.IGNORECASE)
-_EXECUTE_IN_PLPGSQL = re.compile(r"\bexecute\b", re.IGNORECASE)
 
 RELATION_TYPES = frozenset(
     {
@@ -58,9 +68,33 @@ _KINDS = {
     "OBJECT_PUBLICATION": "publication",
     "OBJECT_ROLE": "role",
     "OBJECT_ATTRIBUTE": "type",
+    "OBJECT_DATABASE": "database",
+    "OBJECT_EVENT_TRIGGER": "event-trigger",
+    "OBJECT_LANGUAGE": "language",
+    "OBJECT_PARAMETER_ACL": "parameter",
+    "OBJECT_FDW": "foreign-data-wrapper",
+    "OBJECT_FOREIGN_SERVER": "foreign-server",
+    "OBJECT_USER_MAPPING": "user-mapping",
+    "OBJECT_SUBSCRIPTION": "subscription",
+    "OBJECT_TABLESPACE": "tablespace",
+    "OBJECT_ACCESS_METHOD": "access-method",
 }
 _CHILD_KINDS = frozenset({"policy", "trigger", "rule", "constraint"})
-_NAME_ONLY_KINDS = frozenset({"schema", "extension", "publication", "role"})
+# Objects of the whole database or cluster, named without a schema.
+_SERVER_KINDS = frozenset(
+    {
+        "database",
+        "event-trigger",
+        "parameter",
+        "foreign-data-wrapper",
+        "foreign-server",
+        "user-mapping",
+        "subscription",
+        "tablespace",
+        "access-method",
+    }
+)
+_NAME_ONLY_KINDS = frozenset({"schema", "extension", "publication", "role", "language"}) | _SERVER_KINDS
 
 
 def relation(schema: str, name: str) -> ObjectRef:
@@ -259,11 +293,17 @@ def _rename(stmt: RawStatement) -> list[Effect]:
             target = ObjectRef(kind, None, node.get("subname", ""), parent=qualified(schema, name))
         else:
             target = ObjectRef(kind, schema, name)
-    elif rtype == "OBJECT_SCHEMA":
-        target = ObjectRef("schema", None, node.get("subname", ""))
+    elif "object" not in node and node.get("subname"):
+        target = ObjectRef(kind, None, node["subname"])  # schema, database, role ...
     else:
         target = object_ref(rtype, node.get("object"))
-    return [Effect("rename", target, f"rename to {newname}")]
+    effects = [Effect("rename", target, f"rename to {newname}")]
+    if target.kind in _RENAMED_INTO_SCHEMA:
+        effects.append(Effect("create", ObjectRef(target.kind, target.schema, newname), "rename"))
+    return effects
+
+
+_RENAMED_INTO_SCHEMA = frozenset({"relation", "type", "function", "index"})
 
 
 def _alter_owner(stmt: RawStatement) -> list[Effect]:
@@ -349,17 +389,14 @@ def _create_function(stmt: RawStatement) -> list[Effect]:
     return effects
 
 
-def function_is_dynamic(node: Node) -> bool:
-    return function_language(node) == "plpgsql" and bool(_EXECUTE_IN_PLPGSQL.search(function_body(node)))
-
-
 def _drop(stmt: RawStatement) -> list[Effect]:
     rtype = stmt.node.get("removeType", "")
     return [Effect("drop", object_ref(rtype, obj)) for obj in stmt.node.get("objects", ())]
 
 
 def _truncate(stmt: RawStatement) -> list[Effect]:
-    return [Effect("truncate", relation(*range_var(r))) for r in stmt.node.get("relations", ())]
+    detail = "cascade" if stmt.node.get("behavior") == "DROP_CASCADE" else ""
+    return [Effect("truncate", relation(*range_var(r)), detail) for r in stmt.node.get("relations", ())]
 
 
 def _comment(stmt: RawStatement) -> list[Effect]:
@@ -403,10 +440,40 @@ def _write(stmt: RawStatement) -> list[Effect]:
 
 
 def _copy(stmt: RawStatement) -> list[Effect]:
-    if "relation" not in stmt.node:
-        return _refs(stmt.node.get("query"), "query")
-    action = "write" if stmt.node.get("is_from") else "reference"
-    return [Effect(action, relation(*range_var(stmt.node["relation"])), "copy")]
+    node = stmt.node
+    effects: list[Effect] = []
+    if "filename" in node:
+        what = "program" if node.get("is_program") else "file"
+        direction = "copies from" if node.get("is_from") else "copies to"
+        effects.append(Effect("server", ObjectRef("server", None, f"{what} {node['filename']!r}"), direction))
+    if "relation" not in node:
+        return effects + _refs(node.get("query"), "query")
+    action = "write" if node.get("is_from") else "reference"
+    return [Effect(action, relation(*range_var(node["relation"])), "copy"), *effects]
+
+
+def _load(stmt: RawStatement) -> list[Effect]:
+    return [Effect("server", ObjectRef("server", None, f"library {stmt.node.get('filename', '')!r}"), "loads")]
+
+
+def _language(stmt: RawStatement) -> list[Effect]:
+    return [Effect("create", ObjectRef("language", None, stmt.node.get("plname", "")))]
+
+
+def _server_object(kind: str, key: str) -> Callable[[RawStatement], list[Effect]]:
+    def effects(stmt: RawStatement) -> list[Effect]:
+        action = "create" if stmt.kind.startswith(("Create", "Import")) else "alter"
+        name = stmt.node.get(key)
+        if isinstance(name, dict):  # a user mapping names its role
+            name = role_name(name)
+        return [Effect(action, ObjectRef(kind, None, str(name or "?")))]
+
+    return effects
+
+
+def _conversion(stmt: RawStatement) -> list[Effect]:
+    target = ObjectRef("conversion", *qualify(svals(stmt.node.get("conversion_name"))))
+    return [Effect("create", target, "default" if stmt.node.get("def") else "")]
 
 
 def _extension(stmt: RawStatement) -> list[Effect]:
@@ -423,6 +490,8 @@ def _role(stmt: RawStatement) -> list[Effect]:
         names.append(role_name(node["role"]))
     names += [role_name(r) for r in [*node.get("roles", []), *node.get("grantee_roles", [])]]
     names += [p["AccessPriv"].get("priv_name", "") for p in node.get("granted_roles", [])]
+    if stmt.kind == "AlterRoleSetStmt" and "role" not in node:
+        names.append("all")  # ALTER ROLE ALL SET ...
     action = {"CreateRoleStmt": "create", "DropRoleStmt": "drop"}.get(stmt.kind, "alter")
     return [Effect(action, ObjectRef("role", None, n)) for n in dict.fromkeys(names or ["?"])]
 
@@ -442,9 +511,10 @@ def _database(stmt: RawStatement) -> list[Effect]:
 
 def _publication(stmt: RawStatement) -> list[Effect]:
     name = stmt.node.get("pubname", "")
+    action = "create" if stmt.kind == "CreatePublicationStmt" else "alter"
     return [
         Effect("alter", relation(*rv), f"publication {name}") for rv in relations_read(stmt.node.get("pubobjects", []))
-    ] + [Effect("alter", ObjectRef("publication", None, name))]
+    ] + [Effect(action, ObjectRef("publication", None, name))]
 
 
 def _seclabel(stmt: RawStatement) -> list[Effect]:
@@ -464,8 +534,41 @@ def _sequence(stmt: RawStatement) -> list[Effect]:
 
 
 def _set(stmt: RawStatement) -> list[Effect]:
-    name = stmt.node.get("name", "")
-    return [Effect("set", ObjectRef("setting", None, name))] if name == "search_path" else []
+    """SET / RESET of one setting (lower case); `set transaction ...` is "transaction",
+    `set session characteristics ...` "session characteristics", `reset all` "all"."""
+    node = stmt.node
+    kind = node.get("kind", "")
+    name = "all" if kind == "VAR_RESET_ALL" else node.get("name", "").lower()
+    how = "reset" if kind.startswith("VAR_RESET") else "set local" if node.get("is_local") else "set"
+    return [Effect("set", ObjectRef("setting", None, name), how)]
+
+
+_TRANSACTION_WORDS = {
+    "TRANS_STMT_BEGIN": "BEGIN",
+    "TRANS_STMT_START": "START TRANSACTION",
+    "TRANS_STMT_COMMIT": "COMMIT",
+    "TRANS_STMT_ROLLBACK": "ROLLBACK",
+    "TRANS_STMT_SAVEPOINT": "SAVEPOINT",
+    "TRANS_STMT_RELEASE": "RELEASE SAVEPOINT",
+    "TRANS_STMT_ROLLBACK_TO": "ROLLBACK TO SAVEPOINT",
+    "TRANS_STMT_PREPARE": "PREPARE TRANSACTION",
+    "TRANS_STMT_COMMIT_PREPARED": "COMMIT PREPARED",
+    "TRANS_STMT_ROLLBACK_PREPARED": "ROLLBACK PREPARED",
+}
+
+
+def _transaction(stmt: RawStatement) -> list[Effect]:
+    kind = stmt.node.get("kind", "")
+    words = _TRANSACTION_WORDS.get(kind, kind.removeprefix("TRANS_STMT_"))
+    if stmt.node.get("chain"):
+        words += " AND CHAIN"
+    return [Effect("transaction", ObjectRef("transaction", None, words))]
+
+
+def _call(stmt: RawStatement) -> list[Effect]:
+    call = stmt.node.get("funccall", {})
+    target = ObjectRef("function", *qualify(svals(call.get("funcname")) or ["?"]))
+    return [Effect("call", target), *_refs(call.get("args", []), "call")]
 
 
 def _reads_only(stmt: RawStatement) -> list[Effect]:
@@ -538,8 +641,26 @@ _HANDLERS: dict[str, Callable[[RawStatement], list[Effect]]] = {
     "ExplainStmt": _reads_only,
     "LockStmt": _reads_only,
     "DoStmt": _nothing,
-    "CallStmt": _nothing,
-    "TransactionStmt": _nothing,
+    "CallStmt": _call,
+    "TransactionStmt": _transaction,
+    "LoadStmt": _load,
+    "CreatePLangStmt": _language,
+    "CreateConversionStmt": _conversion,
+    "CreateFdwStmt": _server_object("foreign-data-wrapper", "fdwname"),
+    "AlterFdwStmt": _server_object("foreign-data-wrapper", "fdwname"),
+    "CreateForeignServerStmt": _server_object("foreign-server", "servername"),
+    "AlterForeignServerStmt": _server_object("foreign-server", "servername"),
+    "CreateUserMappingStmt": _server_object("user-mapping", "user"),
+    "AlterUserMappingStmt": _server_object("user-mapping", "user"),
+    "DropUserMappingStmt": _server_object("user-mapping", "user"),
+    "ImportForeignSchemaStmt": _server_object("foreign-server", "server_name"),
+    "CreateSubscriptionStmt": _server_object("subscription", "subname"),
+    "AlterSubscriptionStmt": _server_object("subscription", "subname"),
+    "DropSubscriptionStmt": _server_object("subscription", "subname"),
+    "CreateTableSpaceStmt": _server_object("tablespace", "tablespacename"),
+    "AlterTableSpaceOptionsStmt": _server_object("tablespace", "tablespacename"),
+    "DropTableSpaceStmt": _server_object("tablespace", "tablespacename"),
+    "CreateAmStmt": _server_object("access-method", "amname"),
     "VariableShowStmt": _nothing,
     "VacuumStmt": _nothing,
     "ReindexStmt": _nothing,
@@ -552,11 +673,175 @@ _HANDLERS: dict[str, Callable[[RawStatement], list[Effect]]] = {
 }
 
 
-def statement_effects(stmt: RawStatement) -> tuple[list[Effect], bool]:
-    """(effects, dynamic): dynamic when the statement runs SQL the parser cannot see."""
+def statement_effects(stmt: RawStatement, depth: int = 0) -> tuple[list[Effect], bool]:
+    """(effects, dynamic): dynamic when the statement runs SQL the parser cannot see.
+    `depth` counts the bodies this statement is nested in (a DO block inside a DO block ...)."""
     handler = _HANDLERS.get(stmt.kind, _relation_maintenance(stmt.kind))
-    effects = handler(stmt)
-    dynamic = stmt.kind in ("DoStmt", "CallStmt") or (
-        stmt.kind == "CreateFunctionStmt" and function_is_dynamic(stmt.node)
-    )
-    return effects, dynamic
+    effects = handler(stmt) + _embedded_effects(stmt)
+    body = _body(stmt, depth)
+    if body is None:
+        return effects, False
+    return effects + body.effects, body.unseen
+
+
+def _embedded_effects(stmt: RawStatement) -> list[Effect]:
+    """What a statement does besides its own kind: set_config calls anywhere in it, and the
+    INSERT/UPDATE/DELETE/MERGE nested in it (WITH queries, EXPLAIN ANALYZE, rule actions)."""
+    effects = [Effect("set", ObjectRef("setting", None, name), "set_config") for name in setting_calls(stmt.node)]
+    if stmt.kind == "ExplainStmt":
+        options = def_options(stmt.node.get("options"))
+        if "analyze" not in options or def_value(options["analyze"]) == "false":
+            return effects  # plain EXPLAIN does not run the statement
+    for kind, node in nested_writes(stmt.node):
+        if "relation" in node:
+            detail = kind.removesuffix("Stmt").lower() + (" (explain analyze)" if stmt.kind == "ExplainStmt" else "")
+            effects.append(Effect("write", relation(*range_var(node["relation"])), detail))
+    return effects
+
+
+# --- what runs inside DO blocks and function bodies ---------------------------------------------
+
+_MAX_DEPTH = 4  # bodies inside bodies (EXECUTE 'do $x$ ... $x$'): deeper than this stays unseen
+_SERVER_LANGUAGES = frozenset({"c", "internal"})
+_PLPGSQL_TRANSACTION = {"PLpgSQL_stmt_commit": "COMMIT", "PLpgSQL_stmt_rollback": "ROLLBACK"}
+# Where plpgsql takes a string to run as SQL: EXECUTE, FOR ... IN EXECUTE, OPEN ... FOR EXECUTE,
+# RETURN QUERY EXECUTE.
+_EXECUTE_SLOTS = frozenset(
+    {
+        ("PLpgSQL_stmt_dynexecute", "query"),
+        ("PLpgSQL_stmt_dynfors", "query"),
+        ("PLpgSQL_stmt_open", "dynquery"),
+        ("PLpgSQL_stmt_return_query", "dynquery"),
+    }
+)
+# libpg_query's RawParseMode of a PLpgSQL_expr
+_MODE_STATEMENT, _MODE_TYPE, _MODE_EXPRESSION = 0, 1, 2
+
+
+class _Body:
+    """The statements inside one DO block or function body: their effects (references left out:
+    the body runs later, and reading is allowed) and whether some of it stays unseen."""
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self.effects: list[Effect] = []
+        self.unseen = False
+
+    def sql(self, text: str) -> None:
+        try:
+            statements = parse_source(SqlSource("<body>", text))
+        except SqlParseError:
+            self.unseen = True
+            return
+        for raw in statements:
+            effects, dynamic = statement_effects(raw, self.depth + 1)
+            self.effects += [e for e in effects if e.action != "reference"]
+            self.unseen |= dynamic
+
+    def plpgsql(self, statement: str) -> None:
+        from pglast.parser import ParseError, parse_plpgsql_json
+
+        try:
+            tree = json.loads(parse_plpgsql_json(statement))
+        except ParseError:
+            self.unseen = True
+            return
+        for part, text in _plpgsql_parts(tree):
+            if part == "transaction":
+                self.effects.append(Effect("transaction", ObjectRef("transaction", None, text), "plpgsql"))
+            elif part == "statement":
+                self.sql(text)
+            elif part == "expression":
+                self.sql("SELECT " + text)
+            elif part == "assignment":
+                self.sql("SELECT " + _assigned_value(text))
+            elif (literal := _string_literal(text)) is not None:
+                self.sql(literal)  # EXECUTE 'constant': as plain as any statement
+            else:
+                self.unseen = True
+
+
+def _body(stmt: RawStatement, depth: int) -> _Body | None:
+    node = stmt.node
+    if stmt.kind == "DoStmt":
+        language = (def_value(def_options(node.get("args")).get("language")) or "plpgsql").lower()
+    elif stmt.kind == "CreateFunctionStmt":
+        language = function_language(node)
+    else:
+        return None
+    body = _Body(depth)
+    if depth >= _MAX_DEPTH:
+        body.unseen = True
+    elif language == "plpgsql":
+        body.plpgsql(stmt.text)
+    elif language == "sql":
+        if "sql_body" not in node:  # BEGIN ATOMIC bodies are part of the statement's own tree
+            body.sql(function_body(node))
+    elif language in _SERVER_LANGUAGES:
+        body.effects.append(Effect("server", ObjectRef("server", None, f"a library (language {language})"), "loads"))
+    else:
+        body.unseen = True  # plv8, plpython ...: not read here
+    return body
+
+
+def _plpgsql_parts(node: object, owner: str = "", slot: str = "") -> Iterator[tuple[str, str]]:
+    """(part, text) of everything in a plpgsql parse tree that runs SQL, in order: "statement",
+    "expression", "assignment" (`x := expr`), "execute" (the expression EXECUTE runs) and
+    "transaction" (COMMIT / ROLLBACK). `owner` is the enclosing PLpgSQL_stmt_*, `slot` its field."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _plpgsql_parts(item, owner, slot)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key == "PLpgSQL_expr":
+            query: str = value.get("query", "")
+            mode = value.get("parseMode", _MODE_STATEMENT)
+            if (owner, slot) in _EXECUTE_SLOTS:
+                yield "execute", query
+            elif mode == _MODE_STATEMENT:
+                yield "statement", query
+            elif mode == _MODE_EXPRESSION:
+                yield "expression", query
+            elif mode != _MODE_TYPE:
+                yield "assignment", query
+        elif key.startswith("PLpgSQL_stmt_"):
+            if key in _PLPGSQL_TRANSACTION:
+                yield "transaction", _PLPGSQL_TRANSACTION[key] + (" AND CHAIN" if value.get("chain") else "")
+            yield from _plpgsql_parts(value, key, "")
+        else:
+            yield from _plpgsql_parts(value, owner, key)
+
+
+def _assigned_value(assignment: str) -> str:
+    """`x := expr` / `r.f[1] = expr` -> `expr`."""
+    from pglast.parser import scan
+
+    data = assignment.encode()
+    depth = 0
+    for token in scan(assignment):
+        if token.name in ("ASCII_40", "ASCII_91"):
+            depth += 1
+        elif token.name in ("ASCII_41", "ASCII_93"):
+            depth -= 1
+        elif depth == 0 and token.name in ("COLON_EQUALS", "ASCII_61"):
+            return data[token.end + 1 :].decode()
+    return assignment
+
+
+def _string_literal(expression: str) -> str | None:
+    """The value of an expression that is one string literal ('...', E'...', $q$...$q$), else None."""
+    from pglast.parser import ParseError, parse_sql_json
+
+    try:
+        stmts = json.loads(parse_sql_json("SELECT " + expression)).get("stmts", [])
+    except ParseError:
+        return None
+    if len(stmts) != 1 or "SelectStmt" not in stmts[0]["stmt"]:
+        return None
+    select = stmts[0]["stmt"]["SelectStmt"]
+    targets = select.get("targetList", [])
+    if len(targets) != 1 or set(select) - {"targetList", "limitOption", "op"}:
+        return None
+    return string_constant(targets[0]["ResTarget"].get("val", {}))

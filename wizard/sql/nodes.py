@@ -217,3 +217,39 @@ def index_name(node: Node) -> str:
                 label = label[:-1]
         name = f"{table}_{label}_{suffix}"
     return name
+
+
+_DML = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
+COMPUTED = "?"  # the name of a setting set_config computes at run time
+
+
+def nested_writes(node: Any) -> list[tuple[str, Node]]:
+    """(kind, node) of every INSERT/UPDATE/DELETE/MERGE nested in a statement: data-modifying WITH
+    queries, EXPLAIN ANALYZE, rule actions, BEGIN ATOMIC bodies."""
+    return [(kind, d[kind]) for d in walk(node) for kind in _DML if kind in d]
+
+
+def setting_calls(node: Any) -> list[str]:
+    """Settings a statement changes through `set_config(name, value, is_local)`, lower case;
+    COMPUTED when the name is not a constant."""
+    found: list[str] = []
+    for d in walk(node):
+        if "funcformat" not in d or svals(d.get("funcname"))[-1:] != ["set_config"]:
+            continue
+        if svals(d["funcname"])[:-1] not in ([], ["pg_catalog"]):
+            continue  # someone's own set_config, not the built-in one
+        args = d.get("args") or [{}]
+        name = string_constant(args[0])
+        found.append(name.lower() if name is not None else COMPUTED)
+    return found
+
+
+def string_constant(expr: Node) -> str | None:
+    """The value of a string literal (also `'...'::text`), else None."""
+    if "TypeCast" in expr:
+        expr = expr["TypeCast"].get("arg", {})
+    const = expr.get("A_Const")
+    if const is None or "sval" not in const:
+        return None
+    value: str = const["sval"].get("sval", "")
+    return value
