@@ -10,16 +10,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import App
 from textual.binding import Binding
 
 from wizard import settings
-from wizard.clone import Connection, credentials
+from wizard.clone import Connection, UntrustedApiUrl, api_url_for, credentials
 from wizard.messages import (
     ApiNotice,
     CloneCreated,
@@ -30,16 +30,13 @@ from wizard.messages import (
     ScaffoldRequested,
     StartNew,
 )
+from wizard.screens.base import Choices as Choices
 
-
-@dataclass
-class Choices:
-    """What the founder chose so far for a new clone (no secrets)."""
-
-    organization: str | None = None
-    region: str | None = None
-    muse_ref: str | None = None
-    muse_name: str | None = None
+if TYPE_CHECKING:
+    from wizard.api import ApiEvent, ManagementAPI
+    from wizard.clone import CloneCallbacks, CloneEvent, Journal
+    from wizard.screens.base import WizardHost
+    from wizard.screens.run import RunScreen
 
 
 class MuseKitApp(App[None]):
@@ -137,11 +134,12 @@ class MuseKitApp(App[None]):
         if journal is None:
             self.notify(message.listing.problem or "this clone cannot be read", severity="error")
             return
-        if (
-            journal.inputs.sandbox
-            or self.connected_to(journal.inputs.api_url)
-            or credentials.find_access_token(self.store)[0]
-        ):
+        try:
+            api_url = api_url_for(journal, self.connection.api_url)
+        except UntrustedApiUrl as exc:
+            self.notify(str(exc), severity="error", timeout=15)
+            return
+        if api_url is None or self.connected_to(api_url) or credentials.find_access_token(self.store)[0]:
             self.push_screen(RunScreen(folder))
             return
 
@@ -149,7 +147,7 @@ class MuseKitApp(App[None]):
             if ok:
                 self.push_screen(RunScreen(folder))
 
-        self.push_screen(ConnectScreen(sandbox=False, base_url=journal.inputs.api_url, token_only=True), connected)
+        self.push_screen(ConnectScreen(sandbox=False, base_url=api_url, token_only=True), connected)
 
     async def go_home(self) -> None:
         """Back to the Welcome screen (whatever is stacked above it is closed)."""
@@ -165,14 +163,17 @@ class MuseKitApp(App[None]):
         api = self.connection.api
         return api is not None and api.base_url == api_url
 
-    async def api_for(self, *, sandbox: bool, api_url: str):
-        """The client for a clone's API: the sandbox, the current client, or the stored token."""
+    async def api_for(self, journal: Journal) -> ManagementAPI:
+        """The client for a clone's API: the sandbox, the current client, or the stored token for
+        the configured API (never an address read from the journal alone)."""
         from wizard.clone import NoAccessToken
 
-        if sandbox:
+        api_url = api_url_for(journal, self.connection.api_url)
+        if api_url is None:
             return await self.connection.use_sandbox()
-        if self.connected_to(api_url):
-            return self.connection.api
+        api = self.connection.api
+        if api is not None and api.base_url == api_url:
+            return api
         token, _ = credentials.find_access_token(self.store)
         if not token:
             raise NoAccessToken(
@@ -220,7 +221,7 @@ class MuseKitApp(App[None]):
         )
 
     # -- engine callbacks ---------------------------------------------------------------------
-    def clone_callbacks(self) -> dict:
+    def clone_callbacks(self) -> CloneCallbacks:
         """What Clone.start / Clone.open call back: progress goes to the run screen; the database
         password is shown once, or asked for, in a modal."""
         return {
@@ -229,12 +230,12 @@ class MuseKitApp(App[None]):
             "on_new_password": self._show_new_password,
         }
 
-    def _run_screen(self):
+    def _run_screen(self) -> RunScreen | None:
         from wizard.screens.run import RunScreen
 
         return next((s for s in reversed(self.screen_stack) if isinstance(s, RunScreen)), None)
 
-    def _clone_event(self, event) -> None:
+    def _clone_event(self, event: CloneEvent) -> None:
         target = self._run_screen()
         if target is not None:
             target.post_message(CloneProgress(event))
@@ -249,7 +250,7 @@ class MuseKitApp(App[None]):
 
         self.push_screen(NewPasswordScreen(password, stored))
 
-    def _api_event(self, event) -> None:
+    def _api_event(self, event: ApiEvent) -> None:
         self.post_message(ApiNotice(event))
 
     @on(ApiNotice)
@@ -275,3 +276,7 @@ def process_uptime_s() -> float | None:
     except (OSError, ValueError, IndexError):
         return None
     return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+
+
+if TYPE_CHECKING:
+    _HOST: type[WizardHost] = MuseKitApp  # the app provides what its screens ask of it

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from wizard import __version__
+from wizard.commands.output import Printer
 from wizard.errors import ExitCode, MusekitError, exit_codes_help
 
 # name -> module in wizard.commands; each module defines HELP, register(parser) and run(args) -> int
@@ -82,17 +85,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Sigterm:
+    """SIGTERM ends a headless command as Ctrl-C does (the step is rolled back or journaled as
+    interrupted, a sandbox started for it is stopped), with exit code 143."""
+
+    received = False
+
+    @classmethod
+    def install(cls) -> None:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, cls._forward)
+
+    @classmethod
+    def _forward(cls, signum: int, frame: object) -> None:
+        cls.received = True
+        signal.raise_signal(signal.SIGINT)  # asyncio.run turns it into a cancellation of the running step
+
+
 def main(argv: list[str] | None = None) -> int:
+    code = _main(argv)
+    return ExitCode.TERMINATED if _Sigterm.received and code == ExitCode.INTERRUPTED else code
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
+    if run is not None:
+        _Sigterm.install()
     try:
         if run is None:
             return run_wizard(sandbox=bool(args.sandbox))
         code: int = run(args)
         return code
     except MusekitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        Printer(json_mode=bool(getattr(args, "json", False))).error(str(exc), error=type(exc).__name__)
         return exc.exit_code
     except KeyboardInterrupt:
         print("\ninterrupted.", file=sys.stderr)

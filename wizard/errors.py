@@ -16,6 +16,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     FINDINGS = 3
     INTERRUPTED = 130
+    TERMINATED = 143
 
     @property
     def meaning(self) -> str:
@@ -28,6 +29,7 @@ _MEANINGS = {
     ExitCode.USAGE: "bad usage or invalid input (nothing was changed)",
     ExitCode.FINDINGS: "verification found problems (lint or purity findings)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C); what was running is rolled back or resumable",
+    ExitCode.TERMINATED: "terminated (SIGTERM), handled as Ctrl-C is",
 }
 
 

@@ -5,7 +5,7 @@ show them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from wizard.api import ApiEvent, Organization, ProjectWithDatabase, RegionsInfo
     from wizard.clone import Clone, CloneEvent, CloneListing, Journal
     from wizard.muses import MuseTemplate
+    from wizard.scaffold import SpecProblem
     from wizard.sql import SchemaModel
 
 
@@ -102,7 +103,7 @@ class TemplatesListed(Message):
 @dataclass
 class PreviewReady(Message):
     key: str
-    template: MuseTemplate | None
+    template: MuseTemplate
     model: SchemaModel | None
     sql: str
     problem: str | None
@@ -124,7 +125,7 @@ class ScaffoldRequested(Message):
 @dataclass
 class ScaffoldPreview(Message):
     sql: str
-    problems: list[Any]
+    problems: list[SpecProblem]
 
 
 # -- Project ------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ environment as it is at that moment.
 | SUPABASE_ACCESS_TOKEN | the Management API token, when the OS keyring has none (as the Supabase CLI reads it) |
 | SUPABASE_API_URL | the Management API's base URL (default https://api.supabase.com) |
 | MUSEKIT_DB_PASSWORD | a project's database password, when the OS keyring has none |
+| MUSEKIT_DB_URL | the database URL of `migrate`, `verify`, `readme` and `muses apply` when --db-url is not given |
 | MUSEKIT_DATA_DIR | musekit's data dir (the clone registry, the sandbox's state); default: the platform's user data dir |
 | MUSEKIT_SANDBOX_TOKEN | the token `musekit sandbox` accepts (default: a new one each start) |
 | MUSEKIT_SANDBOX_HEALTH_DELAY | seconds a sandbox project stays COMING_UP (default 3) |
@@ -23,6 +24,7 @@ from pathlib import Path
 TOKEN_ENV = "SUPABASE_ACCESS_TOKEN"
 API_URL_ENV = "SUPABASE_API_URL"
 DB_PASSWORD_ENV = "MUSEKIT_DB_PASSWORD"
+DB_URL_ENV = "MUSEKIT_DB_URL"
 DATA_DIR_ENV = "MUSEKIT_DATA_DIR"
 SANDBOX_TOKEN_ENV = "MUSEKIT_SANDBOX_TOKEN"
 SANDBOX_HEALTH_DELAY_ENV = "MUSEKIT_SANDBOX_HEALTH_DELAY"
@@ -45,6 +47,10 @@ def access_token_from_env() -> str | None:
 
 def db_password_from_env() -> str | None:
     return _env(DB_PASSWORD_ENV)
+
+
+def db_url() -> str | None:
+    return _env(DB_URL_ENV)
 
 
 def api_url() -> str:

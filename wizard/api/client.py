@@ -107,7 +107,7 @@ class RetryPolicy:
 
     def backoff_s(self, failures: int, jitter: float) -> float:
         """Exponential, capped, with "equal jitter": half fixed, half random (jitter in [0, 1))."""
-        delay = min(self.max_delay_s, self.base_delay_s * 2 ** (failures - 1))
+        delay: float = min(self.max_delay_s, self.base_delay_s * 2.0 ** (failures - 1))
         return delay * (0.5 + 0.5 * jitter)
 
 

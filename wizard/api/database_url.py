@@ -8,7 +8,7 @@ URLs here carry no password; `url_with_password` returns a `SecretUrl`, whose st
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NoReturn
 from urllib.parse import quote
 
 from wizard.api.errors import PrimaryDatabaseNotFound
@@ -47,7 +47,7 @@ class SecretUrl:
     def __hash__(self) -> int:
         return hash(self._url)
 
-    def __reduce__(self):  # pickling would be a way to write the password somewhere
+    def __reduce__(self) -> NoReturn:  # pickling would be a way to write the password somewhere
         raise TypeError("SecretUrl cannot be pickled")
 
 

@@ -1,71 +1,8 @@
-from wizard.clone.credentials import (
-    DB_PASSWORD_ENV,
-    TOKEN_ENV,
-    TOKEN_KEY,
-    SecretStore,
-    find_access_token,
-    find_db_password,
-    generate_db_password,
-)
-from wizard.clone.engine import (
-    MIGRATIONS_DIR,
-    Clone,
-    CloneCallbacks,
-    CloneError,
-    CloneEvent,
-    CloneInputError,
-    CloneOptions,
-)
-from wizard.clone.journal import (
-    STEP_TITLES,
-    STEPS,
-    CloneBusy,
-    CloneInputs,
-    CloneLock,
-    ConnectionRecord,
-    ErrorRecord,
-    Journal,
-    JournalError,
-    StepRecord,
-    journal_path,
-    load_journal,
-    save_journal,
-)
-from wizard.clone.registry import CloneListing, list_clones
-from wizard.clone.session import ApiSession, Connection, NoAccessToken, api_session
+"""The resumable clone: engine, journal, registry, credentials, names, API session.
 
-__all__ = [
-    "DB_PASSWORD_ENV",
-    "MIGRATIONS_DIR",
-    "STEPS",
-    "STEP_TITLES",
-    "TOKEN_ENV",
-    "TOKEN_KEY",
-    "ApiSession",
-    "Clone",
-    "CloneBusy",
-    "CloneCallbacks",
-    "CloneError",
-    "CloneEvent",
-    "CloneInputError",
-    "CloneInputs",
-    "CloneListing",
-    "CloneLock",
-    "CloneOptions",
-    "Connection",
-    "ConnectionRecord",
-    "ErrorRecord",
-    "Journal",
-    "JournalError",
-    "NoAccessToken",
-    "SecretStore",
-    "StepRecord",
-    "api_session",
-    "find_access_token",
-    "find_db_password",
-    "generate_db_password",
-    "journal_path",
-    "list_clones",
-    "load_journal",
-    "save_journal",
-]
+Its public names are in `__init__.pyi` and load on first use (lazy_loader): the wizard's first
+frame needs the API session, not the engine, pydantic and pglast behind it."""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -70,6 +70,11 @@ class SecretStore:
     def available(self) -> bool:
         return not self._unavailable
 
+    def probe(self) -> bool:
+        """Whether a keyring works here (asking it once, as reading the token does)."""
+        self.get(TOKEN_KEY)
+        return self.available
+
 
 def db_password_key(ref: str) -> str:
     return f"db-password:{ref}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Required, TypedDict, Unpack
@@ -35,9 +35,11 @@ from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
 
 if TYPE_CHECKING:
     from wizard.api import ManagementAPI
+    from wizard.guard import PurityFinding
 
 # Test hook: the process kills itself (SIGKILL) at a named point, e.g. "before:healthy",
 # "after:project", "project:after_create", "migration:20260101000300", "statement:20260101000100:5".
+GITIGNORED = ".musekit/"  # the journal and the folder lock: this machine's state, not the Muse's
 MIGRATIONS_DIR = Path("supabase") / "migrations"
 
 EventKind = Literal["step_started", "step_done", "step_failed", "log", "migration", "api", "warning"]
@@ -138,6 +140,8 @@ class Clone:
         Bad input raises before any project is created, and leaves no file behind. The returned
         clone holds the folder's lock until `run()` ends (or `close()`)."""
         folder = Path(folder).resolve()
+        if folder.exists() and not folder.is_dir():
+            raise CloneInputError(f"{folder} is a file, not a folder. Choose a new folder for the Muse (--dir).")
         created = not folder.exists()
         lock = CloneLock(folder).acquire()  # a second `musekit clone` for this folder stops here
         try:
@@ -149,7 +153,7 @@ class Clone:
             if any(p.name != ".musekit" for p in folder.iterdir()):
                 raise CloneInputError(f"{folder} exists and is not empty. Choose a new folder for the Muse (--dir).")
             template = load_template(inputs.muse)
-            _static_purity(template)
+            warnings = _static_purity(template)
             inputs = inputs.model_copy(update={"muse": template.slug if template.shipped else str(template.path)})
             await _validate_remote(api, inputs)
             journal = Journal(inputs=inputs)
@@ -165,6 +169,7 @@ class Clone:
         clone._template, clone._lock = template, lock
         registry.register(folder, journal)
         clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
+        clone._warn(warnings, "validate")
         clone._emit(CloneEvent("step_done", "validate", note, 1, len(STEPS)))
         _failpoint("after:validate")
         return clone
@@ -238,8 +243,12 @@ class Clone:
 
     # -- steps (each returns a short note for the journal) ----------------------------------
     async def _step_validate(self) -> str:
-        _static_purity(self.template)
+        self._warn(_static_purity(self.template), "validate")
         return _template_note(self.template)
+
+    def _warn(self, findings: Sequence[PurityFinding], step: str) -> None:
+        for f in findings:
+            self._emit(CloneEvent("warning", step, f"purity warning: {f}"))
 
     async def _step_project(self) -> str:
         j, inputs = self.journal, self.journal.inputs
@@ -329,7 +338,17 @@ class Clone:
 
         written = self._copy_migrations()
         ensure_readme(self.folder, self.template)
+        self._ensure_gitignore()
         return f"{written} migration files written to {MIGRATIONS_DIR}"
+
+    def _ensure_gitignore(self) -> None:
+        """The journal and lock stay out of git: a Muse folder is meant to be committed."""
+        from wizard.fs import write_atomic
+
+        path = self.folder / ".gitignore"
+        lines = path.read_text().splitlines() if path.exists() else []
+        if GITIGNORED not in lines:
+            write_atomic(path, "".join(f"{line}\n" for line in [*lines, GITIGNORED]))
 
     def _copy_migrations(self) -> int:
         from wizard.fs import write_atomic
@@ -532,14 +551,17 @@ def _template_note(template: MuseTemplate) -> str:
     return f"template {template.slug}: {len(template.files)} migration files"
 
 
-def _static_purity(template: MuseTemplate) -> None:
+def _static_purity(template: MuseTemplate) -> list[PurityFinding]:
+    """Refuses a template whose SQL breaks the purity rules; returns its warnings, to be shown."""
     from wizard.muses import static_findings
 
     findings = static_findings(template)
-    if findings:
+    errors = [f for f in findings if f.is_error]
+    if errors:
         raise TemplateError(
-            f"template {template.slug} breaks the core-purity rules:\n" + "\n".join(f"  - {f}" for f in findings)
+            f"template {template.slug} breaks the core-purity rules:\n" + "\n".join(f"  - {f}" for f in errors)
         )
+    return [f for f in findings if not f.is_error]
 
 
 async def _validate_remote(api: ManagementAPI, inputs: CloneInputs) -> None:

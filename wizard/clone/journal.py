@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from wizard.clone.names import project_name_problem
 from wizard.errors import ExitCode, MusekitError
 from wizard.fs import write_atomic
 
@@ -74,6 +75,13 @@ class CloneInputs(BaseModel):
     region: str
     api_url: str
     sandbox: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, name: str) -> str:
+        if problem := project_name_problem(name):
+            raise ValueError(problem)
+        return name
 
 
 class ConnectionRecord(BaseModel):

@@ -20,13 +20,35 @@ from wizard.errors import ExitCode, MusekitError
 
 if TYPE_CHECKING:
     from wizard.api import ApiEvent, ManagementAPI
+    from wizard.clone.journal import Journal
     from wizard.sandbox import SandboxHandle
 
 
 class NoAccessToken(MusekitError):
     exit_code = ExitCode.USAGE
 
-    pass
+
+class UntrustedApiUrl(MusekitError):
+    """The journal names another Management API than this configuration does: the token is never
+    sent to a host taken from a file."""
+
+    exit_code = ExitCode.USAGE
+
+
+def api_url_for(journal: Journal, configured: str | None = None) -> str | None:
+    """The API a clone is resumed against: None for the sandbox (started locally), else the
+    configured one (`configured`, by default $SUPABASE_API_URL or api.supabase.com), which must be
+    the one the journal names."""
+    if journal.inputs.sandbox:
+        return None
+    configured = configured or settings.api_url()
+    if journal.inputs.api_url.rstrip("/") != configured.rstrip("/"):
+        raise UntrustedApiUrl(
+            f"this clone was made against the Management API at {journal.inputs.api_url!r}, but musekit is "
+            f"configured for {configured!r}. The access token is only sent to the configured API: if you "
+            f"trust that address, set SUPABASE_API_URL={journal.inputs.api_url} and run again."
+        )
+    return configured
 
 
 def start_local_sandbox(health_delay: float | None = None) -> SandboxHandle:

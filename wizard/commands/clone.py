@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from wizard.errors import ExitCode, MusekitError, exit_codes_help
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wizard.clone import ApiSession as Session
     from wizard.clone import Clone, SecretStore
     from wizard.commands.output import ClonePrinter
@@ -59,7 +61,9 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--name", required=True, help="the Supabase project name (also the default folder name)")
     p.add_argument("--org", metavar="SLUG", help="organization slug (default: the only one your token sees)")
     p.add_argument("--region", default="us-east-1", help="Supabase region (default: %(default)s)")
-    p.add_argument("--dir", metavar="DIR", help="the Muse folder to create (default: ./NAME)")
+    p.add_argument(
+        "--dir", metavar="DIR", help="the Muse folder to create (default: ./NAME as a folder name, e.g. ./my-muse)"
+    )
     p.add_argument(
         "--sandbox",
         action="store_true",
@@ -71,14 +75,13 @@ def register(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    from pathlib import Path
 
     from wizard.clone import Clone, CloneInputs, SecretStore
     from wizard.commands.output import ClonePrinter
 
     printer = ClonePrinter(json_mode=args.json)
     store = SecretStore(notify=printer.info)
-    folder = Path(args.dir or args.name).resolve()
+    folder = _checked_inputs(args, store)
     args.dir = str(folder)
 
     async def factory(session: Session) -> Clone | None:
@@ -117,6 +120,35 @@ def run(args: argparse.Namespace) -> int:
         )
 
     return asyncio.run(run_clone(factory, args, printer, store, sandbox=args.sandbox))
+
+
+def _checked_inputs(args: argparse.Namespace, store: SecretStore) -> Path:
+    """Refuse what would fail later, before anything is started or created: the name, the folder,
+    the template, and a place to keep the database password. Returns the Muse folder."""
+    from pathlib import Path
+
+    from wizard.clone import default_folder, project_name_problem
+    from wizard.errors import UsageError
+    from wizard.muses import load_template
+    from wizard.settings import DB_PASSWORD_ENV, db_password_from_env
+
+    if problem := project_name_problem(args.name):
+        raise UsageError(f"--name {args.name!r}: {problem} Nothing was created.")
+    folder = Path(args.dir).resolve() if args.dir else default_folder(args.name)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(
+            f"--dir {folder} is a file, not a folder. Choose a new folder for the Muse; nothing was created."
+        )
+    load_template(args.muse)
+    can_show_password = sys.stderr.isatty() and not args.json
+    if not (db_password_from_env() or store.probe() or can_show_password):
+        raise UsageError(
+            f"there is no OS keyring here to keep the new project's database password, ${DB_PASSWORD_ENV} is "
+            f"not set, and no terminal to show a generated one. Set {DB_PASSWORD_ENV} to the password you want "
+            f"(e.g. export {DB_PASSWORD_ENV}=$(openssl rand -base64 24)), keep it somewhere safe, and run again. "
+            f"Nothing was created."
+        )
+    return folder
 
 
 # -- shared with `musekit resume`: run a Clone inside an API session, report, map errors to exit codes

@@ -5,6 +5,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from wizard.commands.options import add_db_url, database_url
 from wizard.errors import ExitCode, exit_codes_help
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ examples:
   musekit muses list --json
   musekit muses show socioscheduler
   musekit muses show ./my-muse --json
-  musekit muses apply realtor --db-url "$DB_URL" --dry-run
+  MUSEKIT_DB_URL=... musekit muses apply realtor --dry-run
   musekit muses new recipes --table 'recipes:Recipes a user saves' \\
       --column 'recipes.title:text:notnull' --column "recipes.servings:integer:null:2" \\
       --enum 'difficulty:easy,medium,hard' --column "recipes.difficulty:difficulty:notnull:'easy'"
@@ -84,12 +85,7 @@ def register(p: argparse.ArgumentParser) -> None:
         "at run time is rolled back (exit 3).",
     )
     apply.add_argument("template", metavar="SLUG|PATH", help="a shipped slug or a template folder")
-    apply.add_argument(
-        "--db-url",
-        required=True,
-        metavar="URL",
-        help='postgresql://user:password@host:port/db (or set it in an env var and pass "$VAR")',
-    )
+    add_db_url(apply, "the database to apply to")
     apply.add_argument("--dry-run", action="store_true", help="list what would be applied; change nothing")
     apply.add_argument("--json", action="store_true", help="one JSON object per line: events, then the result")
 
@@ -216,12 +212,16 @@ def _show(args: argparse.Namespace) -> int:
         return ExitCode.OK
     try:
         model = template_model(template)
-        findings = [] if args.json else static_findings(template)
+        findings = static_findings(template)
     except SqlParseError as exc:
         _error(str(exc))
         return ExitCode.USAGE
     if args.json:
-        print(model.to_json(indent=2))
+        import json
+
+        shown = json.loads(model.to_json())
+        shown["purity"] = [_finding_json(f) for f in findings]
+        print(json.dumps(shown, indent=2, ensure_ascii=False))
     else:
         sys.stdout.write(preview_text(template, model, findings))
     return ExitCode.OK
@@ -244,9 +244,11 @@ def _apply(args: argparse.Namespace) -> int:
     except SqlParseError as exc:
         printer.failure(exc)
         return ExitCode.USAGE
-    if findings:
+    if any(f.is_error for f in findings):
         return _purity_refused(findings, args.json)
-    target = describe_url(args.db_url)
+    _purity_warnings(findings, args.json)
+    url = database_url(args)
+    target = describe_url(url)
     if args.json:
         emit_json(
             sys.stdout,
@@ -259,9 +261,7 @@ def _apply(args: argparse.Namespace) -> int:
     else:
         print(f"{template.name} ({template.slug}) -> {target}{' (dry run)' if args.dry_run else ''}", flush=True)
     try:
-        result = asyncio.run(
-            muse_apply.apply_template(args.db_url, template, progress=printer.event, dry_run=args.dry_run)
-        )
+        result = asyncio.run(muse_apply.apply_template(url, template, progress=printer.event, dry_run=args.dry_run))
     except muse_apply.PurityError as exc:
         return _purity_refused(exc.findings, args.json)
     except (Exception, KeyboardInterrupt) as exc:
@@ -291,10 +291,7 @@ def _purity_refused(findings: Sequence[PurityFinding], json_mode: bool) -> int:
             sys.stdout,
             event="purity",
             applied=False,
-            findings=[
-                {"file": f.file, "line": f.line, "statement": f.statement, "rule": f.rule, "message": f.message}
-                for f in findings
-            ],
+            findings=[_finding_json(f) for f in findings],
         )
     else:
         print(
@@ -305,6 +302,28 @@ def _purity_refused(findings: Sequence[PurityFinding], json_mode: bool) -> int:
         for f in findings:
             print(f"  {f.file}:{f.line} [{f.rule}] {f.message}\n      {f.statement}", file=sys.stderr)
     return ExitCode.FINDINGS
+
+
+def _purity_warnings(findings: Sequence[PurityFinding], json_mode: bool) -> None:
+    """What the guard lets through but the founder should see before it runs."""
+    from wizard.commands.output import emit_json
+
+    for f in findings:
+        if json_mode:
+            emit_json(sys.stdout, event="purity_warning", **_finding_json(f))
+        else:
+            print(f"warning: {f.file}:{f.line} [{f.rule}] {f.message}\n      {f.statement}", file=sys.stderr)
+
+
+def _finding_json(f: PurityFinding) -> dict[str, object]:
+    return {
+        "file": f.file,
+        "line": f.line,
+        "statement": f.statement,
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+    }
 
 
 # -- new -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from wizard.commands.options import add_db_url, optional_database_url
 from wizard.errors import ExitCode, exit_codes_help
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ and a README already up to date is not rewritten."""
 EPILOG = """\
 examples:
   musekit readme --dir ./my-muse
-  musekit readme --dir ./my-muse --db-url "$DB_URL"
+  MUSEKIT_DB_URL=... musekit readme --dir ./my-muse   read the tables from the live catalog
   musekit readme --dir ./my-muse --check          exit 1 if the README is out of date
 
 """ + exit_codes_help(
@@ -42,50 +43,23 @@ examples:
 
 def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", required=True, metavar="DIR", help="a cloned Muse folder or a Muse template folder")
-    p.add_argument(
-        "--db-url",
-        metavar="URL",
-        help="read the tables from this database's catalog (postgresql://user:password@host:port/db; "
-        'or set it in an env var and pass "$VAR")',
-    )
+    add_db_url(p, "read the tables from this database's catalog instead of the migration files")
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 if the README would change")
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
-    import sys
     from pathlib import Path
 
-    from wizard.migrations import MigrationError
-    from wizard.muses import TemplateError
-    from wizard.pg import DatabaseError, InvalidDatabaseUrl, describe_url
-    from wizard.readme import (
-        MuseSources,
-        ReadmeDatabaseError,
-        ReadmeError,
-        build_doc,
-        count_phrase,
-        render_table_list,
-        update_readme,
-    )
-    from wizard.sql import SqlParseError
+    from wizard.pg import describe_url
+    from wizard.readme import MuseSources, build_doc, count_phrase, render_table_list, update_readme
 
-    def fail(exc: Exception, code: int) -> int:
-        print(f"error: {exc}", file=sys.stderr)
-        return code
+    url = optional_database_url(args)
+    sources = MuseSources.for_folder(Path(args.dir), _clone_identity(Path(args.dir)))
+    doc = asyncio.run(build_doc(sources, url))
+    update = update_readme(sources, render_table_list(doc), write=not args.check)
 
-    try:
-        sources = MuseSources.for_folder(Path(args.dir), _clone_identity(Path(args.dir)))
-        doc = asyncio.run(build_doc(sources, args.db_url))
-        update = update_readme(sources, render_table_list(doc), write=not args.check)
-    except InvalidDatabaseUrl as exc:
-        return fail(exc, 2)
-    except (DatabaseError, ReadmeDatabaseError) as exc:
-        return fail(exc, 1)
-    except (ReadmeError, TemplateError, MigrationError, SqlParseError) as exc:
-        return fail(exc, 2)
-
-    source = f"the catalog of {describe_url(args.db_url)}" if args.db_url else "the migration files"
+    source = f"the catalog of {describe_url(url)}" if url else "the migration files"
     counts = (
         f"{count_phrase(len(doc.tables), 'table')}, {count_phrase(len(doc.enums), 'enum')}, "
         f"{count_phrase(len(doc.views), 'view')}, from {source}"

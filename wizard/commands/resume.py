@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
-    from wizard.clone import Clone, SecretStore, load_journal
+    from wizard.clone import Clone, SecretStore, api_url_for, load_journal
     from wizard.commands.clone import new_password_notice, password_prompt, run_clone
     from wizard.commands.output import ClonePrinter
 
@@ -62,5 +62,5 @@ def run(args: argparse.Namespace) -> int:
         printer.info(f"{folder}: this clone is finished; checking it (nothing will be changed)")
     else:
         printer.info(f"{folder}: resuming at step '{journal.current_step}'")
-    base_url = None if journal.inputs.sandbox else journal.inputs.api_url
+    base_url = api_url_for(journal)
     return asyncio.run(run_clone(factory, args, printer, store, sandbox=journal.inputs.sandbox, base_url=base_url))

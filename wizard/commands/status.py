@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _live_status(folder: Path, journal: Journal) -> dict[str, Any]:
-    from wizard.clone import SecretStore, api_session
+    from wizard.clone import SecretStore, api_session, api_url_for
 
     report: dict[str, Any] = {
         "folder": str(folder),
@@ -64,7 +64,7 @@ async def _live_status(folder: Path, journal: Journal) -> dict[str, Any]:
             sandbox=journal.inputs.sandbox,
             store=store,
             interactive=False,
-            base_url=None if journal.inputs.sandbox else journal.inputs.api_url,
+            base_url=api_url_for(journal),
         ) as session:
             project = await session.api.get_project(journal.project_ref)
             live["project"] = {"ref": project.ref, "name": project.name, "status": str(project.status)}

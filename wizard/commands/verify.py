@@ -4,6 +4,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from wizard.commands.options import add_db_url, database_url
 from wizard.errors import ExitCode, exit_codes_help
 
 if TYPE_CHECKING:
@@ -25,12 +26,17 @@ the catalog, and say for each finding what SQL fixes it:
   0024 rls_policy_always_true        WARN   a write policy for anon/authenticated that is always true
 
 Views and tables are checked in the schemas the Data API exposes (--schema, default public);
-everything else in every schema except Supabase's and Postgres's own (e.g. also `private`)."""
+everything else in every schema except Supabase's and Postgres's own (e.g. also `private`).
+
+Where the MuseKit core migrations were applied, the live core is also compared with the shipped
+core (the same migrations applied to an empty database, cached per core version): every column,
+policy, grant, function or trigger changed outside musekit (dashboard, psql) is an ERROR."""
 EPILOG = """\
 examples:
-  musekit verify --db-url "$DB_URL"
-  musekit verify --db-url "$DB_URL" --json | jq '.[] | select(.level == "ERROR")'
-  musekit verify --db-url "$DB_URL" --schema public --schema api
+  export MUSEKIT_DB_URL='postgresql://postgres.<ref>:<password>@<pooler host>:5432/postgres'
+  musekit verify
+  musekit verify --json | jq '.[] | select(.level == "ERROR")'
+  musekit verify --schema public --schema api
 
 """ + exit_codes_help(
     ExitCode.OK,
@@ -47,12 +53,7 @@ examples:
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db-url",
-        required=True,
-        metavar="URL",
-        help='postgresql://user:password@host:port/db (or set it in an env var and pass "$VAR")',
-    )
+    add_db_url(p, "the database to check")
     p.add_argument("--json", action="store_true", help="print the findings as one JSON list")
     p.add_argument(
         "--schema",
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from wizard.pg import DatabaseConnectError, InvalidDatabaseUrl
 
     try:
-        findings = asyncio.run(verify.verify_url(args.db_url, tuple(args.schema or ("public",))))
+        findings = asyncio.run(_check(database_url(args), tuple(args.schema or ("public",))))
     except (InvalidDatabaseUrl, verify.UnknownSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -88,6 +89,30 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_findings(findings, len(verify.CHECKS))
     return ExitCode.FINDINGS if findings else ExitCode.OK
+
+
+CORE_CHECK = "musekit_core"
+
+
+async def _check(url: str, schemas: tuple[str, ...]) -> list[Finding]:
+    """The lints, and, where the MuseKit core was applied, every way it differs from the shipped core."""
+    from wizard.lints import Finding, verify_url
+    from wizard.muses import core_differences, holds_core
+
+    findings = await verify_url(url, schemas)
+    if await holds_core(url):
+        findings += [
+            Finding(
+                id=CORE_CHECK,
+                name="core_altered",
+                level="ERROR",
+                object="MuseKit core",
+                message=difference,
+                fix="the core is identical in every Muse: undo this change (or ship it as a core migration)",
+            )
+            for difference in await core_differences(url)
+        ]
+    return findings
 
 
 def _print_findings(findings: Sequence[Finding], checks: int) -> None:

@@ -6,6 +6,7 @@ from wizard.pg.connect import (
     describe_target,
     describe_url,
     parse_url,
+    tls_options,
 )
 from wizard.pg.embedded import EmbeddedPostgres, free_port, leftover_servers, process_alive
 from wizard.pg.shim import create_database, create_migrator_role, drop_database
@@ -25,4 +26,5 @@ __all__ = [
     "leftover_servers",
     "parse_url",
     "process_alive",
+    "tls_options",
 ]

@@ -21,8 +21,6 @@ class DatabaseError(MusekitError):
 class InvalidDatabaseUrl(DatabaseError, ValueError):
     exit_code = ExitCode.USAGE
 
-    pass
-
 
 class DatabaseConnectError(DatabaseError):
     pass
@@ -48,9 +46,18 @@ def _password_candidates(url: str, parsed: dict[str, str] | None) -> list[str]:
 
 
 def _scrub(text: str, secrets: list[str]) -> str:
-    for s in secrets:
-        text = text.replace(s, "***")
-    return text
+    """Words that hold a secret, replaced whole. Replacing only the secret's characters would show a
+    short password by the gaps it leaves (`p***ssword ***uthentic***tion` says the password is "a"),
+    so a short secret masks only a word that is exactly it."""
+
+    def holds_secret(word: str) -> bool:
+        bare = word.strip("\"'.,;:()[]")
+        return any(bare == s or (len(s) >= _MIN_SUBSTRING_SECRET and s in word) for s in secrets)
+
+    return " ".join("***" if holds_secret(word) else word for word in text.split(" "))
+
+
+_MIN_SUBSTRING_SECRET = 4
 
 
 def _one_line(exc: Exception) -> str:
@@ -91,14 +98,41 @@ def parse_url(url: str) -> dict[str, str]:
     return parsed
 
 
+_WEAK_SSLMODES = frozenset({"disable", "allow", "prefer"})
+
+
+def _is_local(host: str) -> bool:
+    return host in ("", "localhost", "::1") or host.startswith(("/", "@", "127."))
+
+
+def tls_options(parsed: dict[str, str]) -> dict[str, str]:
+    """Connection options that make a non-local database reachable over TLS only: `sslmode=require`
+    when the URL says nothing, InvalidDatabaseUrl when it asks for less. Local hosts (loopback, a
+    Unix socket) need nothing: the password never crosses a network."""
+    hosts = [h.strip() for h in (parsed.get("hostaddr") or parsed.get("host", "")).split(",")]
+    if all(_is_local(h) for h in hosts):
+        return {}
+    mode = parsed.get("sslmode", "")
+    if mode in _WEAK_SSLMODES:
+        raise InvalidDatabaseUrl(
+            f"sslmode={mode} for {parsed.get('host')}: a database on another host is reached over TLS only, "
+            f"so the password never crosses the network in clear. Use sslmode=require (or verify-full)."
+        )
+    return {} if mode else {"sslmode": "require"}
+
+
 async def connect(url: str) -> psycopg.AsyncConnection:
-    """Autocommit connection without prepared statements (Supabase's pooler breaks them).
-    Errors name user, host, port and database, never the password."""
+    """Autocommit connection without prepared statements (Supabase's pooler breaks them), over TLS
+    to any non-local host. Errors name user, host, port and database, never the password."""
     import psycopg
+    from psycopg.conninfo import make_conninfo
 
     parsed = parse_url(url)
+    conninfo = make_conninfo(url, **tls_options(parsed))
     try:
-        return await psycopg.AsyncConnection.connect(url, autocommit=True, prepare_threshold=None, connect_timeout=15)
+        return await psycopg.AsyncConnection.connect(
+            conninfo, autocommit=True, prepare_threshold=None, connect_timeout=15
+        )
     except psycopg.Error as exc:
         reason = _scrub(_one_line(exc), _password_candidates(url, parsed))
         raise DatabaseConnectError(

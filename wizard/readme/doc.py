@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from wizard.errors import MusekitError
+from wizard.errors import ExitCode, MusekitError
 from wizard.sql import SchemaModel, StatementInfo, Table
 
 if TYPE_CHECKING:
@@ -25,11 +25,16 @@ if TYPE_CHECKING:
 
 
 class ReadmeError(MusekitError):
-    """The README table list can't be built or written; the message says where and what to do."""
+    """The README table list can't be built or written (bad folder, broken markers): the message
+    says where and what to do."""
+
+    exit_code = ExitCode.USAGE
 
 
 class ReadmeDatabaseError(ReadmeError):
     """The database could not be read, or lacks objects the Muse's migrations create."""
+
+    exit_code = ExitCode.FAILED
 
 
 @dataclass(frozen=True, slots=True)

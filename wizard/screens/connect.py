@@ -5,29 +5,36 @@ local sandbox starts here and supplies the token itself."""
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
 
 from wizard.api import TOKENS_PAGE, check_access_token
 from wizard.clone import credentials
 from wizard.messages import Connected, ConnectFailed, OrganizationsLoaded, RegionsLoaded
+from wizard.screens.base import WizardScreen
 from wizard.widgets import ErrorPanel, error_text, plain
+
+if TYPE_CHECKING:
+    from wizard.api import Organization
 
 DEFAULT_REGION = "us-east-1"
 TYPING_PAUSE_S = 0.35  # wait this long after the last key before asking the API about a token
 
 
-class ConnectScreen(Screen):
+class ConnectScreen(WizardScreen[bool]):
+    """Dismissed with True once connected when `token_only` (resuming); otherwise it posts Connected."""
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "next", "Next"),
         Binding("ctrl+r", "retry", "Retry"),
     ]
+    AUTO_FOCUS = "#token, #org"  # the token; in sandbox mode (no token field) the organization
 
     def __init__(self, *, sandbox: bool, base_url: str | None = None, token_only: bool = False) -> None:
         super().__init__()
@@ -36,11 +43,10 @@ class ConnectScreen(Screen):
         self.token_only = token_only
         self.token_source = "typed"  # or "keyring", "$SUPABASE_ACCESS_TOKEN"
         self._found: tuple[str, str] | None = None  # (token, where) found in the keyring or environment
-        self.organizations: list = []
+        self.organizations: list[Organization] = []
         self.connected_token: str | None = None  # the token the organizations were loaded with
         self._failed: str | None = None  # what to retry (and what blocks the way on)
         self._failed_regions = False  # the region advice failed: not blocking, but retryable
-        self.AUTO_FOCUS = "#org" if sandbox else "#token"
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,12 +81,13 @@ class ConnectScreen(Screen):
         if self.sandbox:
             self._connect_sandbox()
             return
-        token, source = credentials.find_access_token(self.app.store)
+        store = self.host.store
+        token, source = credentials.find_access_token(store)
         store_box = self.query_one("#store-token", Checkbox)
-        store_box.display = self.app.store.available
+        store_box.display = store.available
         if token:
             self._found = (token, source)
-            store_box.display = source != "keyring" and self.app.store.available
+            store_box.display = source != "keyring" and store.available
             self.query_one("#token", Input).value = token
 
     # -- token ------------------------------------------------------------------------------
@@ -123,7 +130,7 @@ class ConnectScreen(Screen):
     async def _load_organizations(self, token: str) -> None:
         await asyncio.sleep(TYPING_PAUSE_S)
         try:
-            api = await self.app.connection.use_token(token, base_url=self.base_url)
+            api = await self.host.connection.use_token(token, base_url=self.base_url)
             organizations = await api.list_organizations()
         except Exception as exc:
             self.post_message(ConnectFailed("organizations", error_text(exc)))
@@ -133,7 +140,7 @@ class ConnectScreen(Screen):
     @work(exclusive=True, group="orgs", exit_on_error=False)
     async def _connect_sandbox(self) -> None:
         try:
-            api = await self.app.connection.use_sandbox()
+            api = await self.host.connection.use_sandbox()
             organizations = await api.list_organizations()
         except Exception as exc:  # SandboxError (a RuntimeError), API errors, ...
             self.post_message(ConnectFailed("sandbox", error_text(exc)))
@@ -143,7 +150,7 @@ class ConnectScreen(Screen):
     @work(exclusive=True, group="regions", exit_on_error=False)
     async def _load_regions(self, organization: str) -> None:
         try:
-            regions = await self.app.connection.api.available_regions(organization)
+            regions = await self.connected_api().available_regions(organization)
         except Exception as exc:
             self.post_message(ConnectFailed("regions", error_text(exc)))
             return
@@ -156,9 +163,10 @@ class ConnectScreen(Screen):
         self.organizations = message.organizations
         self.connected_token = message.token or None
         if self.sandbox:
-            sb = self.app.connection.sandbox
+            sb = self.host.connection.sandbox
+            slug = sb.organization_slug if sb is not None else "?"
             self.query_one("#sandbox-status", Static).update(
-                f"✓ Sandbox running (organization {plain(sb.organization_slug)}); its token is used for you."
+                f"✓ Sandbox running (organization {plain(slug)}); its token is used for you."
             )
         else:
             source = (
@@ -188,7 +196,7 @@ class ConnectScreen(Screen):
     def _org_changed(self, event: Select.Changed) -> None:
         region = self.query_one("#region", Select)
         region.set_options([])
-        if event.value is not Select.NULL:
+        if isinstance(event.value, str):
             region.prompt = "(loading the regions…)"
             self._load_regions(event.value)
         self._update_next()
@@ -265,10 +273,12 @@ class ConnectScreen(Screen):
             return False
         if self.token_only:
             return True
-        return (
-            self.query_one("#org", Select).value is not Select.NULL
-            and self.query_one("#region", Select).value is not Select.NULL
-        )
+        return self._chosen("#org") is not None and self._chosen("#region") is not None
+
+    def _chosen(self, select: str) -> str | None:
+        """The value of the organization or region Select (their values are slugs and codes)."""
+        value = self.query_one(select, Select).value
+        return value if isinstance(value, str) else None
 
     def _update_next(self) -> None:
         self.query_one("#next", Button).disabled = not self.ready
@@ -278,13 +288,21 @@ class ConnectScreen(Screen):
         if not self.ready:
             self.app.bell()
             return
-        if not self.sandbox and self.token_source != "keyring" and self.query_one("#store-token", Checkbox).value:
-            if self.app.store.set(credentials.TOKEN_KEY, self.connected_token):
+        token = self.connected_token
+        if (
+            not self.sandbox
+            and token
+            and self.token_source != "keyring"
+            and self.query_one("#store-token", Checkbox).value
+        ):
+            if self.host.store.set(credentials.TOKEN_KEY, token):
                 self.notify("The access token is stored in your OS keyring.", markup=False)
         if self.token_only:
             self.dismiss(True)
             return
-        self.post_message(Connected(self.query_one("#org", Select).value, self.query_one("#region", Select).value))
+        organization, region = self._chosen("#org"), self._chosen("#region")
+        if organization is not None and region is not None:
+            self.post_message(Connected(organization, region))
 
     def action_retry(self) -> None:
         failed, self._failed = self._failed, None
@@ -295,8 +313,8 @@ class ConnectScreen(Screen):
             self._connect_sandbox()
         elif failed == "organizations":
             self._load_organizations(self.query_one("#token", Input).value)
-        elif failed == "regions":
-            self._load_regions(self.query_one("#org", Select).value)
+        elif failed == "regions" and (organization := self._chosen("#org")) is not None:
+            self._load_regions(organization)
         self.query_one(ErrorPanel).clear()
 
     def action_back(self) -> None:

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from wizard.clone import DB_PASSWORD_ENV
+from wizard.screens.base import WizardScreen
 from wizard.widgets import plain
 
+if TYPE_CHECKING:
+    from wizard.clone import Journal
 
-class DoneScreen(Screen):
+
+class DoneScreen(WizardScreen[None]):
     BINDINGS = [
         Binding("escape,enter", "home", "Start screen"),
         Binding("c", "copy_link", "Copy `supabase link`"),
     ]
 
-    def __init__(self, folder: Path, journal, *, muse_name: str = "", checked: bool = False) -> None:
+    def __init__(self, folder: Path, journal: Journal, *, muse_name: str = "", checked: bool = False) -> None:
         super().__init__()
         self.folder = Path(folder)
         self.journal = journal
@@ -73,4 +77,4 @@ class DoneScreen(Screen):
         self.notify("Copied: " + self.link_command, markup=False)
 
     async def action_home(self) -> None:
-        await self.app.go_home()
+        await self.host.go_home()

@@ -31,7 +31,7 @@ GLOBAL_KEYS = [
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
 
-    def __init__(self, under: Screen) -> None:
+    def __init__(self, under: Screen[object]) -> None:
         super().__init__()
         self.under = under
 
@@ -44,10 +44,10 @@ class HelpScreen(ModalScreen[None]):
             yield Static(plain("\n".join(lines)), id="help-keys")
             yield Static(plain(ABOUT), classes="dialog-body")
 
-    def _screen_bindings(self):
+    def _screen_bindings(self) -> list[Binding]:
         from textual.binding import Binding as B
 
-        out = []
+        out: list[Binding] = []
         for item in getattr(type(self.under), "BINDINGS", []):
             if isinstance(item, B):
                 for key in item.key.split(","):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,10 +15,13 @@ from textual.widgets.option_list import Option
 from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
 from wizard.widgets import SchemaPreview, error_text, plain
 
+if TYPE_CHECKING:
+    from wizard.muses import MuseTemplate
+
 SCAFFOLD = "+scaffold"
 
 
-class MuseScreen(Screen):
+class MuseScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "next", "Use this Muse"),
@@ -27,7 +32,7 @@ class MuseScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.templates: dict[str, object] = {}
+        self.templates: dict[str, MuseTemplate] = {}
         self.previewed: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,7 +81,7 @@ class MuseScreen(Screen):
                 "for you, with RLS through the core memberships.",
             )
             return
-        if key in self.templates and key != self.previewed:
+        if key is not None and key in self.templates and key != self.previewed:
             self._preview(key)
 
     @work(exclusive=True, group="preview", thread=True, exit_on_error=False)
@@ -97,8 +102,8 @@ class MuseScreen(Screen):
         preview = self.query_one(SchemaPreview)
         title = f"{message.template.name}: {message.template.manifest.description}"
         self.previewed = message.key
-        if message.problem:
-            preview.show_problem(title, message.problem)
+        if message.model is None:
+            preview.show_problem(title, message.problem or "")
         else:
             preview.show_model(title, message.model, message.sql)
 
@@ -114,7 +119,7 @@ class MuseScreen(Screen):
     def _choose(self, key: str | None) -> None:
         if key == SCAFFOLD:
             self.action_scaffold()
-        elif key in self.templates:
+        elif key is not None and key in self.templates:
             template = self.templates[key]
             self.post_message(MuseChosen(template.slug, template.name))
 

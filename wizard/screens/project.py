@@ -12,17 +12,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
+from wizard.clone import MAX_PROJECT_NAME, folder_slug, project_name_problem
 from wizard.messages import CloneCreated, ConnectFailed, ProjectsLoaded, StartFailed
+from wizard.screens.base import Choices, WizardScreen
 from wizard.widgets import ErrorPanel, error_text, plain
 
-MAX_NAME = 256  # what the Management API accepts
 TYPING_PAUSE_S = 0.35
 
 
-class ProjectScreen(Screen):
+class ProjectScreen(WizardScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "create", "Create project"),
@@ -30,7 +30,7 @@ class ProjectScreen(Screen):
     ]
     AUTO_FOCUS = "#name"
 
-    def __init__(self, choices, *, workdir: Path, sandbox: bool) -> None:
+    def __init__(self, choices: Choices, *, workdir: Path, sandbox: bool) -> None:
         super().__init__()
         self.choices = choices
         self.workdir = workdir
@@ -51,7 +51,7 @@ class ProjectScreen(Screen):
                 classes="lead",
             )
             yield Label("Project name", classes="field-label")
-            yield Input(placeholder="e.g. my-muse", id="name", max_length=MAX_NAME)
+            yield Input(placeholder="e.g. my-muse", id="name", max_length=MAX_PROJECT_NAME)
             yield Static(
                 "The Supabase project's name; also the folder's, unless you change it.", id="name-check", classes="hint"
             )
@@ -77,11 +77,9 @@ class ProjectScreen(Screen):
     def _name_changed(self, event: Input.Changed) -> None:
         name = event.value
         if not self._folder_edited:
-            self.query_one("#folder", Input).value = (
-                str(self.workdir / name.strip()) if name.strip() else str(self.workdir) + "/"
-            )
+            self.query_one("#folder", Input).value = str(self._default_folder(name))
         self.taken, self.checked_name = None, None
-        problem = name_problem(name)
+        problem = project_name_problem(name)
         hint = self.query_one("#name-check", Static)
         if problem:
             hint.update(plain(problem))
@@ -94,14 +92,17 @@ class ProjectScreen(Screen):
 
     @on(Input.Changed, "#folder")
     def _folder_changed(self, event: Input.Changed) -> None:
-        expected = self.query_one("#name", Input).value.strip()
-        self._folder_edited = event.value not in (str(self.workdir / expected), str(self.workdir) + "/")
+        expected = self._default_folder(self.query_one("#name", Input).value)
+        self._folder_edited = event.value != str(expected)
 
     @work(exclusive=True, group="name", exit_on_error=False)
     async def _check_name(self, name: str) -> None:
         await asyncio.sleep(TYPING_PAUSE_S)
+        organization = self.choices.organization
         try:
-            found = await self.app.connection.api.find_project(name, self.choices.organization)
+            if organization is None:  # the Connect screen chose it before this screen opened
+                raise RuntimeError("no organization was chosen")
+            found = await self.connected_api().find_project(name, organization)
         except Exception as exc:
             self.post_message(ConnectFailed("projects", error_text(exc)))
             return
@@ -149,7 +150,7 @@ class ProjectScreen(Screen):
     # -- create ---------------------------------------------------------------------------------
     def _problem(self) -> str | None:
         name = self.query_one("#name", Input).value
-        if problem := name_problem(name):
+        if problem := project_name_problem(name):
             return problem
         if self.taken:
             return self.taken
@@ -205,16 +206,16 @@ class ProjectScreen(Screen):
                 name=name,
                 organization=c.organization,
                 region=c.region,
-                api_url=self.app.connection.base_url,
+                api_url=self.host.connection.base_url,
                 sandbox=self.sandbox,
             )
             clone = await Clone.start(
                 folder,
                 inputs,
-                self.app.connection.api,
-                store=self.app.store,
+                self.connected_api(),
+                store=self.host.store,
                 db_password=password,
-                **self.app.clone_callbacks(),
+                **self.host.clone_callbacks(),
             )
         except Exception as exc:  # every refusal is the engine's message, shown here
             self.post_message(StartFailed(error_text(exc)))
@@ -235,16 +236,13 @@ class ProjectScreen(Screen):
     def action_retry(self) -> None:
         self.query_one(ErrorPanel).clear()
         name = self.query_one("#name", Input).value
-        if not name_problem(name):
+        if not project_name_problem(name):
             self._check_name(name)
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
-
-def name_problem(name: str) -> str | None:
-    if not name.strip():
-        return "Enter the project's name."
-    if len(name) > MAX_NAME:
-        return f"The name is {len(name)} characters; Supabase allows at most {MAX_NAME}."
-    return None
+    def _default_folder(self, name: str) -> str:
+        """`workdir/<slug of the name>`, or `workdir/` while the name has no usable letter yet."""
+        slug = folder_slug(name)
+        return str(self.workdir / slug) if slug else str(self.workdir) + "/"

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.clone import STEP_TITLES, STEPS
 from wizard.messages import CloneFinished, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
+from wizard.screens.base import WizardScreen
 from wizard.widgets import (
     ApplyVerifyView,
     CoreMigrationsView,
@@ -36,6 +37,11 @@ from wizard.widgets import (
     readme_section,
 )
 
+if TYPE_CHECKING:
+    from wizard.api import ApiEvent
+    from wizard.clone import Clone
+    from wizard.muses import MuseTemplate
+
 STAGES: dict[str, tuple[str, ...]] = {
     "provision": provision.STEPS,
     "core": core_migrations.STEPS,
@@ -46,7 +52,7 @@ STAGE_OF = {step: stage for stage, steps in STAGES.items() for step in steps}
 assert set(STAGE_OF) == set(STEPS), "every clone step belongs to one stage of the run screen"
 
 
-class RunScreen(Screen):
+class RunScreen(WizardScreen[None]):
     BINDINGS = [
         Binding("escape", "stop", "Stop / back"),
         Binding("r", "retry", "Retry"),
@@ -56,13 +62,15 @@ class RunScreen(Screen):
         Binding("4", "stage('readme')", "README"),
     ]
 
-    def __init__(self, folder: Path, *, clone=None, db_password: str | None = None, autostart: bool = True) -> None:
+    def __init__(
+        self, folder: Path, *, clone: Clone | None = None, db_password: str | None = None, autostart: bool = True
+    ) -> None:
         super().__init__()
         self.folder = Path(folder)
         self._clone = clone  # a clone just started (holding its folder's lock): the first run uses it
         self._db_password = db_password
         self.autostart = autostart
-        self.worker: Worker | None = None
+        self.worker: Worker[None] | None = None
         self.failed = False
         self.muse_name = ""
         self._finished: CloneFinished | None = None
@@ -76,7 +84,7 @@ class RunScreen(Screen):
                 yield ProgressBar(total=len(STEPS), show_eta=False, id="overall")
             with Vertical(id="run-main"):
                 with ContentSwitcher(initial="provision", id="stages"):
-                    yield ProvisionView(id="provision")
+                    yield ProvisionView(id="provision", ticks=self.host.ticks)
                     yield CoreMigrationsView(id="core")
                     yield ApplyVerifyView(id="apply")
                     yield ReadmeView(id="readme")
@@ -124,9 +132,13 @@ class RunScreen(Screen):
             else:
                 journal = load_journal(self.folder)
                 step = journal.current_step
-                api = await self.app.api_for(sandbox=journal.inputs.sandbox, api_url=journal.inputs.api_url)
+                api = await self.host.api_for(journal)
                 clone = Clone.open(
-                    self.folder, api, store=self.app.store, db_password=self._db_password, **self.app.clone_callbacks()
+                    self.folder,
+                    api,
+                    store=self.host.store,
+                    db_password=self._db_password,
+                    **self.host.clone_callbacks(),
                 )
             step = clone.journal.current_step
             self._prepared(clone)
@@ -142,7 +154,7 @@ class RunScreen(Screen):
         else:
             self.post_message(CloneFinished(journal, checked=already_finished))
 
-    def _prepared(self, clone) -> None:
+    def _prepared(self, clone: Clone) -> None:
         from wizard.muses import core_files
 
         j = clone.journal
@@ -161,7 +173,7 @@ class RunScreen(Screen):
         self._readme_section(clone.template, written=j.steps["readme"].status == "done")
 
     @work(group="readme", exit_on_error=False)
-    async def _readme_section(self, template, written: bool) -> None:
+    async def _readme_section(self, template: MuseTemplate | None, written: bool) -> None:
         from wizard.readme import MuseSources, build_doc, find_block, render_table_list
 
         try:
@@ -226,7 +238,7 @@ class RunScreen(Screen):
             if ev.kind == "step_done" and ev.step == "readme":
                 self._readme_section(None, written=True)
 
-    def api_event(self, ev) -> None:
+    def api_event(self, ev: ApiEvent) -> None:
         """What the Management API client reported (the app hands every event here)."""
         from wizard.api import HealthChanged
 
@@ -274,6 +286,8 @@ class RunScreen(Screen):
         from wizard.screens.done import DoneScreen
 
         finished, self._finished = self._finished, None
+        if finished is None:
+            return
         self.app.switch_screen(
             DoneScreen(self.folder, finished.journal, muse_name=self.muse_name, checked=finished.checked)
         )
@@ -295,12 +309,12 @@ class RunScreen(Screen):
         from wizard.screens.confirm import ConfirmScreen
 
         if not self.running:
-            self.app.run_worker(self.app.go_home())
+            self.app.run_worker(self.host.go_home())
             return
 
         async def stop_and_go_home() -> None:
             await self.stop()
-            await self.app.go_home()
+            await self.host.go_home()
 
         def answer(stop: bool | None) -> None:
             if stop:

@@ -6,22 +6,28 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.messages import MuseChosen, ScaffoldPreview, StartFailed
 from wizard.widgets import SqlView, error_text, plain
 
+if TYPE_CHECKING:
+    from wizard.scaffold import SpecProblem
+    from wizard.screens.scaffold_dialogs import ColumnValues, EnumValues, TableEntry, TableValues
+
 REFRESH_PAUSE_S = 0.2
 _INDEX = re.compile(r"(tables|enums)\[(\d+)\]")
 
 
-class ScaffoldScreen(Screen):
+class ScaffoldScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+s", "save", "Save and use"),
@@ -35,9 +41,9 @@ class ScaffoldScreen(Screen):
     def __init__(self, *, dest_root: Path) -> None:
         super().__init__()
         self.dest_root = Path(dest_root)
-        self.tables: list[dict] = []  # {"name", "comment", "columns": [{"name","type","nullable","default"}]}
-        self.enums: list[dict] = []  # {"name", "values"}
-        self.problems: list = []
+        self.tables: list[TableEntry] = []
+        self.enums: list[EnumValues] = []
+        self.problems: list[SpecProblem] = []
         self._dest_edited = False
 
     def compose(self) -> ComposeResult:
@@ -82,7 +88,8 @@ class ScaffoldScreen(Screen):
         self._refresh()
 
     # -- the spec -----------------------------------------------------------------------------
-    def spec_data(self) -> dict:
+    def spec_data(self) -> dict[str, object]:
+        """What wizard.scaffold.MuseSpec validates."""
         return {
             "slug": self.query_one("#slug", Input).value.strip(),
             "name": self.query_one("#name", Input).value.strip(),
@@ -98,7 +105,7 @@ class ScaffoldScreen(Screen):
         self._preview(self.spec_data())
 
     @work(exclusive=True, group="preview", thread=True, exit_on_error=False)
-    def _preview(self, data: dict) -> None:
+    def _preview(self, data: dict[str, object]) -> None:
         from wizard.scaffold import MuseSpec, SpecProblem, render_migration, validate_spec
 
         sql = ""
@@ -126,7 +133,7 @@ class ScaffoldScreen(Screen):
     def _where(self, field: str) -> str:
         """`tables[1].columns[0].name` → `post_queue.columns[0].name`, for the founder to find it."""
 
-        def name(m: re.Match) -> str:
+        def name(m: re.Match[str]) -> str:
             items = self.tables if m.group(1) == "tables" else self.enums
             i = int(m.group(2))
             return (items[i]["name"] or f"{m.group(1)}[{i}]") if i < len(items) else m.group(0)
@@ -176,19 +183,19 @@ class ScaffoldScreen(Screen):
         if not self.tables:
             return None
         if table.row_count and table.cursor_row is not None:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            return int(key.split(":")[0])
+            return int(_row_key(table).split(":")[0])
         return len(self.tables) - 1
 
     @on(Button.Pressed, "#add-table")
     def action_add_table(self) -> None:
         from wizard.screens.scaffold_dialogs import TableDialog
 
-        def added(values: dict | None) -> None:
+        def added(values: TableValues | None) -> None:
             if values:
-                self.tables.append({**values, "columns": []})
+                self.tables.append({"name": values["name"], "comment": values["comment"], "columns": []})
                 self._refresh()
-                self.query_one("#sc-tables", DataTable).move_cursor(row=self.query_one("#sc-tables").row_count - 1)
+                table = self.query_one("#sc-tables", DataTable)
+                table.move_cursor(row=table.row_count - 1)
 
         self.app.push_screen(TableDialog(), added)
 
@@ -203,7 +210,7 @@ class ScaffoldScreen(Screen):
             return
         types = column_types(MuseSpec.model_validate({**self.spec_data(), "tables": []}))
 
-        def added(values: dict | None) -> None:
+        def added(values: ColumnValues | None) -> None:
             if values:
                 self.tables[ti]["columns"].append(values)
                 self._refresh()
@@ -214,7 +221,7 @@ class ScaffoldScreen(Screen):
     def action_add_enum(self) -> None:
         from wizard.screens.scaffold_dialogs import EnumDialog
 
-        def added(values: dict | None) -> None:
+        def added(values: EnumValues | None) -> None:
             if values:
                 self.enums.append(values)
                 self._refresh()
@@ -224,7 +231,7 @@ class ScaffoldScreen(Screen):
     def action_remove(self) -> None:
         focused = self.focused
         if isinstance(focused, DataTable) and focused.row_count:
-            key = focused.coordinate_to_cell_key((focused.cursor_row, 0)).row_key.value
+            key = _row_key(focused)
             if focused.id == "sc-enums":
                 del self.enums[int(key)]
             else:
@@ -244,7 +251,7 @@ class ScaffoldScreen(Screen):
         self._save(self.spec_data(), Path(self.query_one("#dest", Input).value.strip()).expanduser())
 
     @work(exclusive=True, group="save", thread=True, exit_on_error=False)
-    def _save(self, data: dict, dest: Path) -> None:
+    def _save(self, data: dict[str, object], dest: Path) -> None:
         from wizard.scaffold import MuseSpec, write_template
 
         try:
@@ -261,3 +268,11 @@ class ScaffoldScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _row_key(table: DataTable[object]) -> str:
+    """The key of the row under the cursor: every row of these tables is added with one."""
+    key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+    if key is None:
+        raise LookupError("a scaffold table row without a key")
+    return key

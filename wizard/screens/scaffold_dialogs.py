@@ -3,6 +3,9 @@ the scaffold screen's live validation (wizard.scaffold.writer.validate_spec) say
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypedDict
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,13 +16,40 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from wizard.widgets import plain
 
 
-class _Dialog(ModalScreen[dict | None]):
+class TableValues(TypedDict):
+    name: str
+    comment: str
+
+
+class ColumnValues(TypedDict):
+    name: str
+    type: str
+    nullable: bool
+    default: str | None
+
+
+class EnumValues(TypedDict):
+    name: str
+    values: list[str]
+
+
+class TableEntry(TableValues):
+    """A table as the scaffold screen keeps it (the fields of wizard.scaffold.TableSpec)."""
+
+    columns: list[ColumnValues]
+
+
+class _Dialog[V: Mapping[str, object]](ModalScreen[V | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     TITLE_TEXT = ""
 
+    @property
+    def heading(self) -> str:
+        return self.TITLE_TEXT
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(plain(self.TITLE_TEXT), classes="dialog-title")
+            yield Static(plain(self.heading), classes="dialog-title")
             yield from self.fields()
             yield Static("", id="dialog-problem", classes="hint invalid")
             with Horizontal(classes="buttons"):
@@ -29,7 +59,7 @@ class _Dialog(ModalScreen[dict | None]):
     def fields(self) -> ComposeResult:
         raise NotImplementedError
 
-    def values(self) -> dict:
+    def values(self) -> V:
         raise NotImplementedError
 
     @on(Input.Submitted)
@@ -46,7 +76,7 @@ class _Dialog(ModalScreen[dict | None]):
         self.dismiss(None)
 
 
-class TableDialog(_Dialog):
+class TableDialog(_Dialog[TableValues]):
     TITLE_TEXT = "Add a table"
     AUTO_FOCUS = "#table-name"
 
@@ -56,14 +86,14 @@ class TableDialog(_Dialog):
         yield Label("What it holds (the table's comment)")
         yield Input(id="table-comment")
 
-    def values(self) -> dict:
+    def values(self) -> TableValues:
         return {
             "name": self.query_one("#table-name", Input).value.strip(),
             "comment": self.query_one("#table-comment", Input).value.strip(),
         }
 
 
-class ColumnDialog(_Dialog):
+class ColumnDialog(_Dialog[ColumnValues]):
     AUTO_FOCUS = "#column-name"
 
     def __init__(self, table: str, types: tuple[str, ...]) -> None:
@@ -72,7 +102,7 @@ class ColumnDialog(_Dialog):
         self.types = types
 
     @property
-    def TITLE_TEXT(self) -> str:
+    def heading(self) -> str:
         return f"Add a column to {self.table}"
 
     def fields(self) -> ComposeResult:
@@ -84,17 +114,18 @@ class ColumnDialog(_Dialog):
         yield Label("Default (optional: 'text', 12.5, true, now(), gen_random_uuid())")
         yield Input(id="column-default")
 
-    def values(self) -> dict:
+    def values(self) -> ColumnValues:
         default = self.query_one("#column-default", Input).value.strip()
+        column_type = self.query_one("#column-type", Select).value  # never blank (allow_blank=False)
         return {
             "name": self.query_one("#column-name", Input).value.strip(),
-            "type": self.query_one("#column-type", Select).value,
+            "type": column_type if isinstance(column_type, str) else "",
             "nullable": self.query_one("#column-nullable", Checkbox).value,
             "default": default or None,
         }
 
 
-class EnumDialog(_Dialog):
+class EnumDialog(_Dialog[EnumValues]):
     TITLE_TEXT = "Add an enum"
     AUTO_FOCUS = "#enum-name"
 
@@ -104,7 +135,7 @@ class EnumDialog(_Dialog):
         yield Label("Values, separated by commas (e.g. draft, scheduled, posted)")
         yield Input(id="enum-values")
 
-    def values(self) -> dict:
+    def values(self) -> EnumValues:
         raw = self.query_one("#enum-values", Input).value
         return {
             "name": self.query_one("#enum-name", Input).value.strip(),

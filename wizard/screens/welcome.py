@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
 from wizard.messages import ClonesListed, ResumeRequested, StartNew
+from wizard.screens.base import WizardScreen
 from wizard.widgets import age, plain
 
+if TYPE_CHECKING:
+    from wizard.clone import CloneListing
 
-class WelcomeScreen(Screen):
+
+class WelcomeScreen(WizardScreen[None]):
     BINDINGS = [
         Binding("n", "new", "New Muse"),
         Binding("enter", "resume", "Resume", show=False),
@@ -23,7 +28,7 @@ class WelcomeScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.listings = []
+        self.listings: list[CloneListing] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -59,7 +64,7 @@ class WelcomeScreen(Screen):
     def _show_clones(self, message: ClonesListed) -> None:
         from wizard.clone import STEP_TITLES
 
-        now = self.app.clock()
+        now = self.host.clock()
         table = self.query_one("#clones", DataTable)
         table.clear()
         self.listings = message.listings
@@ -90,7 +95,8 @@ class WelcomeScreen(Screen):
 
     @on(DataTable.RowSelected, "#clones")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self._resume(int(event.row_key.value))
+        if event.row_key.value is not None:  # rows are keyed by their listing's index
+            self._resume(int(event.row_key.value))
 
     def action_resume(self) -> None:
         table = self.query_one("#clones", DataTable)

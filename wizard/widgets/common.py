@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 from rich.markup import escape
 from textual.widgets import Static
@@ -29,6 +30,15 @@ MARKS = {
 }
 
 
+class WidgetOptions(TypedDict, total=False):
+    """The keyword arguments every Textual widget takes."""
+
+    name: str | None
+    id: str | None
+    classes: str | None
+    disabled: bool
+
+
 def plain(text: str) -> str:
     """Engine text shown as it is (never read as markup)."""
     return escape(text)
@@ -37,7 +47,7 @@ def plain(text: str) -> str:
 class Stepper(Static):
     """The clone's nine steps with a mark each: ✓ done, ▶ running, ✗ failed, · to do."""
 
-    def __init__(self, statuses: Mapping[str, str] | None = None, **kwargs) -> None:
+    def __init__(self, statuses: Mapping[str, str] | None = None, **kwargs: Unpack[WidgetOptions]) -> None:
         from wizard.clone import STEPS
 
         super().__init__(**kwargs)
@@ -68,6 +78,18 @@ class Stepper(Static):
 class ErrorPanel(Static):
     """An engine error with what the founder can do; hidden while there is none."""
 
+    DEFAULT_CSS = """
+    ErrorPanel {
+        border: round $error;
+        color: $text;
+        background: $error-muted;
+        padding: 0 1;
+        height: auto;
+        max-height: 12;
+        overflow-y: auto;
+        margin: 1 0 0 0;
+    }
+    """
     DEFAULT_CLASSES = "error-panel"
 
     def on_mount(self) -> None:

@@ -3,20 +3,30 @@ and a bar for the whole set; fed by the clone's `migration` events."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, ProgressBar
 
-from wizard.widgets.common import plain
+from wizard.widgets.common import WidgetOptions, plain
 
 if TYPE_CHECKING:
     from wizard.clone import CloneEvent
 
 
 class MigrationProgress(Vertical):
-    def __init__(self, **kwargs) -> None:
+    DEFAULT_CSS = """
+    MigrationProgress {
+        height: 1fr;
+    }
+
+    MigrationProgress DataTable {
+        height: 1fr;
+    }
+    """
+
+    def __init__(self, **kwargs: Unpack[WidgetOptions]) -> None:
         super().__init__(**kwargs)
         self.files: list[str] = []
 
@@ -42,7 +52,7 @@ class MigrationProgress(Vertical):
         """A clone `migration` event: `ev.file` is starting (no `seconds` yet) or applied; `current` of
         `total` counts the files this run applies (files applied earlier are not counted)."""
         name = ev.file
-        if name not in self.files:
+        if name is None or name not in self.files:
             return
         table = self.query_one(DataTable)
         mark, time_col = table.ordered_columns[0].key, table.ordered_columns[1].key

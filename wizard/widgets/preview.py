@@ -3,20 +3,26 @@ SQL itself, read-only and highlighted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Static, TabbedContent, TabPane, TextArea
 
-from wizard.widgets.common import plain
+from wizard.widgets.common import WidgetOptions, plain
+
+if TYPE_CHECKING:
+    from wizard.sql import SchemaModel
+
+Row = list[str | Text]  # plain strings are engine text (escaped); Text cells are styled here
 
 
 class SqlView(TextArea):
     """Read-only SQL with tree-sitter highlighting, in colours that suit the app's light or dark theme."""
 
-    def __init__(self, text: str = "", **kwargs) -> None:
+    def __init__(self, text: str = "", **kwargs: Unpack[WidgetOptions]) -> None:
         super().__init__(text, language="sql", read_only=True, show_line_numbers=True, soft_wrap=False, **kwargs)
 
     def on_mount(self) -> None:
@@ -29,6 +35,27 @@ class SqlView(TextArea):
 class SchemaPreview(Vertical):
     """Tables (columns, types, nullability, defaults, references), enums and their values, views,
     indexes, RLS policies, and the SQL."""
+
+    DEFAULT_CSS = """
+    .preview-title {
+        text-style: bold;
+        padding: 1 0 0 0;
+        height: auto;
+        max-height: 3;
+    }
+
+    #preview-tabs {
+        height: 1fr;
+    }
+
+    #preview-tabs TabPane {
+        padding: 0;
+    }
+
+    #preview-tabs DataTable, #pv-sql {
+        height: 1fr;
+    }
+    """
 
     def compose(self) -> ComposeResult:
         yield Static("", id="preview-title", classes="preview-title")
@@ -58,7 +85,7 @@ class SchemaPreview(Vertical):
     def _columns(self, selector: str, *names: str) -> None:
         self.query_one(selector, DataTable).add_columns(*names)
 
-    def show_model(self, title: str, model, sql: str) -> None:
+    def show_model(self, title: str, model: SchemaModel, sql: str) -> None:
         """`model` is a wizard.sql.model.SchemaModel of the Muse's own files."""
         self.query_one("#preview-title", Static).update(plain(title))
         self.query_one("#preview-problem").display = False
@@ -84,7 +111,7 @@ class SchemaPreview(Vertical):
             table.clear()
         self.query_one("#pv-sql", SqlView).load_text("")
 
-    def _fill(self, selector: str, rows: Iterable[list]) -> None:
+    def _fill(self, selector: str, rows: Iterable[Row]) -> None:
         table = self.query_one(selector, DataTable)
         table.clear()
         for row in rows:
@@ -95,7 +122,7 @@ def _short(qualified: str) -> str:
     return qualified.removeprefix("public.")
 
 
-def _table_rows(model) -> Iterable[list[str]]:
+def _table_rows(model: SchemaModel) -> Iterator[Row]:
     """A heading row per table (its name, and RLS), then its columns."""
     for table in model.tables:
         refs = {
@@ -110,7 +137,7 @@ def _table_rows(model) -> Iterable[list[str]]:
             yield [f"  {column.name}", column.type, null, column.default or "", refs.get(column.name, "")]
 
 
-def _policy_rows(model) -> Iterable[list]:
+def _policy_rows(model: SchemaModel) -> Iterator[Row]:
     """A heading row per table, then its policies: what each allows, to whom, under which condition."""
     tables = list(dict.fromkeys(p.table for p in model.policies))
     for table in tables:

@@ -3,14 +3,16 @@ of every state change the Management API reports. Stopping here leaves a resumab
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Unpack
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import RichLog, Static
 
 from wizard.clone import STEP_TITLES
-from wizard.widgets.common import elapsed, plain
+from wizard.widgets.common import WidgetOptions, elapsed, plain
 
 STEPS = ("validate", "project", "healthy", "connection")
 
@@ -19,8 +21,17 @@ if TYPE_CHECKING:
 
 
 class ProvisionView(Vertical):
-    def __init__(self, **kwargs) -> None:
+    DEFAULT_CSS = """
+    #provision-log {
+        height: 1fr;
+        border: round $panel;
+    }
+    """
+
+    def __init__(self, *, ticks: Callable[[], float] = time.monotonic, **kwargs: Unpack[WidgetOptions]) -> None:
+        """`ticks`: the clock of elapsed times (seconds)."""
         super().__init__(**kwargs)
+        self._ticks = ticks
         self.started_at: float | None = None
         self.finished_at: float | None = None
 
@@ -34,7 +45,7 @@ class ProvisionView(Vertical):
         self.set_interval(1.0, self._tick)
 
     def _now(self) -> float:
-        return self.app.ticks()
+        return self._ticks()
 
     def _tick(self) -> None:
         if self.started_at is None:
@@ -53,7 +64,7 @@ class ProvisionView(Vertical):
         if kind == "step_started":
             if self.started_at is None or self.finished_at is not None:
                 self.started_at, self.finished_at = self._now(), None
-            self.log_line(f"▶ {STEP_TITLES.get(step, step)}")
+            self.log_line(f"▶ {_title(step)}")
         elif kind == "step_done":
             self.log_line(f"✓ {message}")
             if step == "project":
@@ -61,7 +72,7 @@ class ProvisionView(Vertical):
             if step == STEPS[-1]:
                 self.finished_at = self._now()
         elif kind == "step_failed":
-            self.log_line(f"✗ {STEP_TITLES.get(step, step)}: {message.splitlines()[0] if message else ''}")
+            self.log_line(f"✗ {_title(step)}: {message.splitlines()[0] if message else ''}")
             self.finished_at = self._now()
         else:
             self.log_line(message)
@@ -73,3 +84,7 @@ class ProvisionView(Vertical):
     def health_changed(self, ref: str, new: str, line: str) -> None:
         self.query_one("#project-status", Static).update(plain(f"Project {ref}: {new}"))
         self.log_line(line)
+
+
+def _title(step: str | None) -> str:
+    return STEP_TITLES.get(step, step) if step is not None else ""

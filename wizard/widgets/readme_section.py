@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 
 class ReadmeView(Vertical):
+    DEFAULT_CSS = """
+    #readme-text {
+        height: 1fr;
+    }
+    """
+
     def compose(self) -> ComposeResult:
         yield Static("README: the table list", classes="stage-title")
         yield Static(
