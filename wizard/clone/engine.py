@@ -86,6 +86,14 @@ class CloneInputError(MusekitError, ValueError):
     """Bad input for a new clone, found before anything was written or created."""
 
 
+class _Redo(Exception):
+    """A step found that what an earlier step made is missing: run that step (and the later ones) again."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(reason)
+        self.step, self.reason = step, reason
+
+
 class CloneError(MusekitError):
     """A step could not finish. The journal records it; `musekit resume` retries from this step."""
 
@@ -156,7 +164,7 @@ class Clone:
             warnings = _static_purity(template)
             inputs = inputs.model_copy(update={"muse": template.slug if template.shipped else str(template.path)})
             await _validate_remote(api, inputs)
-            journal = Journal(inputs=inputs)
+            journal = Journal(inputs=inputs, checked_files=_checksums(template))
             note = _template_note(template)
             journal.mark("validate", "running")
             journal.mark("validate", "done", note=note)
@@ -193,14 +201,32 @@ class Clone:
             if self.journal.steps["connection"].status == "done":
                 await self._refresh_connection()
             if self.journal.finished:
-                await self.check()
-                return self.journal
-            for step in STEPS:
-                if self.journal.steps[step].status == "done":
-                    continue
-                await self._run_step(step)
+                try:
+                    await self.check()
+                    return self.journal
+                except _Redo as redo:  # e.g. a core migration shipped since, or a journal that says too much
+                    self._reopen(redo)
+            redone: set[str] = set()
+            while (step := self._next_step()) is not None:
+                try:
+                    await self._run_step(step)
+                except _Redo as redo:
+                    if redo.step in redone:
+                        raise CloneError(redo.step, redo.reason, self.folder) from None
+                    redone.add(redo.step)
+                    self._reopen(redo)
             self._log(None, f"done: {self.folder}")
             return self.journal
+
+    def _next_step(self) -> str | None:
+        return next((s for s in STEPS if self.journal.steps[s].status != "done"), None)
+
+    def _reopen(self, redo: _Redo) -> None:
+        """What an earlier step made is missing or out of date: run it, and every step after it, again."""
+        for s in STEPS[STEPS.index(redo.step) :]:
+            self.journal.mark(s, "pending")
+        save_journal(self.folder, self.journal)
+        self._log(redo.step, f"{redo.reason}: running '{STEP_TITLES[redo.step]}' and the steps after it again")
 
     async def _run_step(self, step: str) -> None:
         _failpoint(f"before:{step}")
@@ -212,6 +238,9 @@ class Clone:
             note = await getattr(self, f"_step_{step}")()
         except CloneError as exc:
             self._record_failure(step, exc.message)
+            raise
+        except _Redo:
+            self.journal.mark(step, "pending")
             raise
         except Exception as exc:
             if not isinstance(exc, _step_errors()):
@@ -244,6 +273,7 @@ class Clone:
     # -- steps (each returns a short note for the journal) ----------------------------------
     async def _step_validate(self) -> str:
         self._warn(_static_purity(self.template), "validate")
+        self.journal.checked_files = _checksums(self.template)
         return _template_note(self.template)
 
     def _warn(self, findings: Sequence[PurityFinding], step: str) -> None:
@@ -375,7 +405,7 @@ class Clone:
         core_versions = {f.version for f in core_files()}
         result = await migrations.apply(
             await self._db_url(),
-            self._folder_files(),
+            self._checked_folder_files("core_migrations"),
             only=core_versions,
             progress=self._migration_progress("core_migrations"),
             before_file=lambda f: _failpoint(f"migration:{f.version}"),
@@ -387,7 +417,7 @@ class Clone:
 
         result = await apply_muse(
             await self._db_url(),
-            self._folder_files(),
+            self._checked_folder_files("muse_migrations"),
             self.template,
             progress=self._migration_progress("muse_migrations"),
             before_file=lambda f: _failpoint(f"migration:{f.version}"),
@@ -397,6 +427,7 @@ class Clone:
     async def _step_verify(self) -> str:
         from wizard.muses import verify_database
 
+        await self._all_applied()
         problems = await verify_database(await self._db_url(), self.template)
         if problems:
             count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
@@ -417,19 +448,11 @@ class Clone:
         ref = self._ref()
         project = await self.api.get_project(ref)
         checked = [f"project {ref} is {project.status}"]
-        for f in [*core_files(), *self.template.files]:
-            dest = self.folder / MIGRATIONS_DIR / f.path.name
-            if not dest.exists() or dest.read_bytes() != f.path.read_bytes():
-                raise CloneError("files", f"{dest} is missing or differs from the template", self.folder)
+        applied = await self._all_applied()
         checked.append("migration files match the templates")
-        plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True)
-        if plan.pending:
-            raise CloneError(
-                "muse_migrations", "pending migrations: " + ", ".join(f.filename for f in plan.pending), self.folder
-            )
-        checked.append(f"all {len(plan.already_applied)} migrations applied")
+        checked.append(f"all {applied} migrations applied")
         if not await table_list_is_current(self.folder, self.template, db_url=await self._db_url()):
-            raise CloneError("readme", "the README table list is out of date", self.folder)
+            raise _Redo("readme", "the README table list is out of date")
         checked.append("README table list is current")
         for line in checked:
             self._log(None, line)
@@ -443,6 +466,42 @@ class Clone:
 
     def _folder_files(self) -> list[migrations.MigrationFile]:
         return migrations.load_folder(self.folder / MIGRATIONS_DIR)
+
+    async def _all_applied(self) -> int:
+        """How many of the folder's migrations are applied; _Redo when the journal says they all are
+        and the database disagrees (or the folder lacks files)."""
+        for f in [*core_files(), *self.template.files]:
+            dest = self.folder / MIGRATIONS_DIR / f.path.name
+            if not dest.exists() or dest.read_bytes() != f.path.read_bytes():
+                raise _Redo("files", f"{dest} is missing or differs from the template")
+        plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True)
+        if plan.pending:
+            core = {f.version for f in core_files()}
+            step = "core_migrations" if any(f.version in core for f in plan.pending) else "muse_migrations"
+            names = ", ".join(f.filename for f in plan.pending)
+            raise _Redo(step, f"{len(plan.pending)} migrations are not applied in the database ({names})")
+        return len(plan.already_applied)
+
+    def _checked_folder_files(self, step: str) -> list[migrations.MigrationFile]:
+        """The folder's files, each of the core's and the template's being byte for byte the copy
+        that passed the purity check (recorded in the journal): an edited copy never runs."""
+        if not self.journal.checked_files:  # a journal from before checksums were recorded
+            _static_purity(self.template)
+            self.journal.checked_files = _checksums(self.template)
+            save_journal(self.folder, self.journal)
+        files = self._folder_files()
+        present = {f.filename: f for f in files}
+        for name, checksum in self.journal.checked_files.items():
+            f = present.get(name)
+            if f is not None and f.checksum != checksum:
+                raise CloneError(
+                    step,
+                    f"{f.path} is not the file the purity check passed (its sha256 differs from the checked "
+                    f"copy's). musekit runs only checked SQL: restore the file from the template "
+                    f"({self.journal.inputs.muse}), or put your change in a new migration after the clone.",
+                    self.folder,
+                )
+        return files
 
     def _migration_progress(self, step: str) -> migrations.Progress:
         def progress(ev: migrations.MigrationEvent) -> None:
@@ -549,6 +608,10 @@ def _step_errors() -> tuple[type[Exception], ...]:
 
 def _template_note(template: MuseTemplate) -> str:
     return f"template {template.slug}: {len(template.files)} migration files"
+
+
+def _checksums(template: MuseTemplate) -> dict[str, str]:
+    return {f.filename: f.checksum for f in [*core_files(), *template.files]}
 
 
 def _static_purity(template: MuseTemplate) -> list[PurityFinding]:

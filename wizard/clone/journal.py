@@ -114,9 +114,21 @@ class Journal(BaseModel):
     create_requested_at: datetime | None = None
     # projects this clone created that ended INIT_FAILED/REMOVED: given up, deleted, never adopted again
     abandoned_refs: list[str] = Field(default_factory=list)
+    # migration file name -> sha256 of the copy the purity check passed: only those bytes ever run
+    checked_files: dict[str, str] = Field(default_factory=dict)
     connection: ConnectionRecord | None = None
     steps: dict[str, StepRecord] = Field(default_factory=lambda: {s: StepRecord() for s in STEPS})
     last_error: ErrorRecord | None = None
+
+    @field_validator("steps")
+    @classmethod
+    def _every_step_once(cls, steps: dict[str, StepRecord]) -> dict[str, StepRecord]:
+        missing, extra = [s for s in STEPS if s not in steps], sorted(set(steps) - set(STEPS))
+        if missing or extra:
+            said = [f"missing {', '.join(missing)}"] if missing else []
+            said += [f"unknown {', '.join(extra)}"] if extra else []
+            raise ValueError(f"the steps must be exactly {', '.join(STEPS)} ({'; '.join(said)})")
+        return {s: steps[s] for s in STEPS}
 
     @property
     def finished(self) -> bool:
@@ -156,6 +168,11 @@ def load_journal(folder: Path) -> Journal:
             f"{path}: no clone journal here. Is {folder} a Muse folder made by `musekit clone`? "
             f"(`musekit status` lists known clones in the wizard's registry.)"
         ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise JournalError(
+            f"{path}: the journal can't be read ({exc.strerror if isinstance(exc, OSError) else exc.reason}). "
+            f"Check the file's and the folder's permissions (run musekit as the user who made the clone)."
+        ) from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -175,7 +192,8 @@ def load_journal(folder: Path) -> Journal:
         first = exc.errors()[0]
         where = ".".join(map(str, first["loc"])) or "(top level)"
         raise JournalError(
-            f"{path}: corrupt journal ({where}: {first['msg']}). It was left as it is; restore it from "
+            f"{path}: corrupt journal ({where}: {first['msg'].removeprefix('Value error, ')}). It was left as it is; "
+            f"restore it from "
             f"a backup, or move it away to start this clone over."
         ) from None
 

@@ -1,0 +1,210 @@
+"""Kill `musekit clone` (a real process) at every step boundary and inside migrations, then
+`musekit resume`: the end state must equal an uninterrupted clone's. The Management API is a
+separate `musekit sandbox` process; the databases are real."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.clone_helpers import (
+    DB_PASSWORD,
+    SandboxProcess,
+    assert_no_secret_in_files,
+    folder_snapshot,
+    history,
+    project_db_url,
+    projects_named,
+    run_musekit,
+)
+
+FAILPOINTS = [
+    "after:validate",
+    "project:before_create",
+    "project:after_create",
+    "after:project",
+    "after:healthy",
+    "after:connection",
+    "after:files",
+    "statement:20260101000100:12",  # inside the first core file
+    "migration:20260101000300",  # between core files
+    "after:core_migrations",
+    "statement:20260601000200:3",  # inside the Muse's (atomic) files
+    "after:muse_migrations",
+    "after:verify",
+    "after:readme",
+]
+
+
+@pytest.fixture(scope="module")
+def world(cluster_dir_factory):
+    root = cluster_dir_factory("faults")
+    token = "sbp_" + secrets.token_hex(20)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
+    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    sandbox = SandboxProcess(root / "sandbox", token, env)
+    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token, MUSEKIT_DB_PASSWORD=DB_PASSWORD)
+    reference = root / "reference"
+    done = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", "reference", "--dir", str(reference), "--yes", env=env, cwd=root
+    )
+    assert done.returncode == 0, done.stderr
+    yield {"root": root, "env": env, "sandbox": sandbox, "token": token, "reference": reference}
+    sandbox.stop()
+
+
+def end_state(world, folder, name):
+    journal = json.loads((folder / ".musekit" / "clone.json").read_text())
+    url = project_db_url(world["sandbox"].url, world["token"], journal["project_ref"], DB_PASSWORD)
+    return folder_snapshot(folder), history(url), journal
+
+
+@pytest.mark.parametrize("failpoint", FAILPOINTS)
+def test_killed_anywhere_resume_ends_like_an_uninterrupted_clone(world, failpoint):
+    name = "k-" + failpoint.replace(":", "-").replace("_", "-")
+    folder = world["root"] / name
+    env = dict(world["env"], MUSEKIT_FAILPOINT=failpoint)
+    killed = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes", env=env, cwd=world["root"]
+    )
+    assert killed.returncode == -9, (killed.returncode, killed.stderr)
+
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+
+    files, hist, journal = end_state(world, folder, name)
+    ref_files, ref_hist, _ = end_state(world, world["reference"], "reference")
+    assert files == ref_files  # same migration files and README, byte for byte
+    assert hist == ref_hist  # same history: versions, names, statements; nothing applied twice
+    assert all(step["status"] == "done" for step in journal["steps"].values())
+    assert len(projects_named(world["sandbox"].url, world["token"], name)) == 1
+    assert_no_secret_in_files([folder, world["root"] / "data"], [world["token"], DB_PASSWORD])
+
+
+def test_two_clones_of_one_folder_at_once_make_one_project(world):
+    folder = world["root"] / "twins"
+    args = ["clone", "--muse", "socioscheduler", "--name", "twins", "--dir", str(folder), "--yes"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "wizard", *args],
+            env=world["env"],
+            cwd=world["root"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outs = [(p.wait(120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in outs)
+    assert codes == [0, 2], outs
+    refused = next(err for code, err in outs if code == 2)
+    assert "another musekit process" in refused or "already holds a clone" in refused
+    assert len(projects_named(world["sandbox"].url, world["token"], "twins")) == 1
+
+
+@pytest.mark.parametrize(("signame", "exit_code"), [("SIGINT", 130), ("SIGTERM", 143)])
+def test_ctrl_c_or_sigterm_stops_with_its_exit_code_and_resume_finishes(world, signame, exit_code):
+    import signal
+    import time
+
+    import httpx
+
+    name = f"interrupted-{signame.lower()}"
+    folder = world["root"] / name
+    faults_url = f"{world['sandbox'].url}/_sandbox/faults"
+    auth = {"Authorization": f"Bearer {world['token']}"}
+    httpx.put(faults_url, json={"slow_health": 5}, headers=auth).raise_for_status()
+    try:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "wizard",
+                "clone",
+                "--muse",
+                "socioscheduler",
+                "--name",
+                name,
+                "--dir",
+                str(folder),
+                "--yes",
+            ],
+            env=world["env"],
+            cwd=world["root"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        journal = folder / ".musekit" / "clone.json"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if journal.exists() and json.loads(journal.read_text())["steps"]["healthy"]["status"] == "running":
+                break
+            time.sleep(0.05)
+        proc.send_signal(getattr(signal, signame))
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        httpx.put(faults_url, json={}, headers=auth).raise_for_status()
+    assert proc.returncode == exit_code, err
+    assert f"musekit resume {folder}" in err
+    state = json.loads(journal.read_text())
+    assert state["steps"]["healthy"]["status"] == "failed" and state["last_error"]["message"] == "interrupted"
+    # the project keeps coming up on its own schedule; resume waits for it and finishes
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"], timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(projects_named(world["sandbox"].url, world["token"], name)) == 1
+
+
+@pytest.mark.parametrize("edited", ["20260101000300", "20260601000200"])  # a core copy, a Muse copy
+def test_an_edited_copy_in_the_folder_never_runs_on_resume(world, edited):
+    """What runs is what was checked: the folder's copies must be the bytes the purity check passed."""
+    import psycopg
+
+    name = f"tampered-{edited}"
+    folder = world["root"] / name
+    stopped = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
+        env={**world["env"], "MUSEKIT_FAILPOINT": "after:files"}, cwd=world["root"],
+    )  # fmt: skip
+    assert stopped.returncode != 0
+    [copy] = (folder / "supabase" / "migrations").glob(f"{edited}_*.sql")
+    copy.write_text(copy.read_text() + "\nalter table public.users add column tampered int;\n")
+
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
+    assert resumed.returncode == 1
+    assert copy.name in resumed.stderr and "purity check" in resumed.stderr
+    journal = json.loads((folder / ".musekit" / "clone.json").read_text())
+    url = project_db_url(world["sandbox"].url, world["token"], journal["project_ref"], DB_PASSWORD)
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone() == (None,)
+        assert conn.execute("select to_regclass('public.users')").fetchone() == (None,)  # nothing ran at all
+
+
+@pytest.mark.parametrize("said_done", ["all", "through_muse_migrations"])
+def test_a_journal_that_says_more_is_done_than_was_is_repaired_by_resume(world, said_done):
+    """Steps marked done while nothing was applied: resume notices what is missing and redoes it."""
+    name = f"liar-{said_done.replace('_', '-')}"
+    folder = world["root"] / name
+    stopped = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
+        env={**world["env"], "MUSEKIT_FAILPOINT": "after:connection"}, cwd=world["root"],
+    )  # fmt: skip
+    assert stopped.returncode != 0
+    path = folder / ".musekit" / "clone.json"
+    journal = json.loads(path.read_text())
+    steps = list(journal["steps"])
+    for step in steps if said_done == "all" else steps[: steps.index("muse_migrations") + 1]:
+        journal["steps"][step]["status"] = "done"
+    path.write_text(json.dumps(journal))
+
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
+    assert resumed.returncode == 0, resumed.stderr
+    assert "again" in resumed.stdout  # it says what it redoes
+    files, applied, final = end_state(world, folder, name)
+    reference_files, reference_history, _ = end_state(world, world["reference"], "reference")
+    assert [v for v, *_ in applied] == [v for v, *_ in reference_history]
+    assert set(files) == set(reference_files) and final["last_error"] is None
