@@ -2,15 +2,44 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
+from wizard.errors import MusekitError
+
+
+class WriteError(MusekitError):
+    """A file could not be written (disk full, permissions, a file where a folder should be); the
+    old content, if any, is intact."""
+
+
+_WHY = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+    errno.EISDIR: "it is a folder",
+}
+
 
 def write_atomic(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     path = Path(path)
+    try:
+        _write(path, data.encode() if isinstance(data, str) else data, mode)
+    except OSError as exc:
+        why = _WHY.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        raise WriteError(
+            f"could not write {path}: {why}. Nothing was half-written (the old file, if any, is intact); "
+            f"free space or fix the permissions, then run the same command again."
+        ) from None
+
+
+def _write(path: Path, raw: bytes, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)

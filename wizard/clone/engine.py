@@ -24,7 +24,6 @@ from wizard.clone.journal import (
     CloneLock,
     ConnectionRecord,
     Journal,
-    JournalError,
     journal_path,
     load_journal,
     now,
@@ -243,7 +242,7 @@ class Clone:
             self.journal.mark(step, "pending")
             raise
         except Exception as exc:
-            if not isinstance(exc, _step_errors()):
+            if not isinstance(exc, MusekitError):
                 self._record_failure(step, f"unexpected {type(exc).__name__}: {exc}")
                 raise
             self._record_failure(step, str(exc))
@@ -595,15 +594,6 @@ def _remove_litter(folder: Path, created: bool) -> None:
         (folder / ".musekit").rmdir()
     except OSError:
         pass
-
-
-def _step_errors() -> tuple[type[Exception], ...]:
-    """The engine's own errors: a step failing with one of these is resumable, with its message."""
-    from wizard.api import ManagementApiError
-    from wizard.pg import DatabaseError
-    from wizard.readme import ReadmeError
-
-    return (TemplateError, JournalError, migrations.MigrationError, ManagementApiError, DatabaseError, ReadmeError)
 
 
 def _template_note(template: MuseTemplate) -> str:
