@@ -12,6 +12,7 @@ environment as it is at that moment.
 | MUSEKIT_DATA_DIR | musekit's data dir (the clone registry, the sandbox's state); default: the platform's user data dir |
 | MUSEKIT_SANDBOX_TOKEN | the token `musekit sandbox` accepts (default: a new one each start) |
 | MUSEKIT_SANDBOX_HEALTH_DELAY | seconds a sandbox project stays COMING_UP (default 3) |
+| MUSEKIT_HEALTH_TIMEOUT | seconds a clone waits for a new project to become healthy (default 600) |
 | MUSEKIT_FAILPOINT | tests only: the clone step boundary at which to stop dead |
 | MUSEKIT_EXIT_AFTER_FIRST_PAINT | benchmarks only: the wizard exits after its first frame |
 """
@@ -29,10 +30,12 @@ DATA_DIR_ENV = "MUSEKIT_DATA_DIR"
 SANDBOX_TOKEN_ENV = "MUSEKIT_SANDBOX_TOKEN"
 SANDBOX_HEALTH_DELAY_ENV = "MUSEKIT_SANDBOX_HEALTH_DELAY"
 FAILPOINT_ENV = "MUSEKIT_FAILPOINT"
+HEALTH_TIMEOUT_ENV = "MUSEKIT_HEALTH_TIMEOUT"
 EXIT_AFTER_FIRST_PAINT_ENV = "MUSEKIT_EXIT_AFTER_FIRST_PAINT"
 
 DEFAULT_API_URL = "https://api.supabase.com"
 DEFAULT_SANDBOX_HEALTH_DELAY = 3.0
+DEFAULT_HEALTH_TIMEOUT = 600.0  # real provisioning takes 1-3 minutes
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -64,6 +67,11 @@ def sandbox_token() -> str | None:
 def sandbox_health_delay() -> float:
     raw = _env(SANDBOX_HEALTH_DELAY_ENV)
     return float(raw) if raw else DEFAULT_SANDBOX_HEALTH_DELAY
+
+
+def health_timeout() -> float:
+    raw = _env(HEALTH_TIMEOUT_ENV)
+    return float(raw) if raw else DEFAULT_HEALTH_TIMEOUT
 
 
 def failpoint() -> str | None:

@@ -1,5 +1,6 @@
-from wizard.api.client import ManagementAPI, RetryPolicy, checked_base_url
-from wizard.api.database_url import DatabaseConnection, connection_from_pooler
+from wizard.api.client import DEFAULT_HEALTH_TIMEOUT_S, ManagementAPI, RetryPolicy, checked_base_url
+from wizard.api.database_url import DatabaseConnection, SecretUrl, connection_from_pooler
+from wizard.api.endpoints import ENDPOINTS, Endpoint
 from wizard.api.errors import (
     ApiConnectionError,
     BadRequest,
@@ -17,10 +18,12 @@ from wizard.api.errors import (
     QueryFailed,
     RateLimitExceeded,
     ServerError,
+    ServicesUnhealthy,
     TokenRejected,
     UnexpectedResponse,
 )
 from wizard.api.events import ApiEvent, ApiWarning, HealthChanged, RateLimited, Retrying
+from wizard.api.login_role import LOGIN_RETRY_DELAYS_S, LoginRole, connect_login_role
 from wizard.api.models import (
     ApiKey,
     ApiKeyType,
@@ -44,6 +47,9 @@ from wizard.api.models import (
 from wizard.api.token import TOKENS_PAGE, TokenKind, check_access_token
 
 __all__ = [
+    "DEFAULT_HEALTH_TIMEOUT_S",
+    "ENDPOINTS",
+    "LOGIN_RETRY_DELAYS_S",
     "TOKENS_PAGE",
     "ApiConnectionError",
     "ApiEvent",
@@ -55,11 +61,13 @@ __all__ = [
     "DatabaseType",
     "DeletedProject",
     "DuplicateProjectName",
+    "Endpoint",
     "HealthChanged",
     "HealthTimeout",
     "InstanceSize",
     "InvalidAccessToken",
     "InvalidInput",
+    "LoginRole",
     "ManagementAPI",
     "ManagementApiError",
     "NotFound",
@@ -81,15 +89,18 @@ __all__ = [
     "RegionsInfo",
     "RetryPolicy",
     "Retrying",
+    "SecretUrl",
     "ServerError",
     "ServiceHealthStatus",
     "ServiceName",
+    "ServicesUnhealthy",
     "SmartGroup",
     "TokenKind",
     "TokenRejected",
     "UnexpectedResponse",
     "check_access_token",
     "checked_base_url",
+    "connect_login_role",
     "connection_from_pooler",
     "public_key",
     "secret_key",

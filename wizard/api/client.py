@@ -3,12 +3,15 @@
 Reads are retried on 5xx and network errors with bounded, jittered backoff; writes never are once
 they may have reached the server. A create whose outcome is unknown is settled by looking the
 project up by name, so one clone never makes two projects. 429 answers are waited out as the API
-asks, a bounded number of times. Everything worth telling the user goes through one callback
-(see wizard.api.events). The access token never appears in reprs, logs or exception texts."""
+asks, a bounded number of times. Answers are read as leniently as the API grows (see
+wizard.api.models). Waiting for a new project follows the Terraform provider. Everything worth
+telling the user goes through one callback (see wizard.api.events). The access token never appears
+in reprs, logs or exception texts."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import re
@@ -20,10 +23,12 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from wizard import __version__, settings
+from wizard.api import endpoints
 from wizard.api.database_url import DatabaseConnection, connection_from_pooler
+from wizard.api.endpoints import Endpoint
 from wizard.api.errors import (
     ApiConnectionError,
     BadRequest,
@@ -40,16 +45,20 @@ from wizard.api.errors import (
     QueryFailed,
     RateLimitExceeded,
     ServerError,
+    ServicesUnhealthy,
     TokenRejected,
     UnexpectedResponse,
 )
-from wizard.api.events import ApiEvent, ApiWarning, EventCallback, HealthChanged, RateLimited, Retrying
+from wizard.api.events import ApiEvent, ApiWarning, EventCallback, HealthChanged, RateLimited, Retrying, duration
+from wizard.api.login_role import LoginRole
 from wizard.api.models import (
     PROJECT_REF_PATTERN,
     TERMINAL_PROJECT_STATUSES,
     ApiKey,
     Continent,
+    CreatedRole,
     CreateProjectBody,
+    CreateRoleBody,
     DeletedProject,
     InstanceSize,
     Organization,
@@ -57,18 +66,21 @@ from wizard.api.models import (
     Project,
     ProjectStatus,
     ProjectWithDatabase,
-    Region,
     RegionSelection,
     RegionsInfo,
     RunQueryBody,
     ServiceHealth,
+    ServiceHealthStatus,
     ServiceName,
     SmartGroup,
+    readable_items,
+    summarize,
 )
 from wizard.api.token import check_access_token, normalize_access_token
 
 DEFAULT_HEALTH_SERVICES: tuple[ServiceName, ...] = (ServiceName.DB, ServiceName.POOLER)
-DEFAULT_HEALTH_TIMEOUT_S = 600.0
+DEFAULT_HEALTH_TIMEOUT_S = 600.0  # real provisioning takes 1-3 minutes
+STILL_WAITING_EVERY_S = 60.0  # a HealthChanged with old == new when nothing changed for this long
 USER_AGENT = f"musekit/{__version__} (+python-httpx/{httpx.__version__})"
 DASHBOARD = "https://supabase.com/dashboard"
 
@@ -84,17 +96,20 @@ _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolEr
 _NOT_TRANSIENT_5XX = frozenset({501, 505})
 # after an uncertain create, the project may take a moment to show up in the list
 _RECOVERY_LOOKUP_DELAYS_S = (0.0, 2.0, 4.0)
+# "UNHEALTHY" answers of a service that is only still starting (the Terraform provider's list)
+_FAILED_TO_RETRIEVE = re.compile(r"^Failed to retrieve .*service health", re.IGNORECASE)
 
-_ORGANIZATIONS = TypeAdapter(list[Organization])
-_PROJECTS = TypeAdapter(list[ProjectWithDatabase])
+# one item each: the list endpoints are read item by item (see _parse_items)
+_ORGANIZATION = TypeAdapter(Organization)
 _PROJECT = TypeAdapter(ProjectWithDatabase)
 _CREATED = TypeAdapter(Project)
 _DELETED = TypeAdapter(DeletedProject)
-_HEALTH = TypeAdapter(list[ServiceHealth])
-_KEYS = TypeAdapter(list[ApiKey])
-_POOLER = TypeAdapter(list[PoolerConfig])
+_HEALTH = TypeAdapter(ServiceHealth)
+_KEY = TypeAdapter(ApiKey)
+_POOLER = TypeAdapter(PoolerConfig)
 _REGIONS = TypeAdapter(RegionsInfo)
-_ROWS = TypeAdapter(list[dict[str, Any]])
+_ROW = TypeAdapter(dict[str, JsonValue])
+_ROLE = TypeAdapter(CreatedRole)
 
 
 @dataclass(frozen=True)
@@ -112,7 +127,7 @@ class RetryPolicy:
 
 
 def health_intervals(first_s: float = 1.0, step_s: float = 1.0, cap_s: float = 5.0) -> Iterator[float]:
-    """Seconds between health polls: 1, 2, 3, 4, 5, 5, ... Polls land at 0, 1, 3, 6, 10, 15 s, so a
+    """Seconds between polls while waiting: 1, 2, 3, 4, 5, 5, ... Polls land at 0, 1, 3, 6, 10, 15 s, so a
     project that takes 10 s is seen on the 5th poll."""
     interval = first_s
     while True:
@@ -122,9 +137,9 @@ def health_intervals(first_s: float = 1.0, step_s: float = 1.0, cap_s: float = 5
 
 @dataclass(frozen=True)
 class _Call:
-    method: str
-    path: str
+    endpoint: Endpoint
     what: str  # completes "could not ...": "list projects"
+    ref: str | None = None
     expect: int = 200
     params: dict[str, Any] | None = None
     body: dict[str, Any] | None = field(default=None, repr=False)
@@ -133,19 +148,31 @@ class _Call:
     secrets: tuple[str, ...] = field(default=(), repr=False)
     bad_request: type[BadRequest] = BadRequest
     about_project: bool = True  # False for collection endpoints, where a 404 means a wrong base URL
+    permission: str | None = None  # which of the endpoint's permissions this call needs (default: its first)
+
+    @property
+    def path(self) -> str:
+        return self.endpoint.at(self.ref)
 
     @property
     def label(self) -> str:
-        return f"{self.method} {self.path}"
+        return f"{self.endpoint.method} {self.path}"
+
+    @property
+    def needs(self) -> str | None:
+        return self.permission or next(iter(self.endpoint.permissions), None)
 
 
 @dataclass(frozen=True)
-class _HealthObservation:
+class _Observation:
+    """One poll while waiting: a label that changes when the state does; `services` once everything is
+    healthy; `failure` when waiting longer is pointless."""
+
     label: str
-    detail: str
-    healthy: bool
-    services: list[ServiceHealth]
-    project_status: ProjectStatus | None
+    detail: str = ""
+    services: list[ServiceHealth] | None = None
+    failure: ManagementApiError | None = None
+    project_ready: bool = False
 
 
 class _Secret:
@@ -217,8 +244,8 @@ class ManagementAPI:
     # --- organizations and projects ---------------------------------------------------------
 
     async def list_organizations(self) -> list[Organization]:
-        call = _Call("GET", "/v1/organizations", "list your organizations", about_project=False)
-        return self._parse(call, await self._send(call), _ORGANIZATIONS)
+        call = _Call(endpoints.LIST_ORGANIZATIONS, "list your organizations", about_project=False)
+        return self._parse_items(call, await self._send(call), _ORGANIZATION)
 
     async def resolve_organization(self, organization: str) -> Organization:
         """The organization whose slug (or, failing that, deprecated id) is `organization`."""
@@ -234,11 +261,12 @@ class ManagementAPI:
         return found
 
     async def list_projects(self) -> list[ProjectWithDatabase]:
-        call = _Call("GET", "/v1/projects", "list your projects", about_project=False)
-        return self._parse(call, await self._send(call), _PROJECTS)
+        """Every project the token sees; one musekit cannot read (a future shape) is left out, not fatal."""
+        call = _Call(endpoints.LIST_PROJECTS, "list your projects", about_project=False)
+        return self._parse_items(call, await self._send(call), _PROJECT)
 
     async def get_project(self, ref: str) -> ProjectWithDatabase:
-        call = _Call("GET", f"/v1/projects/{checked_ref(ref)}", f"read project {ref}")
+        call = _Call(endpoints.GET_PROJECT, f"read project {ref}", ref=checked_ref(ref))
         return self._parse(call, await self._send(call), _PROJECT)
 
     async def find_project(
@@ -270,11 +298,13 @@ class ManagementAPI:
         *,
         organization: str,
         db_pass: str,
-        region: Region | SmartGroup | str,
+        region: str,
         instance_size: InstanceSize | str | None = None,
     ) -> Project:
-        """Create a project (201, status UNKNOWN/COMING_UP); `organization` is a slug or id. Never repeated
-        blindly: when the outcome is unknown, the project is looked up by name first and returned if found."""
+        """Create a project (201, status UNKNOWN/COMING_UP); `organization` is a slug or id; `region` a region code
+        or a smart group (americas, emea, apac), sent as given: a code Supabase does not offer comes back as its
+        400, verbatim (the codes to offer come from `available_regions`). Never repeated blindly: when the outcome
+        is unknown, the project is looked up by name first and returned if found."""
         password = _Secret(db_pass)
         del db_pass  # see __init__
         if not password.value:
@@ -289,8 +319,7 @@ class ManagementAPI:
             desired_instance_size=size,
         )
         call = _Call(
-            "POST",
-            "/v1/projects",
+            endpoints.CREATE_PROJECT,
             f"create project {name!r} in organization {org.slug}",
             expect=201,
             body=body.payload(),
@@ -306,7 +335,7 @@ class ManagementAPI:
 
     async def delete_project(self, ref: str) -> DeletedProject:
         ref = checked_ref(ref)
-        call = _Call("DELETE", f"/v1/projects/{ref}", f"delete project {ref}", retry_after_sent=False)
+        call = _Call(endpoints.DELETE_PROJECT, f"delete project {ref}", ref=ref, retry_after_sent=False)
         return self._parse(call, await self._send(call), _DELETED)
 
     async def available_regions(
@@ -321,10 +350,25 @@ class ManagementAPI:
             params["continent"] = _enum(Continent, continent, "continent")
         if instance_size is not None:
             params["desired_instance_size"] = _enum(InstanceSize, instance_size, "instance size")
-        call = _Call(
-            "GET", "/v1/projects/available-regions", f"list regions for organization {organization_slug}", params=params
-        )
+        call = _Call(endpoints.AVAILABLE_REGIONS, f"list regions for organization {organization_slug}", params=params)
         return self._parse(call, await self._send(call), _REGIONS)
+
+    async def region_codes(self, organization_slug: str) -> frozenset[str] | None:
+        """The region codes (and smart groups) the organization may create projects in, from
+        `available_regions`; None when Supabase could not say (an ApiWarning tells why): then the create call
+        is the judge. A rejected token still raises TokenRejected."""
+        try:
+            return (await self.available_regions(organization_slug)).codes
+        except TokenRejected:
+            raise
+        except ManagementApiError as exc:
+            self._emit(
+                ApiWarning(
+                    f"Could not list the regions of organization {organization_slug} ({_brief(exc)}); the region "
+                    "is sent as given and Supabase's answer to the create says whether it exists."
+                )
+            )
+            return None
 
     # --- a project's services ---------------------------------------------------------------
 
@@ -342,109 +386,162 @@ class ManagementAPI:
         timeout_s: float = DEFAULT_HEALTH_TIMEOUT_S,
         services: Iterable[ServiceName | str] = DEFAULT_HEALTH_SERVICES,
     ) -> list[ServiceHealth]:
-        """Poll health (1, 2, 3, 4, 5, 5... s apart) until every service is ACTIVE_HEALTHY. Reports each change
-        as HealthChanged; fails fast on terminal project states; HealthTimeout after `timeout_s`."""
+        """Wait as the Terraform provider does: poll the project (1, 2, 3, 4, 5, 5... s apart) until it is
+        ACTIVE_HEALTHY, then its services' health until every one is ACTIVE_HEALTHY. Fails fast (ProjectFailed) on a
+        status it will not leave by waiting (TERMINAL_PROJECT_STATUSES), any other status (a new one too) means
+        "keep waiting". While the services come up, a 4xx other than 401 from /health, a pooler UNHEALTHY with "not
+        found" and "Failed to retrieve ... service health" mean "not ready yet"; another UNHEALTHY answer raises
+        ServicesUnhealthy. Reports HealthChanged on each change and every STILL_WAITING_EVERY_S without one (with
+        the time waited); HealthTimeout after `timeout_s`."""
         ref = checked_ref(ref)
         wanted = [_enum(ServiceName, s, "service") for s in services]
         if not wanted:
             raise InvalidInput("Name at least one service to wait for (e.g. db, pooler).")
-        deadline = self._clock() + timeout_s
+        started = self._clock()
+        deadline = started + timeout_s
         intervals = health_intervals()
-        last: _HealthObservation | None = None
+        last: _Observation | None = None
+        reported_at = started
+        project_ready = False
         while True:
-            started = self._clock()
-            seen = await self._observe_health(ref, wanted)
-            if last is None or seen.label != last.label:
-                self._emit(HealthChanged(ref, last.label if last else None, seen.label, seen.detail))
-            last = seen
-            if seen.healthy:
-                return seen.services
-            if seen.project_status in TERMINAL_PROJECT_STATUSES:
-                raise ProjectFailed(_terminal_message(ref, seen), str(seen.project_status))
+            poll_started = self._clock()
+            seen = await (self._observe_services(ref, wanted) if project_ready else self._observe(ref, wanted))
+            project_ready = seen.project_ready
             now = self._clock()
+            changed = last is None or seen.label != last.label
+            done = seen.services is not None or seen.failure is not None or now >= deadline
+            if changed or (now - reported_at >= STILL_WAITING_EVERY_S and not done):
+                old = last.label if last is not None else None
+                self._emit(HealthChanged(ref, old, seen.label, seen.detail, now - started, timeout_s))
+                reported_at = now
+            last = seen
+            if seen.services is not None:
+                return seen.services
+            if seen.failure is not None:
+                raise seen.failure
             if now >= deadline:
                 raise HealthTimeout(_timeout_message(ref, timeout_s, seen), seen.label)
-            await self._sleep(max(0.0, min(started + next(intervals), deadline) - now))
+            await self._sleep(max(0.0, min(poll_started + next(intervals), deadline) - now))
 
     async def api_keys(self, ref: str, *, reveal: bool = False) -> list[ApiKey]:
         """Without `reveal`, secret keys come back masked (see ApiKey.is_masked)."""
         call = _Call(
-            "GET",
-            f"/v1/projects/{checked_ref(ref)}/api-keys",
+            endpoints.API_KEYS,
             f"read the API keys of project {ref}",
+            ref=checked_ref(ref),
             params={"reveal": "true"} if reveal else None,
         )
-        return self._parse(call, await self._send(call), _KEYS)
+        return self._parse_items(call, await self._send(call), _KEY)
 
     async def pooler_config(self, ref: str) -> list[PoolerConfig]:
         call = _Call(
-            "GET",
-            f"/v1/projects/{checked_ref(ref)}/config/database/pooler",
-            f"read the database pooler settings of project {ref}",
+            endpoints.POOLER_CONFIG, f"read the database pooler settings of project {ref}", ref=checked_ref(ref)
         )
-        return self._parse(call, await self._send(call), _POOLER)
+        return self._parse_items(call, await self._send(call), _POOLER)
 
     async def database_connection(self, ref: str) -> DatabaseConnection:
         """Session-mode (migrations) and transaction-mode URLs of the PRIMARY database, without password."""
         return connection_from_pooler(await self.pooler_config(ref))
 
     async def run_query(
-        self, ref: str, sql: str, *, read_only: bool = True, parameters: list[Any] | None = None
-    ) -> list[dict[str, Any]]:
+        self, ref: str, sql: str, *, read_only: bool = True, parameters: list[JsonValue] | None = None
+    ) -> list[dict[str, JsonValue]]:
         """POST /database/query ([Beta]); rows as dicts. A read-only query is safe to repeat, so it is retried
-        like a read; a writing one never is. SQL errors raise QueryFailed with Postgres's message."""
+        like a read; a writing one never is. SQL errors raise QueryFailed with Postgres's message. The spec gives
+        the 201 no schema: an empty or non-JSON body (e.g. after DDL) is no rows, not an error."""
         if not sql.strip():
             raise InvalidInput("The SQL query is empty.")
         body = RunQueryBody(query=sql, read_only=read_only, parameters=parameters)
         call = _Call(
-            "POST",
-            f"/v1/projects/{checked_ref(ref)}/database/query",
+            endpoints.RUN_QUERY,
             f"run a query on project {ref}",
+            ref=checked_ref(ref),
             expect=201,
             body=body.payload(),
             retry_after_sent=read_only,
             bad_request=QueryFailed,
+            permission="database_read" if read_only else "database_write",
         )
-        return self._parse(call, await self._send(call), _ROWS)
+        return _rows(call, await self._send(call))
 
-    # --- internals: health -------------------------------------------------------------------
+    # --- temporary login roles -----------------------------------------------------------------
+
+    async def create_login_role(self, ref: str, *, read_only: bool = False) -> LoginRole:
+        """A temporary `cli_login_…` role with a password that expires after its ttl, as the official CLI makes
+        one to connect without the database password. Not repeated once it may have reached the server."""
+        ref = checked_ref(ref)
+        call = _Call(
+            endpoints.CREATE_LOGIN_ROLE,
+            f"create a temporary login role for project {ref}",
+            ref=ref,
+            expect=201,
+            body=CreateRoleBody(read_only=read_only).payload(),
+            retry_after_sent=False,
+        )
+        created = self._parse(call, await self._send(call), _ROLE)
+        return LoginRole.issued(ref, created.role, created.password, created.ttl_seconds)
+
+    async def delete_login_roles(self, ref: str) -> None:
+        """Remove the project's temporary login roles (all of them, as the endpoint does). Safe to repeat."""
+        ref = checked_ref(ref)
+        call = _Call(endpoints.DELETE_LOGIN_ROLES, f"remove the temporary login roles of project {ref}", ref=ref)
+        await self._send(call)
+
+    # --- internals: waiting -------------------------------------------------------------------
 
     async def _get_health(
         self, ref: str, services: Iterable[ServiceName | str], *, max_attempts: int | None
     ) -> list[ServiceHealth]:
         names = [str(_enum(ServiceName, s, "service")) for s in services]
         call = _Call(
-            "GET",
-            f"/v1/projects/{ref}/health",
+            endpoints.SERVICES_HEALTH,
             f"read the health of project {ref}",
+            ref=ref,
             params={"services": names},
             max_attempts=max_attempts,
         )
-        return self._parse(call, await self._send(call), _HEALTH)
+        return self._parse_items(call, await self._send(call), _HEALTH)
 
-    async def _observe_health(self, ref: str, wanted: list[ServiceName]) -> _HealthObservation:
-        # one try per poll: the polling loop is the retry, so errors while provisioning cost one request
-        problems: list[str] = []
-        services: list[ServiceHealth] = []
-        try:
-            services = await self._get_health(ref, wanted, max_attempts=1)
-        except (BadRequest, ServerError, ApiConnectionError, UnexpectedResponse) as exc:
-            problems.append(f"health: {_brief(exc)}")
-        by_name = {s.name: s for s in services}
-        problems += [f"{s.name}: {s.error}" for s in services if s.error]
-        summary = ", ".join(f"{n} {by_name[n].status}" if n in by_name else f"{n} missing" for n in wanted)
-        if services and all(n in by_name and by_name[n].is_healthy for n in wanted):
-            return _HealthObservation(summary, "; ".join(problems), True, services, None)
-        status: ProjectStatus | None = None
+    async def _observe(self, ref: str, wanted: list[ServiceName]) -> _Observation:
+        """Until the project is ACTIVE_HEALTHY: its status. One try per poll (the polling is the retry); a 401,
+        403 or 404 on the project itself is an answer and raised."""
         try:
             status = (await self._project_once(ref)).status
-        except (BadRequest, ServerError, ApiConnectionError, UnexpectedResponse) as exc:
-            problems.append(f"project: {_brief(exc)}")
-        label = f"project {status or 'status unknown'}; {summary}"
-        return _HealthObservation(label, "; ".join(problems), False, services, status)
+        except (BadRequest, ServerError, ApiConnectionError, UnexpectedResponse, RateLimitExceeded) as exc:
+            return _Observation("project status unknown", f"project: {_brief(exc)}")
+        label = f"project {status}"
+        if status in TERMINAL_PROJECT_STATUSES:
+            return _Observation(label, failure=ProjectFailed(_terminal_message(ref, str(status)), str(status)))
+        if status is not ProjectStatus.ACTIVE_HEALTHY:
+            return _Observation(label)
+        return await self._observe_services(ref, wanted)
+
+    async def _observe_services(self, ref: str, wanted: list[ServiceName]) -> _Observation:
+        services: list[ServiceHealth] = []
+        problems: list[str] = []
+        try:
+            services = await self._get_health(ref, wanted, max_attempts=1)
+        except TokenRejected:
+            raise
+        except ManagementApiError as exc:  # a 4xx or 5xx while the services come up: not ready yet
+            problems.append(f"health: {_brief(exc)}")
+        by_name = {str(s.name): s for s in services}
+        summary = ", ".join(f"{n} {by_name[n].status}" if n in by_name else f"{n} missing" for n in wanted)
+        problems += [f"{s.name}: {s.error}" for s in services if s.error]
+        broken = {
+            str(s.name): s.error or "no reason given"
+            for s in services
+            if str(s.name) in wanted and s.status is ServiceHealthStatus.UNHEALTHY and not _still_starting(s)
+        }
+        detail = "; ".join(problems)
+        if broken:
+            return _Observation(summary, detail, failure=ServicesUnhealthy(_unhealthy_message(ref, broken), broken))
+        if all(n in by_name and by_name[n].is_healthy for n in wanted):
+            return _Observation(summary, detail, services=services, project_ready=True)
+        return _Observation(summary, detail, project_ready=True)
 
     async def _project_once(self, ref: str) -> ProjectWithDatabase:
-        call = _Call("GET", f"/v1/projects/{ref}", f"read project {ref}", max_attempts=1)
+        call = _Call(endpoints.GET_PROJECT, f"read project {ref}", ref=ref, max_attempts=1)
         return self._parse(call, await self._send(call), _PROJECT)
 
     # --- internals: create recovery ---------------------------------------------------------
@@ -487,7 +584,7 @@ class ManagementAPI:
             started = time.perf_counter()
             # a built Request shows neither the Authorization header nor the body in its repr, so the
             # frames of a traceback with locals stay clean (call.body is excluded from call's repr)
-            request = self._http.build_request(call.method, call.path, params=call.params, json=call.body)
+            request = self._http.build_request(call.endpoint.method, call.path, params=call.params, json=call.body)
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
@@ -543,7 +640,9 @@ class ManagementAPI:
         if status == 401:
             return TokenRejected(call.label, message)
         if status == 403:
-            return PermissionDenied(call.label, message, call.what)
+            return PermissionDenied(
+                call.label, message, call.what, permission=call.needs, oauth_scope=call.endpoint.oauth_scope
+            )
         if status == 404:
             hint = (
                 None
@@ -585,25 +684,42 @@ class ManagementAPI:
             text = text[:300] + "..."
         return self._redact(text, call) or None
 
-    def _parse(self, call: _Call, response: httpx.Response, adapter: TypeAdapter[T]) -> T:
+    def _json(self, call: _Call, response: httpx.Response) -> object:
         content_type = response.headers.get("content-type", "")
-        if "json" not in content_type:
-            raise UnexpectedResponse(
-                f"Supabase answered {call.label} with {content_type or 'no content type'} instead of JSON; musekit "
-                "cannot use that answer. If SUPABASE_API_URL points at a proxy or an emulator, check it.",
-                status=response.status_code,
-                request=call.label,
-            )
+        if "json" in content_type:
+            try:
+                return json.loads(response.content)
+            except ValueError:
+                pass
+        what = content_type if "json" not in content_type else "a body that is not valid JSON"
+        raise UnexpectedResponse(
+            f"Supabase answered {call.label} with {what or 'no content type'} instead of JSON; musekit "
+            "cannot use that answer. If SUPABASE_API_URL points at a proxy or an emulator, check it.",
+            status=response.status_code,
+            request=call.label,
+        )
+
+    def _parse(self, call: _Call, response: httpx.Response, adapter: TypeAdapter[T]) -> T:
         try:
-            return adapter.validate_json(response.content)
+            return adapter.validate_python(self._json(call, response))
         except ValidationError as exc:
-            # `from None`: pydantic's own text quotes the input, which may hold API keys
-            raise UnexpectedResponse(
-                f"Supabase's answer to {call.label} is not what musekit expects ({_summarize(exc)}). The API may have "
-                "changed: update musekit, and report it if the problem stays.",
-                status=response.status_code,
-                request=call.label,
-            ) from None
+            raise self._unusable(call, response, summarize(exc)) from None
+
+    def _parse_items(self, call: _Call, response: httpx.Response, adapter: TypeAdapter[T]) -> list[T]:
+        """A JSON list, read item by item: an item musekit cannot read is skipped (debug log), never fatal."""
+        try:
+            return readable_items(adapter, self._json(call, response), call.label)
+        except ValueError as exc:
+            raise self._unusable(call, response, str(exc)) from None
+
+    def _unusable(self, call: _Call, response: httpx.Response, why: str) -> UnexpectedResponse:
+        # the reason never quotes the answer: it may hold API keys
+        return UnexpectedResponse(
+            f"Supabase's answer to {call.label} is not what musekit expects ({why}). The API may have "
+            "changed: update musekit, and report it if the problem stays.",
+            status=response.status_code,
+            request=call.label,
+        )
 
     def _redact(self, text: str, call: _Call) -> str:
         # a very short password would also erase ordinary words of the API's message ("weak")
@@ -650,32 +766,60 @@ def checked_base_url(value: str) -> str:
 
 
 def _checked_create_input(
-    name: str, region: Region | SmartGroup | str, instance_size: InstanceSize | str | None
+    name: str, region: str, instance_size: InstanceSize | str | None
 ) -> tuple[RegionSelection, InstanceSize | None]:
     if not name.strip() or len(name) > 256:
         raise InvalidInput(f"The project name must be 1 to 256 characters (got {len(name)}).")
     code = str(region).strip()
-    if code in set(Region):
-        selection = RegionSelection(type="specific", code=code)
-    elif code in set(SmartGroup):
-        selection = RegionSelection(type="smartGroup", code=code)
-    else:
-        raise InvalidInput(
-            f"Unknown region {code!r}. Use one of: {', '.join(Region)}; or a smart group: {', '.join(SmartGroup)}."
-        )
+    if not code:
+        raise InvalidInput("No region given: choose one of the regions Supabase lists for the organization.")
+    kind = "smartGroup" if code in set(SmartGroup) else "specific"
     size = _enum(InstanceSize, instance_size, "instance size") if instance_size is not None else None
-    return selection, size
-
-
-E = TypeVar("E")
+    return RegionSelection(type=kind, code=code), size
 
 
 def _enum[E](enum: Callable[[str], E], value: object, what: str) -> E:
     try:
         return enum(str(value))
     except ValueError:
-        allowed = ", ".join(map(str, enum))  # type: ignore[call-overload]
+        allowed = ", ".join(map(str, enum))  # type: ignore[call-overload]  # a StrEnum class is iterable
         raise InvalidInput(f"Unknown {what} {value!r}; use one of: {allowed}.") from None
+
+
+def _rows(call: _Call, response: httpx.Response) -> list[dict[str, JsonValue]]:
+    """The rows of a query's 201: a JSON array of objects. Anything else (empty, not JSON, not a list) is no
+    rows: the spec gives this answer no schema, and DDL may answer with nothing."""
+    try:
+        data = json.loads(response.content) if response.content.strip() else []
+    except ValueError:
+        log.debug("%s answered 201 with a body that is not JSON: no rows", call.label)
+        return []
+    if not isinstance(data, list):
+        log.debug("%s answered 201 with a JSON %s, not rows", call.label, type(data).__name__)
+        return []
+    return readable_items(_ROW, data, call.label)
+
+
+def _still_starting(service: ServiceHealth) -> bool:
+    """An UNHEALTHY answer that only means "not up yet", as the Terraform provider reads them: the pooler's
+    `{"error":"not found"}` in the first seconds, and "Failed to retrieve project's X service health"."""
+    error = _error_text(service.error or "")
+    if service.name is ServiceName.POOLER and error.strip().lower() == "not found":
+        return True
+    return bool(_FAILED_TO_RETRIEVE.match(error.strip()))
+
+
+def _error_text(error: str) -> str:
+    """A service's error is often a JSON document in a string: its `error` (or `message`), else the text."""
+    try:
+        data = json.loads(error)
+    except ValueError:
+        return error
+    if isinstance(data, dict):
+        inner = data.get("error", data.get("message"))
+        if isinstance(inner, str):
+            return inner
+    return error
 
 
 def _seconds(value: str | None) -> float | None:
@@ -702,22 +846,12 @@ def _brief(exc: ManagementApiError) -> str:
     return str(exc)
 
 
-def _summarize(exc: ValidationError) -> str:
-    parts = [
-        f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-        for e in exc.errors(include_input=False, include_url=False)[:3]
-    ]
-    more = exc.error_count() - len(parts)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-
-
 _TERMINAL_ADVICE = {
     ProjectStatus.INIT_FAILED: "provisioning failed on Supabase's side. Delete the project in the dashboard and "
     "start the clone again; contact Supabase support if it happens twice.",
     ProjectStatus.REMOVED: "the project was deleted. Start a new clone.",
     ProjectStatus.GOING_DOWN: "the project is shutting down (being paused or deleted). Restore it in the dashboard "
     "if that was not intended, then run `musekit resume`.",
-    ProjectStatus.PAUSING: "the project is being paused. Restore it in the dashboard, then run `musekit resume`.",
     ProjectStatus.INACTIVE: "the project is paused. Restore it in the dashboard, then run `musekit resume`.",
     ProjectStatus.RESTORE_FAILED: "restoring the project failed. Contact Supabase support, or delete it and "
     "start a new clone.",
@@ -726,18 +860,24 @@ _TERMINAL_ADVICE = {
 }
 
 
-def _terminal_message(ref: str, seen: _HealthObservation) -> str:
-    status = seen.project_status
-    advice = _TERMINAL_ADVICE.get(status, "it will not become healthy by waiting.") if status else ""
-    detail = f" Last report: {seen.detail}." if seen.detail else ""
-    return f"Supabase reports project {ref} as {status}: {advice} Dashboard: {DASHBOARD}/project/{ref}.{detail}"
+def _terminal_message(ref: str, status: str) -> str:
+    advice = _TERMINAL_ADVICE.get(ProjectStatus(status), "it will not become healthy by waiting.")
+    return f"Supabase reports project {ref} as {status}: {advice} Dashboard: {DASHBOARD}/project/{ref}."
 
 
-def _timeout_message(ref: str, timeout_s: float, seen: _HealthObservation) -> str:
-    detail = f" ({seen.detail})" if seen.detail else ""
-    waited = f"{timeout_s / 60:g} min" if timeout_s >= 60 else f"{timeout_s:g} s"
+def _unhealthy_message(ref: str, broken: dict[str, str]) -> str:
+    said = "; ".join(f"{name}: {error}" for name, error in broken.items())
     return (
-        f"Project {ref} is not healthy after {waited}; last state: {seen.label}{detail}. "
+        f"Supabase reports project {ref} as ACTIVE_HEALTHY, but its {' and '.join(broken)} "
+        f"{'service is' if len(broken) == 1 else 'services are'} UNHEALTHY ({said}). Check "
+        f"{DASHBOARD}/project/{ref} and https://status.supabase.com; `musekit resume` checks again."
+    )
+
+
+def _timeout_message(ref: str, timeout_s: float, seen: _Observation) -> str:
+    detail = f" ({seen.detail})" if seen.detail else ""
+    return (
+        f"Project {ref} is not healthy after {duration(timeout_s)}; last state: {seen.label}{detail}. "
         "Nothing is lost: Supabase keeps provisioning it. Run `musekit resume` to keep waiting and finish the "
         f"clone; if it stays unhealthy, check {DASHBOARD}/project/{ref} and https://status.supabase.com."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, NoReturn
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from wizard.api.errors import PrimaryDatabaseNotFound
 
@@ -74,6 +74,22 @@ class DatabaseConnection:
             raise ValueError("the database password is empty")
         port = self.session_port if mode == "session" else self.transaction_port
         return SecretUrl(self._url(port, password), self._url(port, PASSWORD_MASK, encode=False))
+
+    def login_url(self, role: str, password: str, ref: str) -> SecretUrl:
+        """The session-mode URL for a temporary login role (POST /cli/login-role), as the official CLI builds it:
+        through the pooler the user is `<role>.<ref>` (when the pooler's own user is `postgres.<ref>`), and a
+        non-local host is reached over TLS only (`sslmode=require`)."""
+        from wizard.pg import tls_options
+
+        if not password:
+            raise ValueError("the login role's password is empty")
+        suffix = f".{ref}"
+        user = role + suffix if self.user.endswith(suffix) and not role.endswith(suffix) else role
+        tls = tls_options({"host": self.host})
+        query = f"?{urlencode(tls)}" if tls else ""
+        as_role = DatabaseConnection(user, self.host, self.dbname, self.session_port, self.transaction_port)
+        port = self.session_port
+        return SecretUrl(as_role._url(port, password) + query, as_role._url(port, PASSWORD_MASK, encode=False) + query)
 
     def _url(self, port: int, password: str | None, *, encode: bool = True) -> str:
         user = quote(self.user, safe="")

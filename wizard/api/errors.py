@@ -53,17 +53,32 @@ class TokenRejected(ManagementApiError):
 
 
 class PermissionDenied(ManagementApiError):
-    """403: the token's account may not do this."""
+    """403: the token may not do this. `permission` is the fine-grained token permission the endpoint needs
+    (from the OpenAPI document), `oauth_scope` the OAuth scope; None when the document names none."""
 
-    def __init__(self, request: str, api_message: str | None, what: str) -> None:
+    def __init__(
+        self,
+        request: str,
+        api_message: str | None,
+        what: str,
+        *,
+        permission: str | None = None,
+        oauth_scope: str | None = None,
+    ) -> None:
+        needs = ""
+        if permission:
+            scope = f" (for an OAuth app: the scope `{oauth_scope}`)" if oauth_scope else ""
+            needs = f"a token with fine-grained permissions needs `{permission}`{scope}; "
         super().__init__(
-            f"Supabase refused to {what} ({_said(403, api_message)}). The token's account lacks the rights for it: "
-            "check that it is a member of the organization with the Owner or Administrator role "
-            "(or use a token of an account that is), then try again.",
+            f"Supabase refused to {what} ({_said(403, api_message)}). The access token lacks the right for it: "
+            f"{needs}a personal token's account must be a member of the organization with the Owner or "
+            f"Administrator role. Use a token that has it (create one at {TOKENS_PAGE}), then try again.",
             status=403,
             request=request,
             api_message=api_message,
         )
+        self.permission = permission
+        self.oauth_scope = oauth_scope
 
 
 class NotFound(ManagementApiError):
@@ -163,6 +178,15 @@ class ProjectFailed(ManagementApiError):
     def __init__(self, message: str, project_status: str) -> None:
         super().__init__(message)
         self.project_status = project_status
+
+
+class ServicesUnhealthy(ManagementApiError):
+    """The project is ACTIVE_HEALTHY but a service it needs reports UNHEALTHY with a real error (not one of the
+    "still coming up" answers): as the Terraform provider does, musekit stops instead of waiting it out."""
+
+    def __init__(self, message: str, services: dict[str, str]) -> None:
+        super().__init__(message)
+        self.services = services  # name -> the error the API gave
 
 
 class HealthTimeout(ManagementApiError):

@@ -4,7 +4,7 @@ these; `str(event)` is a line the CLI can print and the TUI can show."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,30 @@ class Retrying:
 
 @dataclass(frozen=True)
 class HealthChanged:
+    """The waiting for a new project: its state changed, or (old == new) it is still the same after a while.
+    `elapsed_s` and `timeout_s` (left out of equality) say how long it has been and how long musekit waits."""
+
     ref: str
     old: str | None  # None for the first observation
     new: str
     detail: str = ""
+    elapsed_s: float | None = field(default=None, compare=False)
+    timeout_s: float | None = field(default=None, compare=False)
+
+    @property
+    def still(self) -> bool:
+        return self.old == self.new
 
     def __str__(self) -> str:
-        change = self.new if self.old is None else f"{self.old} -> {self.new}"
-        return f"project {self.ref}: {change}" + (f" ({self.detail})" if self.detail else "")
+        if self.still:
+            change = f"still {self.new}"
+        else:
+            change = self.new if self.old is None else f"{self.old} -> {self.new}"
+        waited = ""
+        if self.elapsed_s is not None:
+            limit = f" of {duration(self.timeout_s)}" if self.timeout_s is not None else ""
+            waited = f" [{duration(self.elapsed_s)}{limit}]"
+        return f"project {self.ref}: {change}" + (f" ({self.detail})" if self.detail else "") + waited
 
 
 @dataclass(frozen=True)
@@ -58,3 +74,12 @@ class ApiWarning:
 
 ApiEvent = RateLimited | Retrying | HealthChanged | ApiWarning
 EventCallback = Callable[[ApiEvent], None]
+
+
+def duration(seconds: float) -> str:
+    """12 s, 1 min 05 s, 10 min."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min" + (f" {rest:02d} s" if rest else "")

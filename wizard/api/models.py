@@ -1,16 +1,34 @@
 """Pydantic models of the Supabase Management API v1 responses and request bodies we use
 (names and enums from the API's OpenAPI document; see shared reference management-api.md).
 
-Responses ignore fields the API may add later; the fields musekit relies on are required and
-checked against the documented enums and patterns. Deprecated fields we never read are optional."""
+Responses are read as leniently as the API grows: every response enum is "a known member, or the
+plain string the API sent" (project status gained PAUSE_FAILED and RESIZING in 2024, region codes
+come and go); fields musekit does not use are optional; a list item musekit cannot read is skipped
+with a debug log instead of failing the whole call. What musekit relies on (a project's ref, name,
+organization and status; a pooler's user, host, port and database) stays required and checked.
+Request bodies are strict: they must match the API's schema exactly."""
 
 from __future__ import annotations
 
+import json
+import logging
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainValidator,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
+
+log = logging.getLogger(__name__)
 
 PROJECT_REF_PATTERN = r"^[a-z]{20}$"
 ProjectRef = Annotated[str, StringConstraints(pattern=PROJECT_REF_PATTERN)]
@@ -19,6 +37,75 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[\w-]+$")]
 
 class ApiModel(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+def known_or_text[E: StrEnum](enum: type[E], value: object) -> E | str:
+    """The enum member for a value musekit knows, else the string itself (the API's enums grow)."""
+    if isinstance(value, enum):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    try:
+        return enum(value)
+    except ValueError:
+        log.debug("the API sent a %s musekit does not know: %r", enum.__name__, value)
+        return value
+
+
+def _lenient[E: StrEnum](enum: type[E]) -> PlainValidator:
+    return PlainValidator(lambda value: known_or_text(enum, value))
+
+
+def summarize(exc: ValidationError) -> str:
+    """What failed and where, never the input (it may hold API keys)."""
+    parts = [
+        f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
+        for e in exc.errors(include_input=False, include_url=False)[:3]
+    ]
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def readable_items[T](adapter: TypeAdapter[T], raw: object, what: str) -> list[T]:
+    """Each item of a JSON list that parses; the others are skipped with a debug log, so one odd
+    project (or key, or region) never fails the whole call. Not a list at all: ValueError."""
+    if not isinstance(raw, list):
+        raise ValueError(f"expected a list, got {type(raw).__name__}")
+    items: list[T] = []
+    for index, item in enumerate(raw):
+        try:
+            items.append(adapter.validate_python(item))
+        except ValidationError as exc:
+            log.debug("skipped item %d of %s: musekit cannot read it (%s)", index, what, summarize(exc))
+    return items
+
+
+def _items_of[T](model: type[T]) -> PlainValidator:
+    adapter = TypeAdapter(model)
+    return PlainValidator(lambda raw: readable_items(adapter, raw, f"a list of {model.__name__}"))
+
+
+def _datetime_or_none(value: object) -> datetime | None:
+    """created_at and friends: musekit only shows them, so an unexpected format is dropped, not fatal."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return _DATETIME.validate_python(value)
+    except ValidationError:
+        log.debug("the API sent a timestamp musekit cannot read: %r", value)
+        return None
+
+
+_DATETIME = TypeAdapter(datetime)
+LenientDatetime = Annotated[datetime | None, PlainValidator(_datetime_or_none)]
+
+
+def _text(value: object) -> object:
+    """A service's `error` is a string, often a JSON document in one; an object is kept as its JSON text."""
+    return value if value is None or isinstance(value, str) else json.dumps(value)
+
+
+# --- enums: the values the API documents today (responses may bring others) -----------------
 
 
 class ProjectStatus(StrEnum):
@@ -39,14 +126,15 @@ class ProjectStatus(StrEnum):
     RESIZING = "RESIZING"
 
 
-# states a project does not leave by itself on the way to healthy: waiting longer is pointless
+# States a project does not leave by itself on the way to healthy: waiting longer is pointless. The
+# Terraform provider's list (internal/provider/utils.go); every other status, a new one included,
+# means "keep waiting" until the deadline.
 TERMINAL_PROJECT_STATUSES = frozenset(
     {
         ProjectStatus.INIT_FAILED,
         ProjectStatus.REMOVED,
         ProjectStatus.GOING_DOWN,
         ProjectStatus.INACTIVE,
-        ProjectStatus.PAUSING,
         ProjectStatus.RESTORE_FAILED,
         ProjectStatus.PAUSE_FAILED,
     }
@@ -54,6 +142,9 @@ TERMINAL_PROJECT_STATUSES = frozenset(
 
 
 class Region(StrEnum):
+    """The codes the API documented when musekit was built: an example, never a validation list (the spec: codes
+    "are not a stable API, and should be retrieved from the /available-regions endpoint")."""
+
     US_EAST_1 = "us-east-1"
     US_EAST_2 = "us-east-2"
     US_WEST_1 = "us-west-1"
@@ -112,55 +203,6 @@ class Continent(StrEnum):
     AN = "AN"
 
 
-# --- organizations and projects -------------------------------------------------------------
-
-
-class Organization(ApiModel):
-    """OrganizationResponseV1. `id` is deprecated ("Use slug instead")."""
-
-    slug: Slug
-    name: str
-    id: str | None = None
-
-
-class Project(ApiModel):
-    """V1ProjectResponse (the answer to create). `id` and `organization_id` are deprecated aliases of
-    `ref` and `organization_slug`."""
-
-    ref: ProjectRef
-    name: str
-    organization_slug: Slug
-    region: str
-    status: ProjectStatus
-    created_at: datetime
-    id: str | None = None
-    organization_id: str | None = None
-
-
-class ProjectDatabase(ApiModel):
-    host: str
-    version: str
-    postgres_engine: str
-    release_channel: str
-
-
-class ProjectWithDatabase(Project):
-    """V1ProjectWithDatabaseResponse (list and get)."""
-
-    database: ProjectDatabase
-
-
-class DeletedProject(ApiModel):
-    """V1ProjectRefResponse."""
-
-    id: int
-    ref: ProjectRef
-    name: str
-
-
-# --- health --------------------------------------------------------------------------------
-
-
 class ServiceName(StrEnum):
     AUTH = "auth"
     DB = "db"
@@ -178,14 +220,92 @@ class ServiceHealthStatus(StrEnum):
     UNHEALTHY = "UNHEALTHY"
 
 
-class ServiceHealth(ApiModel):
-    """V1ServiceHealthResponse. `healthy` is deprecated ("Use status instead")."""
+class ApiKeyType(StrEnum):
+    LEGACY = "legacy"
+    PUBLISHABLE = "publishable"
+    SECRET = "secret"
 
-    name: ServiceName
-    status: ServiceHealthStatus
+
+class DatabaseType(StrEnum):
+    PRIMARY = "PRIMARY"
+    READ_REPLICA = "READ_REPLICA"
+
+
+class PoolMode(StrEnum):
+    TRANSACTION = "transaction"
+    SESSION = "session"
+
+
+# a response field of one of these enums: the member when musekit knows the value, else the plain string
+ProjectStatusValue = Annotated[ProjectStatus | str, _lenient(ProjectStatus)]
+RegionCode = Annotated[Region | str, _lenient(Region)]
+SmartGroupCode = Annotated[SmartGroup | str, _lenient(SmartGroup)]
+ServiceNameValue = Annotated[ServiceName | str, _lenient(ServiceName)]
+ServiceHealthStatusValue = Annotated[ServiceHealthStatus | str, _lenient(ServiceHealthStatus)]
+ApiKeyTypeValue = Annotated[ApiKeyType | str, _lenient(ApiKeyType)]
+DatabaseTypeValue = Annotated[DatabaseType | str, _lenient(DatabaseType)]
+PoolModeValue = Annotated[PoolMode | str, _lenient(PoolMode)]
+
+
+# --- organizations and projects -------------------------------------------------------------
+
+
+class Organization(ApiModel):
+    """OrganizationResponseV1. `id` is deprecated ("Use slug instead")."""
+
+    slug: Slug
+    name: str
+    id: str | None = None
+
+
+class Project(ApiModel):
+    """V1ProjectResponse (the answer to create). `id` and `organization_id` are deprecated aliases of
+    `ref` and `organization_slug`; `region` and `created_at` are only shown."""
+
+    ref: ProjectRef
+    name: str
+    organization_slug: Slug
+    status: ProjectStatusValue
+    region: str | None = None
+    created_at: LenientDatetime = None
+    id: str | None = None
+    organization_id: str | None = None
+
+
+class ProjectDatabase(ApiModel):
+    host: str | None = None
+    version: str | None = None
+    postgres_engine: str | None = None
+    release_channel: str | None = None
+
+
+class ProjectWithDatabase(Project):
+    """V1ProjectWithDatabaseResponse (list and get). `database` is required by the spec but musekit does not
+    need it: a project listed without one (being set up, or shaped by a newer API) still counts."""
+
+    database: ProjectDatabase | None = None
+
+
+class DeletedProject(ApiModel):
+    """V1ProjectRefResponse (the platform also sends `slug`)."""
+
+    ref: ProjectRef
+    name: str | None = None
+    id: int | None = None
+
+
+# --- health --------------------------------------------------------------------------------
+
+
+class ServiceHealth(ApiModel):
+    """V1ServiceHealthResponse. `healthy` is deprecated ("Use status instead"); `error` is text, often a JSON
+    document in a string (`{"error":"not found"}`)."""
+
+    name: ServiceNameValue
+    status: ServiceHealthStatusValue
     healthy: bool | None = None
-    error: str | None = None
-    info: dict[str, Any] | None = None
+    error: Annotated[str | None, BeforeValidator(_text)] = None
+    info: JsonValue = None
 
     @property
     def is_healthy(self) -> bool:
@@ -193,12 +313,6 @@ class ServiceHealth(ApiModel):
 
 
 # --- API keys ------------------------------------------------------------------------------
-
-
-class ApiKeyType(StrEnum):
-    LEGACY = "legacy"
-    PUBLISHABLE = "publishable"
-    SECRET = "secret"
 
 
 MASK = "····"
@@ -210,13 +324,13 @@ class ApiKey(ApiModel):
     name: str
     api_key: str | None = Field(default=None, repr=False)
     id: str | None = None
-    type: ApiKeyType | None = None
+    type: ApiKeyTypeValue | None = None
     prefix: str | None = None
     description: str | None = None
     hash: str | None = Field(default=None, repr=False)
-    secret_jwt_template: dict[str, Any] | None = None
-    inserted_at: datetime | None = None
-    updated_at: datetime | None = None
+    secret_jwt_template: dict[str, JsonValue] | None = None
+    inserted_at: LenientDatetime = None
+    updated_at: LenientDatetime = None
 
     @property
     def is_secret(self) -> bool:
@@ -251,25 +365,15 @@ def _first(keys: list[ApiKey], kind: ApiKeyType, legacy_name: str) -> ApiKey | N
 # --- pooler --------------------------------------------------------------------------------
 
 
-class DatabaseType(StrEnum):
-    PRIMARY = "PRIMARY"
-    READ_REPLICA = "READ_REPLICA"
-
-
-class PoolMode(StrEnum):
-    TRANSACTION = "transaction"
-    SESSION = "session"
-
-
 class PoolerConfig(ApiModel):
     """SupavisorConfigResponse (one item of the array)."""
 
-    database_type: DatabaseType
+    database_type: DatabaseTypeValue
     db_user: str
     db_host: str
     db_port: int
     db_name: str
-    pool_mode: PoolMode
+    pool_mode: PoolModeValue
     connection_string: str | None = None
     identifier: str | None = None
     is_using_scram_auth: bool | None = None
@@ -282,31 +386,38 @@ class PoolerConfig(ApiModel):
 
 class SmartGroupRegion(ApiModel):
     name: str
-    code: SmartGroup
-    type: Literal["smartGroup"]
+    code: SmartGroupCode
+    type: str = "smartGroup"
 
 
 class SpecificRegion(ApiModel):
     name: str
-    code: Region
-    type: Literal["specific"]
-    provider: str
-    status: str | None = None
+    code: RegionCode
+    type: str = "specific"
+    provider: str | None = None
+    status: str | None = None  # "capacity", "other"
 
 
 class RegionRecommendations(ApiModel):
-    smart_group: SmartGroupRegion = Field(alias="smartGroup")
-    specific: list[SpecificRegion]
+    smart_group: SmartGroupRegion | None = Field(default=None, alias="smartGroup")
+    specific: Annotated[list[SpecificRegion], _items_of(SpecificRegion)] = []
 
 
 class RegionCatalog(ApiModel):
-    smart_group: list[SmartGroupRegion] = Field(alias="smartGroup")
-    specific: list[SpecificRegion]
+    smart_group: Annotated[list[SmartGroupRegion], _items_of(SmartGroupRegion)] = Field(default=[], alias="smartGroup")
+    specific: Annotated[list[SpecificRegion], _items_of(SpecificRegion)] = []
 
 
 class RegionsInfo(ApiModel):
-    recommendations: RegionRecommendations
+    """RegionsInfo: `all` is what an organization may choose from, `recommendations` only advice."""
+
     all: RegionCatalog
+    recommendations: RegionRecommendations | None = None
+
+    @property
+    def codes(self) -> frozenset[str]:
+        """Every code a project may be created in: the specific regions and the smart groups."""
+        return frozenset(str(r.code) for r in self.all.specific) | {str(g.code) for g in self.all.smart_group}
 
 
 # --- request bodies ------------------------------------------------------------------------
@@ -315,7 +426,7 @@ class RegionsInfo(ApiModel):
 class RegionSelection(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     type: Literal["specific", "smartGroup"]
-    code: str
+    code: str = Field(min_length=1)
 
 
 class CreateProjectBody(BaseModel):
@@ -337,7 +448,26 @@ class RunQueryBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     query: str = Field(min_length=1)
     read_only: bool
-    parameters: list[Any] | None = None
+    parameters: list[JsonValue] | None = None
 
     def payload(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+
+# --- temporary login roles (what the official CLI connects with) --------------------------
+
+
+class CreateRoleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    read_only: bool
+
+    def payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class CreatedRole(ApiModel):
+    """CreateRoleResponse: a `cli_login_…` role and its temporary password."""
+
+    role: str = Field(min_length=1)
+    password: str = Field(min_length=1, repr=False)
+    ttl_seconds: int = Field(ge=1)

@@ -124,7 +124,7 @@ class Clone:
         db_password: str | None = None,
         password_prompt: PasswordPrompt | None = None,
         on_new_password: NewPasswordNotice | None = None,
-        health_timeout_s: float = 600.0,
+        health_timeout_s: float | None = None,
     ):
         self.folder = Path(folder).resolve()
         self.journal = journal
@@ -134,7 +134,7 @@ class Clone:
         self._password = db_password
         self._prompt = password_prompt
         self._on_new_password = on_new_password
-        self.health_timeout_s = health_timeout_s
+        self.health_timeout_s = settings.health_timeout() if health_timeout_s is None else health_timeout_s
         self._template: MuseTemplate | None = None
         self._lock = CloneLock(self.folder)
 
@@ -618,14 +618,16 @@ def _static_purity(template: MuseTemplate) -> list[PurityFinding]:
 
 
 async def _validate_remote(api: ManagementAPI, inputs: CloneInputs) -> None:
-    """Region, token, organization and name, checked before anything is created."""
-    from wizard.api import Region
-
-    if inputs.region not in {r.value for r in Region}:
-        raise CloneInputError(
-            f"region {inputs.region!r} is not a Supabase region. Choose one of: " + ", ".join(r.value for r in Region)
-        )
+    """Token, organization, region and name, checked before anything is created. The regions are the ones
+    Supabase offers the organization now; when it cannot say, the region is sent as given and the create's
+    answer speaks."""
     org = await api.resolve_organization(inputs.organization)
+    codes = await api.region_codes(org.slug)
+    if codes is not None and inputs.region not in codes:
+        raise CloneInputError(
+            f"region {inputs.region!r} is not a Supabase region for organization {org.slug}. Choose one of: "
+            + ", ".join(sorted(codes))
+        )
     existing = await api.find_project(inputs.name, org.slug)
     if existing is not None:
         raise CloneInputError(

@@ -205,10 +205,14 @@ class ConnectScreen(WizardScreen[bool]):
     def _regions_loaded(self, message: RegionsLoaded) -> None:
         self._clear_error()
         info = message.regions
+        if not info.all.specific:
+            self._regions_unavailable("Supabase listed no region musekit could read for this organization.")
+            return
         select = self.query_one("#region", Select)
-        select.set_options([(f"{r.name} ({r.code.value})", r.code.value) for r in info.all.specific])
-        recommended = [r.code.value for r in info.recommendations.specific]
-        codes = [r.code.value for r in info.all.specific]
+        # the API's list, new codes included: musekit keeps no list of its own to check it against
+        select.set_options([(f"{r.name} ({r.code})", str(r.code)) for r in info.all.specific])
+        recommended = [str(r.code) for r in info.recommendations.specific] if info.recommendations else []
+        codes = [str(r.code) for r in info.all.specific]
         default = next((c for c in recommended if c in codes), DEFAULT_REGION if DEFAULT_REGION in codes else None)
         if default:
             select.value = default
@@ -231,8 +235,8 @@ class ConnectScreen(WizardScreen[bool]):
         self._show_error(message.what, message.message)
 
     def _regions_unavailable(self, message: str) -> None:
-        """The regions endpoint is only advice: without it, offer every region (us-east-1 first chosen)
-        and say why, without blocking the way on."""
+        """Without the regions endpoint, offer the codes documented when musekit was built (us-east-1 first
+        chosen), unchecked: Supabase's answer to the create says if one is gone. Say why, without blocking."""
         from wizard.api import Region
 
         select = self.query_one("#region", Select)
