@@ -12,6 +12,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from wizard.api import ApiEvent, Organization, ProjectWithDatabase, RegionsInfo
     from wizard.clone import Clone, CloneEvent, CloneListing, Journal
+    from wizard.guard import PurityFinding
     from wizard.muses import MuseTemplate
     from wizard.scaffold import SpecProblem
     from wizard.sql import SchemaModel
@@ -107,6 +108,7 @@ class PreviewReady(Message):
     model: SchemaModel | None
     sql: str
     problem: str | None
+    findings: list[PurityFinding] = field(default_factory=list)  # the purity check's errors and warnings
 
 
 @dataclass

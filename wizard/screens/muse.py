@@ -86,16 +86,17 @@ class MuseScreen(Screen[None]):
 
     @work(exclusive=True, group="preview", thread=True, exit_on_error=False)
     def _preview(self, key: str) -> None:
-        from wizard.muses import template_model
+        from wizard.muses import static_findings, template_model
 
         template = self.templates[key]
         try:
             model = template_model(template)
+            findings = static_findings(template)
         except Exception as exc:  # SqlParseError names the file and line
             self.post_message(PreviewReady(key, template, None, "", error_text(exc)))
             return
         sql = "\n".join(f"-- {f.path.name}\n{f.text.rstrip()}\n" for f in template.files)
-        self.post_message(PreviewReady(key, template, model, sql, None))
+        self.post_message(PreviewReady(key, template, model, sql, None, findings))
 
     @on(PreviewReady)
     def _preview_ready(self, message: PreviewReady) -> None:
@@ -105,7 +106,7 @@ class MuseScreen(Screen[None]):
         if message.model is None:
             preview.show_problem(title, message.problem or "")
         else:
-            preview.show_model(title, message.model, message.sql)
+            preview.show_model(title, message.model, message.sql, message.findings)
 
     @on(OptionList.OptionSelected, "#templates")
     def _selected(self, event: OptionList.OptionSelected) -> None:

@@ -3,7 +3,7 @@ SQL itself, read-only and highlighted."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Unpack
 
 from rich.text import Text
@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane, TextArea
 from wizard.widgets.common import WidgetOptions, plain
 
 if TYPE_CHECKING:
+    from wizard.guard import PurityFinding
     from wizard.sql import SchemaModel
 
 Row = list[str | Text]  # plain strings are engine text (escaped); Text cells are styled here
@@ -73,6 +74,8 @@ class SchemaPreview(Vertical):
                 yield DataTable(id="pv-policies", cursor_type="row")
             with TabPane("SQL", id="tab-sql"):
                 yield SqlView(id="pv-sql")
+            with TabPane("Purity", id="tab-purity"):
+                yield DataTable(id="pv-purity", cursor_type="row")
 
     def on_mount(self) -> None:
         self.query_one("#preview-problem").display = False
@@ -81,12 +84,14 @@ class SchemaPreview(Vertical):
         self._columns("#pv-views", "View", "Security", "Reads")
         self._columns("#pv-indexes", "Index", "Table", "Columns", "Unique")
         self._columns("#pv-policies", "Command", "Roles", "Using", "With check", "Policy")
+        self._columns("#pv-purity", "Level", "Where", "Rule", "What")
 
     def _columns(self, selector: str, *names: str) -> None:
         self.query_one(selector, DataTable).add_columns(*names)
 
-    def show_model(self, title: str, model: SchemaModel, sql: str) -> None:
-        """`model` is a wizard.sql.model.SchemaModel of the Muse's own files."""
+    def show_model(self, title: str, model: SchemaModel, sql: str, findings: Sequence[PurityFinding] = ()) -> None:
+        """`model` is a wizard.sql.model.SchemaModel of the Muse's own files; `findings` what the
+        purity check says of them (errors refuse the template, warnings are shown before it runs)."""
         self.query_one("#preview-title", Static).update(plain(title))
         self.query_one("#preview-problem").display = False
         self._fill("#pv-tables", _table_rows(model))
@@ -101,6 +106,7 @@ class SchemaPreview(Vertical):
         )
         self._fill("#pv-policies", _policy_rows(model))
         self.query_one("#pv-sql", SqlView).load_text(sql)
+        self._fill("#pv-purity", _purity_rows(findings))
 
     def show_problem(self, title: str, message: str) -> None:
         self.query_one("#preview-title", Static).update(plain(title))
@@ -116,6 +122,14 @@ class SchemaPreview(Vertical):
         table.clear()
         for row in rows:
             table.add_row(*(cell if isinstance(cell, Text) else plain(cell) for cell in row))
+
+
+def _purity_rows(findings: Sequence[PurityFinding]) -> Iterator[Row]:
+    if not findings:
+        yield [Text("ok", style="bold"), "", "", "the SQL only references MuseKit core, never changes it"]
+    for f in findings:
+        level = Text(f.severity.upper(), style="bold red" if f.is_error else "bold yellow")
+        yield [level, f"{f.file.rsplit('/', 1)[-1]}:{f.line}", f.rule, f.message]
 
 
 def _short(qualified: str) -> str:
