@@ -256,6 +256,7 @@ async def test_lints_ignore_functions_named_like_catalog_ones(make_db):
         alter table public.secrets enable row level security;
         create policy secrets_own on public.secrets for select to authenticated using (user_id = (select auth.uid()));
         create view public.leaky as select * from public.secrets;
+        grant select on public.leaky to authenticated;
         alter database {dbname(url)} set search_path = public, pg_catalog;
         """,
     )

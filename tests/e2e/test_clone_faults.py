@@ -208,3 +208,37 @@ def test_a_journal_that_says_more_is_done_than_was_is_repaired_by_resume(world, 
     reference_files, reference_history, _ = end_state(world, world["reference"], "reference")
     assert [v for v, *_ in applied] == [v for v, *_ in reference_history]
     assert set(files) == set(reference_files) and final["last_error"] is None
+
+
+def test_a_core_migration_shipped_after_a_clone_finished_is_applied_by_resume(world):
+    """A Muse made before the newest core file existed: its Muse files sort after that file, and
+    resume still brings it in (copied, applied out of order, verified), applying nothing twice."""
+    import shutil
+
+    from wizard.muses import core_files, load_template
+
+    name, folder = "older-core", world["root"] / "older-core"
+    stopped = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
+        env={**world["env"], "MUSEKIT_FAILPOINT": "after:connection"}, cwd=world["root"],
+    )  # fmt: skip
+    assert stopped.returncode != 0
+    *older, newest = core_files()
+    target = folder / "supabase" / "migrations"
+    target.mkdir(parents=True)
+    for f in [*older, *load_template("socioscheduler").files]:
+        shutil.copy(f.path, target / f.filename)
+    path = folder / ".musekit" / "clone.json"
+    journal = json.loads(path.read_text())
+    url = project_db_url(world["sandbox"].url, world["token"], journal["project_ref"], DB_PASSWORD)
+    made = run_musekit("migrate", "--dir", str(target), "--db-url", url, env=world["env"], cwd=world["root"])
+    assert made.returncode == 0, made.stderr
+    for step in journal["steps"].values():
+        step["status"] = "done"
+    path.write_text(json.dumps(journal))
+
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
+    assert resumed.returncode == 0, resumed.stderr
+    versions = [v for v, *_ in history(url)]
+    assert newest.version in versions and len(versions) == len(set(versions)) == len(older) + 1 + 3
+    assert (target / newest.filename).read_bytes() == newest.path.read_bytes()

@@ -406,6 +406,7 @@ class Clone:
             await self._db_url(),
             self._checked_folder_files("core_migrations"),
             only=core_versions,
+            include_all=True,  # a core migration shipped after this Muse's own files sorts before them
             progress=self._migration_progress("core_migrations"),
             before_file=lambda f: _failpoint(f"migration:{f.version}"),
         )
@@ -473,7 +474,7 @@ class Clone:
             dest = self.folder / MIGRATIONS_DIR / f.path.name
             if not dest.exists() or dest.read_bytes() != f.path.read_bytes():
                 raise _Redo("files", f"{dest} is missing or differs from the template")
-        plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True)
+        plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True, include_all=True)
         if plan.pending:
             core = {f.version for f in core_files()}
             step = "core_migrations" if any(f.version in core for f in plan.pending) else "muse_migrations"

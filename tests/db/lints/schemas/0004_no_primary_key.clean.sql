@@ -1,0 +1,4 @@
+-- lint: 0004 no_primary_key
+create table public.logbook (id bigint generated always as identity primary key, line text not null, user_id uuid not null);
+alter table public.logbook enable row level security;
+create policy logbook_own on public.logbook for select to authenticated using (user_id = (select auth.uid()));

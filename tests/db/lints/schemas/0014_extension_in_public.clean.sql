@@ -1,0 +1,3 @@
+-- lint: 0014 extension_in_public
+-- run as: superuser
+create extension vector with schema extensions;
