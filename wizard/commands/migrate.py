@@ -1,6 +1,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+from wizard.commands.options import add_db_url, database_url
+from wizard.errors import ExitCode, exit_codes_help
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HELP = "apply a folder of <version>_<name>.sql migrations, compatible with `supabase db push`"
 DESCRIPTION = """\
@@ -18,22 +25,27 @@ finds nothing to push. On top of that, musekit:
 For a hosted project, use the session-mode pooler URL (port 5432, user postgres.<ref>)."""
 EPILOG = """\
 examples:
-  musekit migrate --db-url "$DB_URL" --dir supabase/migrations --dry-run
-  musekit migrate --db-url "$DB_URL" --dir supabase/migrations
-  musekit migrate --core --db-url "$DB_URL"          the MuseKit core migrations shipped with musekit
+  export MUSEKIT_DB_URL='postgresql://postgres.<ref>:<password>@<pooler host>:5432/postgres'
+  musekit migrate --dir supabase/migrations --dry-run
+  musekit migrate --dir supabase/migrations
+  musekit migrate --core                             the MuseKit core migrations shipped with musekit
 
-exit codes: 0 applied (or nothing to do), 1 a migration or connection failed, 2 bad folder or
-history mismatch (nothing applied), 130 interrupted (the current file was rolled back)
-"""
+""" + exit_codes_help(
+    ExitCode.OK,
+    ExitCode.FAILED,
+    ExitCode.USAGE,
+    ExitCode.INTERRUPTED,
+    notes={
+        ExitCode.OK: "applied (or nothing to do)",
+        ExitCode.FAILED: "a migration or connection failed",
+        ExitCode.USAGE: "bad folder or history mismatch (nothing applied)",
+        ExitCode.INTERRUPTED: "interrupted (the current file was rolled back)",
+    },
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--db-url",
-        required=True,
-        metavar="URL",
-        help='postgresql://user:password@host:port/db (or set it in an env var and pass "$VAR")',
-    )
+    add_db_url(p, "the database to migrate")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--dir", metavar="DIR", help="folder of <version>_<name>.sql files")
     src.add_argument("--core", action="store_true", help="the MuseKit core migrations shipped with musekit")
@@ -69,13 +81,14 @@ def run(args: argparse.Namespace) -> int:
         files = migrations.load_folder(folder)
     except migrations.MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return exc.exit_code
+    url = database_url(args)
     printer = MigrationPrinter(json_mode=args.json, stream=sys.stdout)
-    printer.header(folder, files, describe_url(args.db_url), args.dry_run)
+    printer.header(folder, files, describe_url(url), args.dry_run)
     try:
         result = asyncio.run(
             migrations.apply(
-                args.db_url,
+                url,
                 files,
                 dry_run=args.dry_run,
                 progress=printer.event,
@@ -86,10 +99,10 @@ def run(args: argparse.Namespace) -> int:
     except (Exception, KeyboardInterrupt) as exc:
         return printer.fail(exc)
     printer.result(result)
-    return 0
+    return ExitCode.OK
 
 
-def _core_dir():
+def _core_dir() -> Path:
     from wizard.settings import core_migrations_dir
 
     return core_migrations_dir()

@@ -1,19 +1,21 @@
 from wizard.migrations.engine import (
     ApplyResult,
-    DriftError,
     Guard,
+    MigrationEvent,
+    Progress,
+    apply,
+)
+from wizard.migrations.errors import (
+    DriftError,
     GuardViolation,
     HistoryMismatch,
     LockTimeout,
     MigrationError,
-    MigrationEvent,
-    MigrationFile,
     MigrationFolderError,
-    Progress,
     StatementFailed,
-    apply,
-    load_folder,
+    TransactionEscaped,
 )
+from wizard.migrations.files import MigrationFile, load_folder
 
 __all__ = [
     "ApplyResult",
@@ -28,6 +30,7 @@ __all__ = [
     "MigrationFolderError",
     "Progress",
     "StatementFailed",
+    "TransactionEscaped",
     "apply",
     "load_folder",
 ]
