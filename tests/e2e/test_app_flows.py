@@ -230,8 +230,8 @@ async def test_resume_a_clone_that_stopped_after_the_core_migrations(sandbox, en
 
     app = new_app(sandbox, env)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: on(app, "WelcomeScreen") and app.screen.listings, "the registry")
-        await pilot.pause()
+        # the listing arrives from a worker; wait until its row is drawn, not only received
+        await wait_for(pilot, lambda: on(app, "WelcomeScreen") and "resume-me" in screen_text(app), "the registry")
         welcome_text = screen_text(app)
         assert "resume-me" in welcome_text and "Apply the Muse migrations" in welcome_text
         app.screen.query_one("#clones").focus()
@@ -461,7 +461,6 @@ async def test_quitting_during_a_step_asks_and_leaves_a_resumable_clone(sandbox,
 
 
 async def test_sandbox_mode_starts_its_own_sandbox_and_stops_it(env, monkeypatch):
-    from wizard.pg import process_alive
 
     app = MuseKitApp(sandbox=True, workdir=env / "work", sandbox_health_delay=0)
     async with app.run_test(size=SIZE) as pilot:
@@ -475,11 +474,11 @@ async def test_sandbox_mode_starts_its_own_sandbox_and_stops_it(env, monkeypatch
         await wait_for(pilot, lambda: not app.screen.query_one("#next").disabled, "the sandbox", timeout=120)
         assert "Sandbox running" in static_text(app, "#sandbox-status")
         assert app.screen.query_one("#org").value == app.connection.sandbox.organization_slug
-        pid = app.connection.sandbox.pg.postmaster_pid()
-        assert process_alive(pid)
+        handle = app.connection.sandbox
+        assert handle is not None and handle.alive
         assert (env / "data" / "sandbox" / "state.json").is_file()
     app.connection.stop_sandbox()  # what `musekit --sandbox` does when the app ends
-    assert not process_alive(pid)
+    assert not handle.alive and not handle.clusters.pids()
 
 
 def test_exit_after_first_paint_reports_the_time_for_the_benchmark(tmp_path):

@@ -163,9 +163,9 @@ def live(sandbox: SandboxHandle, name: str) -> list[dict]:
     return [p for p in projects_named(sandbox.url, sandbox.token, name) if p["status"] != "REMOVED"]
 
 
-def database_exists(sandbox: SandboxHandle, dbname: str) -> bool:
-    with psycopg.connect(sandbox.pg.admin_conninfo(), autocommit=True, prepare_threshold=None) as conn:
-        return conn.execute("select 1 from pg_database where datname = %s", (dbname,)).fetchone() is not None
+def database_exists(sandbox: SandboxHandle, ref: str) -> bool:
+    """Each project has its own cluster, as on the platform: its database exists while the cluster does."""
+    return bool(sandbox.clusters.exists(ref))
 
 
 @pytest.fixture(scope="module")
@@ -216,7 +216,7 @@ async def test_create_then_get_list_and_find_the_project(sandbox, client):
         ProjectStatus.ACTIVE_HEALTHY,
         created.created_at,
     )
-    assert (got.database.host, got.database.postgres_engine) == ("127.0.0.1", "17")
+    assert (got.database.host, got.database.postgres_engine) == (sandbox.pooler_host, "17")
     listed = [p.ref for p in await c.api.list_projects() if p.name == name]
     found = await c.api.find_project(name, sandbox.organization_slug)
     assert listed == [created.ref] and found == got
@@ -256,17 +256,18 @@ async def test_the_database_connection_accepts_the_db_pass_and_refuses_another(s
     [pooler] = await c.api.pooler_config(shared_ref)
     assert (pooler.database_type, pooler.pool_mode) == (DatabaseType.PRIMARY, PoolMode.TRANSACTION)
     conn_info = await c.api.database_connection(shared_ref)
-    assert (conn_info.user, conn_info.host, conn_info.dbname) == (f"postgres.{shared_ref}", "127.0.0.1", shared_ref)
-    # one cluster port serves both modes in the sandbox
-    assert conn_info.session_port == conn_info.transaction_port == sandbox.pg.port
-    assert conn_info.session_url == f"postgresql://postgres.{shared_ref}@127.0.0.1:{sandbox.pg.port}/{shared_ref}"
+    host = sandbox.pooler_host
+    assert (conn_info.user, conn_info.host, conn_info.dbname) == (f"postgres.{shared_ref}", host, "postgres")
+    # session and transaction mode on their own ports, as on the platform's pooler
+    assert (conn_info.session_port, conn_info.transaction_port) == (5432, 6543)
+    assert conn_info.session_url == f"postgresql://postgres.{shared_ref}@{host}:5432/postgres"
     assert c.sent == [f"GET /v1/projects/{shared_ref}/config/database/pooler"] * 2
 
     url = conn_info.url_with_password(DB_PASS)
     assert DB_PASS not in str(url) and DB_PASS not in repr(url)
     async with await psycopg.AsyncConnection.connect(url.reveal(), prepare_threshold=None) as conn:
         row = await (await conn.execute("select current_user, current_database()")).fetchone()
-    assert row == (f"postgres.{shared_ref}", shared_ref)
+    assert row == ("postgres", "postgres")  # the pooler user postgres.<ref> is the project's postgres role
     with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
         await psycopg.AsyncConnection.connect(
             conn_info.url_with_password("not-the-password").reveal(), prepare_threshold=None
@@ -567,7 +568,7 @@ async def test_create_then_dropped_connection_returns_the_project_found_by_name(
     # it is the project this POST made: its database takes this password
     url = (await c.api.database_connection(found.ref)).url_with_password(DB_PASS).reveal()
     async with await psycopg.AsyncConnection.connect(url, prepare_threshold=None) as conn:
-        assert await (await conn.execute("select current_user")).fetchone() == (f"postgres.{found.ref}",)
+        assert await (await conn.execute("select current_user")).fetchone() == ("postgres",)
 
 
 async def test_a_5xx_on_the_create_post_is_not_repeated_and_says_to_check_before_creating(sandbox, client):

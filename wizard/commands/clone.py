@@ -212,7 +212,7 @@ async def run_clone(
         ) as session:
             if session.sandbox is not None:
                 printer.info(
-                    f"sandbox: {session.sandbox.url} (embedded Postgres on 127.0.0.1:{session.sandbox.pg.port}; "
+                    f"sandbox: {session.sandbox.url} (pooler {session.sandbox.pooler_host}:{session.sandbox.session_port}; "
                     f"data in {session.sandbox.data_dir})"
                 )
             clone = await clone_factory(session)

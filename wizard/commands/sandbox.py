@@ -4,20 +4,23 @@ import argparse
 
 from wizard.errors import ExitCode, exit_codes_help
 
-HELP = "run a local emulator of the Supabase Management API (projects are embedded Postgres databases)"
+HELP = "run a local emulator of the Supabase Management API (each project is an embedded Postgres cluster)"
 DESCRIPTION = """\
 Run the MuseKit sandbox: a local emulator of the Supabase Management API (the endpoints musekit
-uses: organizations, projects, health, API keys, pooler config, SQL queries), answering with the
-real API's paths, shapes, status codes and headers. Every project it creates is a real database
-on one embedded PostgreSQL 17, owned by the non-superuser login role `postgres.<ref>` whose
-password is the project's db_pass. Nothing is hosted or billed.
+uses: organizations, projects, health, API keys, pooler config, SQL queries, temporary login
+roles, advisors), answering with the real API's paths, shapes, status codes and headers. Every
+project it creates is its own embedded PostgreSQL 17 cluster, with the platform's roles; its
+non-superuser `postgres` has the project's db_pass as password. A pooler on a loopback address
+of the sandbox's own routes `postgres.<ref>` logins to the project: session mode on port 5432,
+transaction mode on 6543, as on the platform. Nothing is hosted or billed.
 
 It prints its address and the one access token it accepts, and writes a Supabase CLI profile
 into its data dir, so the official CLI can talk to it:
   SUPABASE_ACCESS_TOKEN=<token> supabase --profile <data-dir>/supabase-profile.yaml projects list
 
-State (organizations, projects) and the cluster persist in --data-dir: a restarted sandbox still
-has its projects and their databases. Runs until Ctrl-C, SIGTERM or SIGHUP, then stops the cluster.
+State (organizations, projects) and the clusters persist in --data-dir: a restarted sandbox still
+has its projects and their databases (a cluster starts when first used). Runs until Ctrl-C,
+SIGTERM or SIGHUP, then stops every cluster.
 
 Faults can be injected at start (flags below) or changed while it runs:
   curl -X PUT -H "Authorization: Bearer <token>" -d '{"rate_limit_every": 3}' <url>/_sandbox/faults
@@ -26,14 +29,15 @@ EPILOG = """\
 examples:
   musekit sandbox                                   the default: state in the user data dir, port reused
   musekit sandbox --health-delay 30 --quiet         projects take 30 s to come up; no access log
-  musekit sandbox --data-dir /tmp/sb --init-failed  a throwaway sandbox whose projects fail to start
+  musekit sandbox --data-dir /tmp/sb --init-failed 1   a throwaway sandbox whose next project fails to start
+  musekit sandbox --health-delay 90 --health-not-found 20 --foreign-projects   as unkind as the platform
 
 """ + exit_codes_help(
     ExitCode.OK,
     ExitCode.FAILED,
     ExitCode.USAGE,
     notes={
-        ExitCode.OK: "stopped by Ctrl-C, SIGTERM or SIGHUP (the cluster was stopped too)",
+        ExitCode.OK: "stopped by Ctrl-C, SIGTERM or SIGHUP (the clusters were stopped too)",
         ExitCode.FAILED: "could not start, or the web server stopped unexpectedly",
         ExitCode.USAGE: "bad arguments (nothing was started)",
     },
@@ -41,7 +45,9 @@ examples:
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", help="where state and the cluster live (default: the user data dir's musekit/sandbox)")
+    p.add_argument(
+        "--data-dir", help="where state and the clusters live (default: the user data dir's musekit/sandbox)"
+    )
     p.add_argument(
         "--port",
         type=int,
@@ -58,7 +64,8 @@ def register(p: argparse.ArgumentParser) -> None:
         type=float,
         default=3.0,
         metavar="SECONDS",
-        help="how long a new project stays COMING_UP before ACTIVE_HEALTHY (default: %(default)s)",
+        help="how long a new project stays COMING_UP before ACTIVE_HEALTHY; the platform takes 60-180 "
+        "(default: %(default)s)",
     )
     p.add_argument(
         "--rate-limit",
@@ -109,6 +116,34 @@ def register(p: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="new projects stay COMING_UP (health not healthy) this long, instead of --health-delay",
     )
+    f.add_argument(
+        "--error-after-create",
+        type=int,
+        default=0,
+        metavar="N",
+        help="the next N project creations create the project, then answer --error-status",
+    )
+    f.add_argument(
+        "--health-not-found",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="while a new project is COMING_UP its /health answers 404, and for SECONDS after it reads "
+        'ACTIVE_HEALTHY the pooler is UNHEALTHY with {"error":"not found"} (and refuses logins)',
+    )
+    f.add_argument(
+        "--foreign-projects",
+        action="store_true",
+        help="the account also holds projects in other states (INACTIVE, PAUSING, RESIZING, a status no client "
+        "knows, one without `database`), and /available-regions lists a region code no client knows",
+    )
+    f.add_argument(
+        "--login-role-ttl",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="how long a temporary login role's password lives (default: the platform's 300)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -130,6 +165,10 @@ def run(args: argparse.Namespace) -> int:
             drop_after_create=args.drop_after_create,
             init_failed=args.init_failed,
             slow_health=args.slow_health,
+            error_after_create=args.error_after_create,
+            health_not_found=args.health_not_found,
+            foreign_projects=args.foreign_projects,
+            login_role_ttl=args.login_role_ttl,
         )
     except ValueError as exc:
         print(f"musekit sandbox: {exc}", file=sys.stderr)
@@ -166,6 +205,6 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("stopping the sandbox (web server, then the cluster)…", flush=True)
+        print("stopping the sandbox (web server, pooler, then the clusters)…", flush=True)
         handle.stop()
     return ExitCode.OK

@@ -6,6 +6,10 @@ authentication (any standard client connects with an ordinary URL and a wrong pa
 is refused). The cluster superuser is `supabase_admin`, reachable only through the Unix
 socket (peer-less `trust` on the socket, which lives in a private directory); migrations
 run as the non-superuser `postgres`, as on a hosted project.
+
+The sandbox runs one such cluster per project: `manage_roles=False` leaves the roles (and the
+`postgres` password) as they are, `socket_logins` lets named roles in over the private socket
+without a password, and `copy_cluster` makes a new cluster from a stopped template quickly.
 """
 
 from __future__ import annotations
@@ -112,6 +116,10 @@ class EmbeddedPostgres:
     port: int = 0
     socket_dir: Path | None = None
     migrator_password: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    manage_roles: bool = True  # start() (re)creates the platform roles and sets `postgres`'s password
+    socket_logins: tuple[str, ...] = ()  # roles besides the superuser trusted on the private socket
+    initdb_options: tuple[str, ...] = ()
+    server_options: tuple[str, ...] = ()  # extra `-c name=value` settings, e.g. ("shared_buffers=16MB",)
     _running: bool = False  # started or adopted by this object: stop() stops it
     _owns_data_dir: bool = False
 
@@ -135,7 +143,8 @@ class EmbeddedPostgres:
         if pid is not None:
             _SERVED.append(pid)
         atexit.register(self.stop)
-        ensure_cluster_roles(self.admin_conninfo(), self.migrator_password)
+        if self.manage_roles:
+            ensure_cluster_roles(self.admin_conninfo(), self.migrator_password)
         return self
 
     def stop(self) -> None:
@@ -153,6 +162,14 @@ class EmbeddedPostgres:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def stop_leftover(self) -> bool:
+        """Stop a server that a killed process left running on this data dir; True if there was one."""
+        if not self._adopt_running():
+            return False
+        self._running = True
+        self.stop()
+        return True
+
     def postmaster_pid(self) -> int | None:
         pidfile = self.data_dir / "postmaster.pid"
         try:
@@ -163,7 +180,16 @@ class EmbeddedPostgres:
     # -- connection strings -----------------------------------------------------------
     def admin_conninfo(self, dbname: str = "postgres") -> str:
         """Superuser connection through the private Unix socket (never over TCP)."""
-        return f"host={self.socket_dir} port={self.port} user={SUPERUSER} dbname={dbname}"
+        return self.socket_conninfo(SUPERUSER, dbname)
+
+    def socket_conninfo(self, user: str, dbname: str = "postgres") -> str:
+        """A connection as `user` through the private Unix socket: the superuser, or one of `socket_logins`."""
+        return f"host={self.socket_dir} port={self.port} user={user} dbname={dbname}"
+
+    @property
+    def running(self) -> bool:
+        """Started or adopted by this object and not stopped since."""
+        return self._running
 
     def url(self, dbname: str, user: str = MIGRATOR, password: str | None = None) -> str:
         return make_url(user, self.migrator_password if password is None else password, self.port, dbname)
@@ -195,16 +221,20 @@ class EmbeddedPostgres:
                 "--auth-local=trust",
                 "--auth-host=scram-sha-256",
                 "--no-sync",
+                *self.initdb_options,
             ]
         )
-        # TCP: password (scram) for everyone, the superuser never; socket: only the superuser.
-        (self.data_dir / "pg_hba.conf").write_text(
-            f"local all {SUPERUSER} trust\n"
-            f"host all {SUPERUSER} 0.0.0.0/0 reject\n"
-            f"host all {SUPERUSER} ::/0 reject\n"
-            "host all all 127.0.0.1/32 scram-sha-256\n"
-            "host all all ::1/128 scram-sha-256\n"
-        )
+        # TCP: password (scram) for everyone, the superuser never; socket: only the superuser
+        # (and `socket_logins`, each into its own database `postgres`).
+        rules = [
+            f"local all {SUPERUSER} trust",
+            *(f"local postgres {role} trust" for role in self.socket_logins),
+            f"host all {SUPERUSER} 0.0.0.0/0 reject",
+            f"host all {SUPERUSER} ::/0 reject",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            "host all all ::1/128 scram-sha-256",
+        ]
+        (self.data_dir / "pg_hba.conf").write_text("\n".join(rules) + "\n")
         if _running_as_root():
             _prepare_for_system_user(self.data_dir)
             import pwd
@@ -243,6 +273,7 @@ class EmbeddedPostgres:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200 -c password_encryption=scram-sha-256"
         )
+        opts = " ".join([opts, *(f"-c {setting}" for setting in self.server_options)])
         self._run(
             [
                 str(bin_dir() / "pg_ctl"),
@@ -275,6 +306,19 @@ class EmbeddedPostgres:
         with psycopg.connect(self.admin_conninfo(), autocommit=True) as conn:
             exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         return self.url(name) if exists else self.create_database(name, owner)
+
+
+def copy_cluster(template: Path, target: Path) -> None:
+    """Copy the data dir of a stopped cluster to `target` (which must not exist): a new cluster
+    with the same roles, databases and settings, in a fraction of initdb's time. As root the
+    copy belongs to `pgembed`, as the original does."""
+    shutil.copytree(template, target, symlinks=True)
+    target.chmod(0o700)  # postgres refuses a data dir others can read
+    if _running_as_root():
+        entry = _import_pgembed().utils.ensure_user_exists(SYSTEM_USER)
+        _ensure_traversable(target)
+        for path in (target, *target.rglob("*")):
+            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
 
 
 def process_alive(pid: int) -> bool:

@@ -1,37 +1,42 @@
-"""The sandbox's projects as real databases on one embedded cluster.
+"""What the API does inside a project's own cluster (clusters.py): the SQL endpoint, the health
+check, the temporary login roles, the advisors.
 
-Each project gets a login role `postgres.<ref>` (the pooler user name of a hosted project;
-not a superuser, shaped like hosted `postgres`) and a database named `<ref>` that it owns,
-with the Supabase platform shim. The role's password is the project's `db_pass`, hashed to a
-SCRAM verifier on the client side, so the plain password never reaches the server or a file.
-Per-project JWT secrets (for the API keys) live in a superuser-only table of the cluster's
-`postgres` database, which projects cannot connect to."""
+The SQL endpoint and the advisors log in as the project's `postgres` through the cluster's
+private Unix socket (trusted there for that one role, into database `postgres`): a plain
+non-superuser session, exactly the role a hosted project's SQL runs as. It cannot become anyone
+else: PostgreSQL itself refuses SET SESSION AUTHORIZATION to a non-superuser (also through
+set_config or inside a DO block), and no superuser session is ever opened for a request's SQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
+import string
+import subprocess
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import psycopg
 from psycopg import sql
 from psycopg.types.string import TextLoader
 
-from wizard.pg import EmbeddedPostgres
-from wizard.pg import shim as platform_shim
+from wizard.sandbox.clusters import MIGRATOR, ClusterError, ProjectClusters
 
-_METADATA_SQL = """
-revoke connect on database postgres from public;
-create schema if not exists _sandbox;
-revoke all on schema _sandbox from public;
-create table if not exists _sandbox.project_secrets (ref text primary key, jwt_secret text not null);
-"""
+if TYPE_CHECKING:
+    from wizard.lints import Report
+
 # Postgres' own text for these types, as the real endpoint (node-postgres in pg-meta) returns them.
 _AS_TEXT = ("date", "time", "timetz", "timestamp", "timestamptz", "interval", "numeric", "bytea")
 _MAX_SAFE_INT = 2**53 - 1
+# The platform's names: `cli_login_postgres` is recorded (supabase/cli#5091); the read-only
+# role's name is not, so that one is a guess.
+LOGIN_ROLE = "cli_login_postgres"
+READ_ONLY_LOGIN_ROLE = "cli_login_read_only"
+LOGIN_ROLE_TTL = 300  # seconds, as in the official CLI's tests
 
 
 class QueryError(Exception):
@@ -40,78 +45,86 @@ class QueryError(Exception):
 
 @dataclass
 class ProjectDatabases:
-    pg: EmbeddedPostgres
-
-    # -- cluster ------------------------------------------------------------------------
-    def prepare_cluster(self) -> None:
-        with self._admin() as conn:
-            conn.execute(_METADATA_SQL)
-
-    def server_version(self) -> str:
-        with self._admin() as conn:
-            row = conn.execute("show server_version").fetchone()
-        if row is None:
-            raise RuntimeError("show server_version returned no row")
-        return str(row[0]).split()[0]
-
-    def _admin(self, dbname: str = "postgres") -> psycopg.Connection:
-        return psycopg.connect(self.pg.admin_conninfo(dbname), autocommit=True, prepare_threshold=None)
+    clusters: ProjectClusters
 
     # -- lifecycle (blocking; the app runs them in a worker thread) ------------------------
-    def create(self, ref: str, role: str, dbname: str, db_pass: str | None) -> None:
-        """The project's JWT secret, and (unless `db_pass` is None: a project whose
-        initialisation fails) its role and database. All or nothing."""
-        try:
-            with self._admin() as conn:
-                conn.execute(
-                    "insert into _sandbox.project_secrets (ref, jwt_secret) values (%s, %s)",
-                    (ref, secrets.token_urlsafe(48)),
-                )
-                if db_pass is None:
-                    return
-                verifier = conn.pgconn.encrypt_password(db_pass.encode(), role.encode(), b"scram-sha-256").decode()
-                platform_shim.create_migrator_role(conn, role, verifier)
-            platform_shim.create_database(self.pg.admin_conninfo, dbname, owner=role)
-        except BaseException:
-            self.drop(ref, role, dbname)
-            raise
+    def create(self, ref: str, db_pass: str | None) -> None:
+        self.clusters.create(ref, db_pass)
 
-    def drop(self, ref: str, role: str, dbname: str) -> None:
-        platform_shim.drop_database(self.pg.admin_conninfo, dbname)
-        with self._admin() as conn:
-            conn.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
-            conn.execute("delete from _sandbox.project_secrets where ref = %s", (ref,))
+    def drop(self, ref: str) -> None:
+        self.clusters.drop(ref)
 
     def jwt_secret(self, ref: str) -> str:
-        with self._admin() as conn:
-            row = conn.execute("select jwt_secret from _sandbox.project_secrets where ref = %s", (ref,)).fetchone()
-        if row is None:
-            raise LookupError(f"no JWT secret for project {ref}")
-        return str(row[0])
+        return self.clusters.jwt_secret(ref)
 
-    def reachable(self, dbname: str) -> str | None:
-        """None if the database answers, else why not."""
+    def reachable(self, ref: str) -> str | None:
+        """None if the project's `postgres` can log in and query, else why not."""
         try:
-            with self._admin(dbname) as conn:
+            pg = self.clusters.cluster(ref)
+            with psycopg.connect(pg.socket_conninfo(MIGRATOR), autocommit=True) as conn:
                 conn.execute("select 1")
             return None
+        except ClusterError as exc:
+            return str(exc)
         except psycopg.Error as exc:
             return str(exc).strip().splitlines()[0]
 
+    # -- temporary login roles ----------------------------------------------------------------
+    def create_login_role(self, ref: str, read_only: bool, ttl: int) -> tuple[str, str]:
+        """(Re)create the CLI's login role with a new password valid for `ttl` seconds; returns
+        (role, password). `cli_login_postgres` may only SET ROLE postgres (it inherits nothing, so
+        SET SESSION ROLE postgres is what makes it useful); the read-only one reads everything."""
+        role = READ_ONLY_LOGIN_ROLE if read_only else LOGIN_ROLE
+        password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        until = (datetime.now(UTC) + timedelta(seconds=ttl)).isoformat()
+        ident = sql.Identifier(role)
+        with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:
+            verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+            exists = conn.execute("select from pg_roles where rolname = %s", (role,)).fetchone() is not None
+            attributes = "login nosuperuser nocreatedb nocreaterole nobypassrls noreplication"
+            attributes += " inherit" if read_only else " noinherit"
+            conn.execute(
+                sql.SQL("{} role {} " + attributes + " password {} valid until {}").format(
+                    sql.SQL("alter" if exists else "create"), ident, sql.Literal(verifier), sql.Literal(until)
+                )
+            )
+            if read_only:
+                conn.execute(sql.SQL("grant pg_read_all_data to {}").format(ident))
+                conn.execute(sql.SQL("alter role {} set default_transaction_read_only = on").format(ident))
+            else:
+                conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(MIGRATOR), ident))
+        return role, password
+
+    def delete_login_roles(self, ref: str) -> None:
+        """Drop the login roles; PostgreSQL refuses while one of them still owns something."""
+        with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("drop role if exists {}, {}").format(
+                    sql.Identifier(LOGIN_ROLE), sql.Identifier(READ_ONLY_LOGIN_ROLE)
+                )
+            )
+
+    # -- advisors -------------------------------------------------------------------------------
+    async def advisors(self, ref: str) -> Report:
+        """The lints `musekit verify` runs, on the project's database as its `postgres`, with the
+        Data API's schemas read as splinter reads them."""
+        from wizard.lints import report_url
+
+        pg = await asyncio.to_thread(self.clusters.cluster, ref)
+        return await report_url(pg.socket_conninfo(MIGRATOR))
+
     # -- SQL endpoint ---------------------------------------------------------------------
     async def run_query(
-        self, role: str, dbname: str, query: str, parameters: list[object] | None, read_only: bool
+        self, ref: str, query: str, parameters: list[object] | None, read_only: bool
     ) -> list[dict[str, object]]:
-        """Run `query` as `role` (session and current user), like the real endpoint runs it
-        as the project's `postgres`; returns the rows of the last statement that has any."""
-        _refuse_session_authorization(query)
+        """Run `query` as the project's `postgres`; returns the rows of the last statement that has any."""
+        pg = await asyncio.to_thread(self.clusters.cluster, ref)
         conn = await psycopg.AsyncConnection.connect(
-            self.pg.admin_conninfo(dbname), autocommit=True, prepare_threshold=None
+            pg.socket_conninfo(MIGRATOR), autocommit=True, prepare_threshold=None
         )
         async with conn:
             for name in _AS_TEXT:
                 conn.adapters.register_loader(name, TextLoader)
-            await conn.execute(sql.SQL("set session authorization {}").format(sql.Identifier(role)))
             if read_only:
                 await conn.execute("set default_transaction_read_only = on")
             cur = psycopg.AsyncRawCursor(conn) if parameters else conn.cursor()
@@ -128,28 +141,19 @@ class ProjectDatabases:
                 raise QueryError(_error_message(exc)) from None
 
 
+def server_version() -> str:
+    """The version of the bundled PostgreSQL (`17.5`), without starting a server."""
+    from wizard.pg.embedded import bin_dir
+
+    out = subprocess.run([str(bin_dir() / "postgres"), "--version"], capture_output=True, text=True, check=True)
+    return out.stdout.split()[-1]
+
+
 def _error_message(exc: psycopg.Error) -> str:
     diag = exc.diag
     if diag.sqlstate is None:
         return f"Failed to run sql query: {str(exc).strip()}"
     return f"Failed to run sql query: {diag.severity or 'ERROR'}:  {diag.sqlstate}: {diag.message_primary}"
-
-
-def _refuse_session_authorization(query: str) -> None:
-    """On a hosted project `postgres` cannot change its session user; here the connection
-    starts as the cluster superuser, so a top-level SET/RESET SESSION AUTHORIZATION would
-    escape the project's role. Refuse it with the error a hosted project gives."""
-    import pglast
-    from pglast import ast
-
-    try:
-        statements = pglast.parse_sql(query)
-    except pglast.parser.ParseError:
-        return  # let PostgreSQL report the syntax error
-    for raw in statements:
-        stmt = raw.stmt
-        if isinstance(stmt, ast.VariableSetStmt) and (stmt.name or "").lower() == "session_authorization":
-            raise QueryError("Failed to run sql query: ERROR:  42501: permission denied to set session authorization")
 
 
 def _jsonable(value: object) -> object:

@@ -13,8 +13,9 @@ from typing import Any, Literal
 
 @dataclass(frozen=True)
 class Faults:
-    """All off by default. Counters (`error_burst`, `drop_after_create`, `init_failed`) are
-    consumed as they fire; `rate_limit_every` counts API requests from the moment it is set."""
+    """All off by default. Counters (`error_burst`, `drop_after_create`, `error_after_create`,
+    `init_failed`) are consumed as they fire; `rate_limit_every` counts API requests from the
+    moment it is set. `slow_health` and `health_not_found` apply to projects created while set."""
 
     rate_limit_every: int = 0  # every Nth API request answers 429 (0: off)
     rate_limit_reset: int = 0  # x-ratelimit-reset on those 429s (0: the real window's remaining seconds)
@@ -24,10 +25,20 @@ class Faults:
     drop_after_create: int = 0  # the next N POST /v1/projects create the project, then drop the connection unanswered
     init_failed: int = 0  # the next N created projects end INIT_FAILED instead of ACTIVE_HEALTHY
     slow_health: float = 0.0  # new projects stay COMING_UP (health: not healthy) this many seconds (0: off)
+    error_after_create: int = 0  # the next N POST /v1/projects create the project, then answer `error_status`
+    # while a new project is COMING_UP /health answers 404, and for this many seconds after it reads
+    # ACTIVE_HEALTHY the pooler reports UNHEALTHY {"error":"not found"} and refuses logins (0: off)
+    health_not_found: float = 0.0
+    foreign_projects: bool = False  # the account also holds projects in odd states; regions list an unknown code
+    login_role_ttl: int = 0  # seconds a temporary login role's password lives (0: the platform's 300)
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if f.type == "bool":
+                if not isinstance(value, bool):
+                    raise ValueError(f"fault {f.name} must be true or false, got {value!r}")
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ValueError(f"fault {f.name} must be a number, got {value!r}")
             if value < 0:
@@ -46,7 +57,7 @@ class Faults:
             raise ValueError(f"unknown fault option(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
-    def to_dict(self) -> dict[str, int | float]:
+    def to_dict(self) -> dict[str, int | float | bool]:
         return asdict(self)
 
 
@@ -75,7 +86,7 @@ class FaultInjector:
         with self._lock:
             return self._faults
 
-    def set(self, faults: Faults | None = None, **changes: float) -> Faults:
+    def set(self, faults: Faults | None = None, **changes: float | bool) -> Faults:
         """Replace all faults with `faults`, or change only the named ones."""
         with self._lock:
             new = faults if faults is not None else Faults.from_dict(self._faults.to_dict() | changes)
@@ -96,8 +107,8 @@ class FaultInjector:
                 return RequestFault(429, f.rate_limit_reset)
             return RequestFault()
 
-    def take(self, counter: Literal["drop_after_create", "init_failed"]) -> bool:
-        """Consume one from `drop_after_create` or `init_failed`; True if it fired."""
+    def take(self, counter: Literal["drop_after_create", "error_after_create", "init_failed"]) -> bool:
+        """Consume one from a counter; True if it fired."""
         with self._lock:
             left = getattr(self._faults, counter)
             if left <= 0:

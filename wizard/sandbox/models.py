@@ -80,6 +80,8 @@ SMART_GROUPS: dict[SmartGroup, tuple[str, Region, tuple[str, ...]]] = {  # code 
     "apac": ("Asia-Pacific", "ap-southeast-1", ("AS", "OC", "AN")),
 }
 CONTINENTS = ("NA", "SA", "EU", "AF", "AS", "OC", "AN")
+# A region code no client knows yet (the foreign_projects fault lists it, and accepts it at create).
+UNKNOWN_REGION = ("me-central-1", "Middle East (UAE)", "AS")
 HEALTH_SERVICES = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage", "pg_bouncer")
 PROJECT_STATUSES = (
     "INACTIVE",
@@ -133,7 +135,7 @@ class CreateProjectBody(_Body):
     def org(self) -> str:
         return self.organization_slug or self.organization_id or ""
 
-    def resolved_region(self) -> Region:
+    def resolved_region(self) -> str:
         if self.region is not None:
             return self.region
         assert self.region_selection is not None
@@ -150,6 +152,12 @@ class RunQueryBody(_Body):
     read_only: StrictBool | None = None
 
 
+class LoginRoleBody(_Body):
+    """CreateRoleBody."""
+
+    read_only: StrictBool
+
+
 class ReadOnlyQueryBody(_Body):
     query: Annotated[StrictStr, Field(min_length=1)]
     parameters: list[Any] | None = None
@@ -159,15 +167,30 @@ class BodyError(ValueError):
     """A request body the real API would refuse with 400; str() is the `message`."""
 
 
-def parse_create_project(data: object) -> CreateProjectBody:
+def parse_create_project(data: object, extra_region: str | None = None) -> tuple[CreateProjectBody, str]:
+    """The body and the project's region; `extra_region` is accepted besides the known codes."""
     problems = _cross_field_problems(data) if isinstance(data, dict) else []
+    chosen = _extra_region_chosen(data, extra_region)
+    if chosen is not None:  # validate the rest with a known code in its place
+        data = chosen
     try:
         body = _parse(CreateProjectBody, data)
     except BodyError as exc:
         raise BodyError(", ".join([str(exc), *problems])) from None
     if problems:
         raise BodyError(", ".join(problems))
-    return body
+    return body, extra_region if chosen is not None and extra_region else body.resolved_region()
+
+
+def _extra_region_chosen(data: object, extra: str | None) -> dict[str, object] | None:
+    if extra is None or not isinstance(data, dict):
+        return None
+    if data.get("region") == extra:
+        return {**data, "region": "us-east-1"}
+    selection = data.get("region_selection")
+    if isinstance(selection, dict) and selection.get("type") == "specific" and selection.get("code") == extra:
+        return {**data, "region_selection": {**selection, "code": "us-east-1"}}
+    return None
 
 
 def _cross_field_problems(data: dict[str, object]) -> list[str]:
@@ -181,6 +204,10 @@ def _cross_field_problems(data: dict[str, object]) -> list[str]:
     if data.get("db_pass") == "":
         problems.append("db_pass should not be empty")
     return problems
+
+
+def parse_login_role(data: object) -> LoginRoleBody:
+    return _parse(LoginRoleBody, data)
 
 
 def parse_query(data: object, read_only_endpoint: bool) -> RunQueryBody | ReadOnlyQueryBody:
@@ -243,18 +270,53 @@ def project_json(p: Project, status: str, *, database: dict[str, str] | None) ->
     return out | {"status": status, "database": database, "created_at": p.created_at}
 
 
-def regions_json(continent: str | None) -> dict[str, object]:
-    def specific(code: Region) -> dict[str, str]:
-        name, _ = REGIONS[code]
+def regions_json(continent: str | None, unknown_region: bool = False) -> dict[str, object]:
+    """RegionsInfo; with `unknown_region`, UNKNOWN_REGION too (listed last)."""
+    regions: dict[str, tuple[str, str]] = {code: about for code, about in REGIONS.items()}
+    if unknown_region:
+        regions[UNKNOWN_REGION[0]] = UNKNOWN_REGION[1:]
+
+    def specific(code: str) -> dict[str, str]:
+        name, _ = regions[code]
         return {"name": name, "code": code, "type": "specific", "provider": "AWS", "status": "capacity"}
 
     def group(code: SmartGroup) -> dict[str, str]:
         return {"name": SMART_GROUPS[code][0], "code": code, "type": "smartGroup"}
 
     chosen: SmartGroup = next((g for g, (_, _, conts) in SMART_GROUPS.items() if continent in conts), "americas")
-    near = [c for c, (_, cont) in REGIONS.items() if cont == continent] if continent else []
+    near: list[str] = [c for c, (_, cont) in regions.items() if cont == continent] if continent else []
     near = near or [SMART_GROUPS[chosen][1]]
     return {
         "recommendations": {"smartGroup": group(chosen), "specific": [specific(c) for c in near]},
-        "all": {"smartGroup": [group(g) for g in SMART_GROUPS], "specific": [specific(c) for c in REGIONS]},
+        "all": {"smartGroup": [group(g) for g in SMART_GROUPS], "specific": [specific(c) for c in regions]},
     }
+
+
+# (name, status, region, with `database`): what the foreign_projects fault adds to the account
+FOREIGN_PROJECTS: tuple[tuple[str, str, str, bool], ...] = (
+    ("foreign-inactive", "INACTIVE", "us-east-1", True),
+    ("foreign-pausing", "PAUSING", "eu-west-1", True),
+    ("foreign-resizing", "RESIZING", "ap-south-1", True),
+    ("foreign-status-never-seen", "MIGRATING_TO_NEW_HARDWARE", UNKNOWN_REGION[0], True),
+    ("foreign-without-database", "ACTIVE_HEALTHY", "eu-central-1", False),
+)
+
+
+def foreign_projects_json(organization_slug: str, database: dict[str, str]) -> list[dict[str, object]]:
+    """Projects made elsewhere (the dashboard, another tool) that the sandbox only lists."""
+    out = []
+    for number, (name, status, region, with_database) in enumerate(FOREIGN_PROJECTS):
+        ref = ("foreign" + "abcdefghijklm"[number] * 13)[:20]
+        item: dict[str, object] = {
+            "id": ref,
+            "ref": ref,
+            "organization_id": organization_slug,
+            "organization_slug": organization_slug,
+            "name": name,
+            "region": region,
+            "status": status,
+        }
+        if with_database:
+            item["database"] = {**database, "host": f"db.{ref}.supabase.red"}
+        out.append(item | {"created_at": f"2025-01-0{number + 1}T00:00:00Z"})
+    return out

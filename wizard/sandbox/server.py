@@ -1,20 +1,24 @@
-"""Start and stop a sandbox: one embedded cluster (its data dir inside the sandbox's) and the
-Starlette app on uvicorn, in a background thread with its own event loop.
+"""Start and stop a sandbox: the Starlette app on uvicorn and the pooler, each in a background
+thread with its own event loop, and the projects' clusters (started as needed, in the data dir).
 
     handle = start_sandbox(tmp_path, health_delay=0)
     handle.url, handle.token            # http://127.0.0.1:PORT, sbp_...
+    handle.pooler_host, handle.session_port, handle.transaction_port   # 127.x.y.z, 5432, 6543
+    handle.cluster(ref)                 # a project's EmbeddedPostgres (started), for tests
     handle.set_faults(error_burst=2)    # change faults while it runs
-    handle.stop()                       # stops uvicorn, then the cluster
+    handle.stop()                       # stops uvicorn, the pooler, then every cluster
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -22,14 +26,16 @@ from typing import TYPE_CHECKING, TextIO
 from wizard.errors import MusekitError
 from wizard.fs import write_atomic
 from wizard.sandbox.faults import FaultInjector, Faults
+from wizard.sandbox.pooler import NOT_FOUND, SESSION_PORT, TRANSACTION_PORT, Pooler, Route, bind_pair
 from wizard.sandbox.ratelimit import DEFAULT_LIMIT
-from wizard.sandbox.state import SandboxState
+from wizard.sandbox.state import SandboxState, set_aside_v1
 
+log = logging.getLogger("musekit.sandbox")
 TOKEN_RE = re.compile(r"^sbp_(oauth_)?[a-f0-9]{40}$")  # what the Supabase CLI accepts
 STATE_FILE = "state.json"
 PROFILE_FILE = "supabase-profile.yaml"
-CLUSTER_DIR = "postgres"
 START_TIMEOUT = 30.0
+POOLER_PORTS = (SESSION_PORT, TRANSACTION_PORT)
 
 if TYPE_CHECKING:
     import asyncio
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     from wizard.pg import EmbeddedPostgres
+    from wizard.sandbox.clusters import ProjectClusters
 
 
 class SandboxError(MusekitError, RuntimeError):
@@ -64,7 +71,8 @@ class SandboxHandle:
     token: str = field(repr=False)
     data_dir: Path
     profile_path: Path
-    pg: EmbeddedPostgres = field(repr=False)  # the cluster holding every project's database
+    clusters: ProjectClusters = field(repr=False)  # one cluster per project
+    pooler: Pooler = field(repr=False)
     organization_slug: str
     _faults: FaultInjector = field(repr=False)
     _server: uvicorn.Server = field(repr=False)
@@ -79,6 +87,22 @@ class SandboxHandle:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
+    @property
+    def pooler_host(self) -> str:
+        return self.pooler.host
+
+    @property
+    def session_port(self) -> int:
+        return self.pooler.session_port
+
+    @property
+    def transaction_port(self) -> int:
+        return self.pooler.transaction_port
+
+    def cluster(self, ref: str) -> EmbeddedPostgres:
+        """Project `ref`'s cluster, started if it was not (its superuser: `.admin_conninfo()`)."""
+        return self.clusters.cluster(ref)
+
     def faults(self) -> Faults:
         return self._faults.get()
 
@@ -87,11 +111,12 @@ class SandboxHandle:
         return self._faults.set(faults, **changes)
 
     def stop(self) -> None:
-        """Stop serving, then stop the cluster. Idempotent."""
+        """Stop serving (API, then pooler), then stop every cluster. Idempotent."""
         if self._thread.is_alive():
             self._server.should_exit = True
             self._thread.join(timeout=15)
-        self.pg.stop()
+        self.pooler.stop()
+        self.clusters.stop()
         if not self._lock_file.closed:
             self._lock_file.close()
 
@@ -100,11 +125,13 @@ class SandboxHandle:
         return "\n".join(
             [
                 "MuseKit SANDBOX: a local emulator of the Supabase Management API. Nothing here is hosted or billed;",
-                "every project is a database on one embedded PostgreSQL 17 on this machine.",
+                "every project is its own embedded PostgreSQL 17 cluster on this machine.",
                 f"  API:          {self.url}",
                 f"  access token: {self.token}   (the only token it accepts)",
                 f"  organization: {self.organization_slug}",
-                f"  data:         {self.data_dir}  (state.json; cluster in {CLUSTER_DIR}/ on 127.0.0.1:{self.pg.port})",
+                f"  pooler:       {self.pooler_host}, session mode on {self.session_port}, "
+                f"transaction mode on {self.transaction_port} (user postgres.<ref>)",
+                f"  data:         {self.data_dir}  (state.json; clusters in projects/<ref>/)",
                 f"  faults:       {_describe_faults(self.faults())}",
                 "Use it with the official Supabase CLI:",
                 f"  {env} supabase --profile {self.profile_path} projects list",
@@ -165,34 +192,41 @@ def _start(
     rate_limit: int,
     access_log: bool,
 ) -> SandboxHandle:
-    from wizard.pg import EmbeddedPostgres
     from wizard.sandbox.app import Sandbox, build_app
-    from wizard.sandbox.databases import ProjectDatabases
+    from wizard.sandbox.clusters import ProjectClusters
+    from wizard.sandbox.databases import ProjectDatabases, server_version
     from wizard.sandbox.ratelimit import RateLimiter
 
+    _set_aside_v1(data_dir)
     state = SandboxState.load(data_dir / STATE_FILE)
     sock = _listen(port, fallback=state.api_port)
-    pg = EmbeddedPostgres(data_dir=data_dir / CLUSTER_DIR, port=state.pg_port if _port_free(state.pg_port) else 0)
+    clusters = ProjectClusters(data_dir)
+    injector = FaultInjector(faults)
+    pooler: Pooler | None = None
     try:
-        pg.start()  # a cluster left running by a killed sandbox is adopted, and stopped at our stop
-        dbs = ProjectDatabases(pg)
-        dbs.prepare_cluster()
-        state.api_port, state.pg_port = sock.getsockname()[1], pg.port
+        clusters.prepare()  # clusters a killed sandbox left running are adopted, and stopped at our stop
+        pooler = Pooler(*_pooler_sockets(state.pooler_host), resolve=_resolver(state, clusters))
+        pooler.start()
+        state.api_port, state.pooler_host = sock.getsockname()[1], pooler.host
         state.save()
-        injector = FaultInjector(faults)
         sandbox = Sandbox(
             state=state,
-            dbs=dbs,
+            dbs=ProjectDatabases(clusters),
             faults=injector,
             limiter=RateLimiter(rate_limit),
             token=token,
             health_delay=health_delay,
-            pg_version=dbs.server_version(),
+            pg_version=server_version(),
+            pooler_host=pooler.host,
+            session_port=pooler.session_port,
+            transaction_port=pooler.transaction_port,
         )
         server, thread = _serve(build_app(sandbox), sock, access_log)
     except BaseException:
         sock.close()
-        pg.stop()
+        if pooler is not None:
+            pooler.stop()
+        clusters.stop()
         raise
     url = f"http://127.0.0.1:{state.api_port}"
     profile = write_profile(data_dir / PROFILE_FILE, url)
@@ -201,7 +235,8 @@ def _start(
         token=token,
         data_dir=data_dir,
         profile_path=profile,
-        pg=pg,
+        clusters=clusters,
+        pooler=pooler,
         organization_slug=state.organizations[0].slug,
         _faults=injector,
         _server=server,
@@ -248,17 +283,60 @@ def _lock(data_dir: Path) -> TextIO:
     return f
 
 
-def _port_free(port: int) -> bool:
-    if not port:
-        return False
-    with socket.socket() as s:
-        # as postgres binds: connections of the last run may linger in TIME_WAIT on this port
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def _set_aside_v1(data_dir: Path) -> None:
+    """A sandbox from before per-project clusters: stop its shared cluster if a killed sandbox
+    left it running, and move it aside (its projects cannot be served any more)."""
+    from wizard.pg import EmbeddedPostgres
+
+    shared = data_dir / "postgres"
+    if (shared / "postmaster.pid").exists():
+        EmbeddedPostgres(data_dir=shared, manage_roles=False).stop_leftover()
+    aside = set_aside_v1(data_dir, STATE_FILE)
+    if aside is not None:
+        log.warning(
+            "sandbox: %s held a sandbox whose projects shared one cluster; it was moved to %s and a new, "
+            "empty sandbox starts (each project now has a cluster of its own)",
+            data_dir,
+            aside,
+        )
+
+
+def _random_loopback() -> str:
+    """127.a.b.c with a >= 1: clear of 127.0.0.1 and of what resolvers use (127.0.0.53, 127.0.1.1)."""
+    a, b, c = (secrets.randbelow(254) + 1 for _ in range(3))
+    return f"127.{a}.{b}.{c}"
+
+
+def _pooler_sockets(previous: str) -> tuple[socket.socket, socket.socket]:
+    """Listening sockets for the pooler: ports 5432 and 6543 as on the platform, on a loopback
+    address of the sandbox's own (the last run's if free), so a local PostgreSQL on 127.0.0.1:5432
+    is no obstacle. Where only 127.0.0.1 exists (macOS), any two free ports on it."""
+    candidates = ([previous] if previous else []) + [_random_loopback() for _ in range(20)]
+    for host in candidates:
+        pair = bind_pair(host, POOLER_PORTS)
+        if pair is not None:
+            return pair
+    pair = bind_pair("127.0.0.1", POOLER_PORTS) or bind_pair("127.0.0.1", (0, 0))
+    if pair is None:
+        raise SandboxError("no free TCP ports for the sandbox's pooler on 127.0.0.1")
+    return pair
+
+
+def _resolver(state: SandboxState, clusters: ProjectClusters) -> Callable[[str], Route | str]:
+    """What the pooler asks (in a worker thread) for a login to `<role>.<ref>`."""
+    from wizard.sandbox.clusters import ClusterError
+
+    def resolve(ref: str) -> Route | str:
+        project = state.project(ref)
+        if project is None or not project.provisioned or not project.pooler_ready():
+            return NOT_FOUND
         try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
+            return Route(clusters.cluster(ref).port)
+        except ClusterError as exc:
+            log.warning("sandbox pooler: %s", exc)
+            return NOT_FOUND
+
+    return resolve
 
 
 def _listen(port: int, fallback: int) -> socket.socket:

@@ -1,7 +1,10 @@
 """The sandbox's persistent state: its organizations and projects, as one JSON file in the
 data dir, written atomically (temp file + fsync + rename). No secret is ever stored here:
 database passwords live only in PostgreSQL (as SCRAM verifiers), the access token only in
-the running process, and the API keys' JWT secrets in the cluster (see databases.py)."""
+the running process, and the API keys' JWT secrets beside each project's cluster (clusters.py).
+
+Version 1 kept every project in one shared cluster; such a state is moved aside (see
+`set_aside_v1`), since its projects cannot be served by per-project clusters."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from pathlib import Path
 from wizard.errors import MusekitError
 from wizard.fs import write_atomic
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 DEFAULT_ORG_SLUG = "musekit-sandbox"
 DEFAULT_ORG_NAME = "Sandbox Org"
 REF_LENGTH = 20
@@ -48,19 +51,22 @@ class Project:
     created_at: str  # RFC 3339, UTC
     ready_at: float  # epoch seconds: COMING_UP until then
     outcome: str  # status once ready: ACTIVE_HEALTHY or INIT_FAILED
-    provisioned: bool  # the database and its role exist
+    provisioned: bool  # the project's cluster exists
     desired_instance_size: str | None = None
+    pooler_ready_at: float = 0.0  # epoch seconds: the pooler reports the tenant "not found" until then
 
-    @property
-    def db_name(self) -> str:
-        return self.ref
+    db_name = "postgres"  # as on the platform: each project has its own cluster
 
     @property
     def db_user(self) -> str:
+        """The pooler's user name for the project's `postgres` (Supavisor routes by the suffix)."""
         return f"postgres.{self.ref}"
 
     def status(self, now: float | None = None) -> str:
         return self.outcome if (time.time() if now is None else now) >= self.ready_at else "COMING_UP"
+
+    def pooler_ready(self, now: float | None = None) -> bool:
+        return (time.time() if now is None else now) >= max(self.ready_at, self.pooler_ready_at)
 
 
 @dataclass
@@ -71,7 +77,7 @@ class SandboxState:
     next_project_number: int = 1
     gotrue_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     api_port: int = 0
-    pg_port: int = 0
+    pooler_host: str = ""  # the loopback address the pooler listens on (kept across restarts)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # -- loading and saving ---------------------------------------------------------
@@ -93,7 +99,7 @@ class SandboxState:
                 next_project_number=int(raw["next_project_number"]),
                 gotrue_id=str(raw["gotrue_id"]),
                 api_port=int(raw.get("api_port", 0)),
-                pg_port=int(raw.get("pg_port", 0)),
+                pooler_host=str(raw.get("pooler_host", "")),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise SandboxStateError(
@@ -106,7 +112,7 @@ class SandboxState:
             "version": STATE_VERSION,
             "gotrue_id": self.gotrue_id,
             "api_port": self.api_port,
-            "pg_port": self.pg_port,
+            "pooler_host": self.pooler_host,
             "next_project_number": self.next_project_number,
             "organizations": [asdict(o) for o in self.organizations],
             "projects": [asdict(p) for p in self.projects],
@@ -134,6 +140,24 @@ class SandboxState:
 
     def remove_project(self, ref: str) -> None:
         self.projects = [p for p in self.projects if p.ref != ref]
+
+
+def set_aside_v1(data_dir: Path, state_file: str) -> Path | None:
+    """If `data_dir` holds a version-1 sandbox (one shared cluster in `postgres/`), move its state
+    and cluster into `v1-<time>/` and return that folder; a new, empty sandbox starts beside it."""
+    path = data_dir / state_file
+    try:
+        version = json.loads(path.read_text()).get("version")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if version != 1:
+        return None
+    aside = data_dir / f"v1-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}"
+    aside.mkdir()
+    for name in (state_file, "postgres"):
+        if (data_dir / name).exists():
+            (data_dir / name).rename(aside / name)
+    return aside
 
 
 def utc_now_rfc3339() -> str:

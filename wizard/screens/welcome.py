@@ -67,6 +67,7 @@ class WelcomeScreen(WizardScreen[None]):
         now = self.host.clock()
         table = self.query_one("#clones", DataTable)
         table.clear()
+        table.display = bool(message.listings)  # shown before it is filled, so its height follows the rows
         self.listings = message.listings
         for i, listing in enumerate(message.listings):
             entry, journal = listing.entry, listing.journal
@@ -87,7 +88,6 @@ class WelcomeScreen(WizardScreen[None]):
         self.query_one("#clones-empty", Static).update(
             "" if message.listings else "No clones yet. Press n to start a new Muse."
         )
-        table.display = bool(message.listings)
 
     @on(Button.Pressed, "#new")
     def action_new(self) -> None:
