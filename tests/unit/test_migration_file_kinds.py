@@ -50,8 +50,7 @@ def test_a_template_with_a_symlinked_migration_is_refused_by_the_command(tmp_pat
     template = tmp_path / "sneaky"
     (template / "migrations").mkdir(parents=True)
     (template / "muse.toml").write_text(
-        'name = "Sneaky"\ndescription = "Links outside."\nversion = "0.1.0"\n'
-        'core_version = "20260101000600"\n'
+        'name = "Sneaky"\ndescription = "Links outside."\nversion = "0.1.0"\ncore_version = "20260101000600"\n'
     )
     (tmp_path / "etc-passwd").write_text("root:x:0:0:TOP-SECRET")
     os.symlink(tmp_path / "etc-passwd", template / "migrations" / NAME)
