@@ -11,7 +11,6 @@ import sys
 import threading
 
 from wizard import __version__
-from wizard.commands.output import Printer
 from wizard.errors import ExitCode, MusekitError, exit_codes_help
 
 # name -> module in wizard.commands; each module defines HELP, register(parser) and run(args) -> int
@@ -119,6 +118,8 @@ def _main(argv: list[str] | None) -> int:
         code: int = run(args)
         return code
     except MusekitError as exc:
+        from wizard.commands.output import Printer
+
         Printer(json_mode=bool(getattr(args, "json", False))).error(str(exc), error=type(exc).__name__)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -49,7 +49,7 @@ class WelcomeScreen(WizardScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one("#clones", DataTable)
         table.add_columns("Name", "Muse", "Step reached", "Age", "Last error")
-        self.refresh_clones()
+        self.call_after_refresh(self.refresh_clones)  # the registry (and pydantic) after the first frame
 
     def refresh_clones(self) -> None:
         self._list_clones()

@@ -1,20 +1,8 @@
-from wizard.widgets.apply_verify import ApplyVerifyView
-from wizard.widgets.common import ErrorPanel, Stepper, age, error_text, plain
-from wizard.widgets.core_migrations import CoreMigrationsView
-from wizard.widgets.preview import SchemaPreview, SqlView
-from wizard.widgets.provision import ProvisionView
-from wizard.widgets.readme_section import ReadmeView
+"""The wizard's reusable widgets, each with its own DEFAULT_CSS.
 
-__all__ = [
-    "ApplyVerifyView",
-    "CoreMigrationsView",
-    "ErrorPanel",
-    "ProvisionView",
-    "ReadmeView",
-    "SchemaPreview",
-    "SqlView",
-    "Stepper",
-    "age",
-    "error_text",
-    "plain",
-]
+Their names are in `__init__.pyi` and load on first use (lazy_loader): the Welcome screen's first
+frame needs `plain` and `age`, not the run views and the engine types they import."""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
