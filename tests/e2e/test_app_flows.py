@@ -147,6 +147,7 @@ async def test_new_clone_from_welcome_to_done(sandbox, env, vault):
         await pilot.press("enter")
         await wait_for(pilot, lambda: on(app, "DoneScreen"), "the check", timeout=120)
         await pilot.pause()
+        await wait_for(pilot, lambda: "checked, nothing changed" in screen_text(app), "the check drawn")
         assert app.screen.checked and "checked, nothing changed" in screen_text(app)
         assert (folder / ".musekit" / "clone.json").read_bytes() == before
 
@@ -424,6 +425,8 @@ async def test_quitting_during_a_step_asks_and_leaves_a_resumable_clone(sandbox,
         assert run.query_one("#stages").current == "readme"
         await pilot.press("1")
         assert run.query_one("#stages").current == "provision"
+        # the switch is drawn on the next frame: wait for it rather than read the screen at once
+        await wait_for(pilot, lambda: "COMING_UP" in screen_text(app), "the provision view drawn")
         assert "Project " in static_text(app, "#project-status") and "COMING_UP" in screen_text(app)
         assert run.running and stepper.statuses["healthy"] == "running"
         # stopping (escape) asks first; "no" keeps it running
