@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "migrate": "migrate",
     "verify": "verify",
     "readme": "readme",
+    "diff": "diff",
+    "fleet": "fleet",
     "localdb": "localdb",
     "sandbox": "sandbox",
 }

@@ -1,0 +1,1 @@
+"""Schema diff of two Muses: each side a Muse folder, a template, or a live database."""
