@@ -222,11 +222,10 @@ class MuseKitApp(App[None]):
 
     # -- engine callbacks ---------------------------------------------------------------------
     def clone_callbacks(self) -> CloneCallbacks:
-        """What Clone.start / Clone.open call back: progress goes to the run screen; the database
-        password is shown once, or asked for, in a modal."""
+        """What Clone.start / Clone.open call back: progress goes to the run screen; the new database
+        password is shown once in a modal (after create musekit needs only the access token)."""
         return {
             "on_event": self._clone_event,
-            "password_prompt": self._ask_db_password,
             "on_new_password": self._show_new_password,
         }
 
@@ -239,11 +238,6 @@ class MuseKitApp(App[None]):
         target = self._run_screen()
         if target is not None:
             target.post_message(CloneProgress(event))
-
-    async def _ask_db_password(self, prompt: str) -> str | None:
-        from wizard.screens.password import PasswordPromptScreen
-
-        return await self.push_screen_wait(PasswordPromptScreen(prompt))
 
     def _show_new_password(self, password: str, stored: bool) -> None:
         from wizard.screens.password import NewPasswordScreen

@@ -24,7 +24,9 @@ from wizard.api.errors import (
 )
 from wizard.api.events import ApiEvent, ApiWarning, HealthChanged, RateLimited, Retrying
 from wizard.api.login_role import LOGIN_RETRY_DELAYS_S, LoginRole, connect_login_role
+from wizard.api.login_session import LoginSession
 from wizard.api.models import (
+    AdvisorLint,
     ApiKey,
     ApiKeyType,
     DatabaseType,
@@ -51,6 +53,7 @@ __all__ = [
     "ENDPOINTS",
     "LOGIN_RETRY_DELAYS_S",
     "TOKENS_PAGE",
+    "AdvisorLint",
     "ApiConnectionError",
     "ApiEvent",
     "ApiKey",
@@ -68,6 +71,7 @@ __all__ = [
     "InvalidAccessToken",
     "InvalidInput",
     "LoginRole",
+    "LoginSession",
     "ManagementAPI",
     "ManagementApiError",
     "NotFound",

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from pydantic import JsonValue, TypeAdapter, ValidationError
@@ -54,6 +54,7 @@ from wizard.api.login_role import LoginRole
 from wizard.api.models import (
     PROJECT_REF_PATTERN,
     TERMINAL_PROJECT_STATUSES,
+    AdvisorLint,
     ApiKey,
     Continent,
     CreatedRole,
@@ -110,6 +111,7 @@ _POOLER = TypeAdapter(PoolerConfig)
 _REGIONS = TypeAdapter(RegionsInfo)
 _ROW = TypeAdapter(dict[str, JsonValue])
 _ROLE = TypeAdapter(CreatedRole)
+_ADVISOR_LINT = TypeAdapter(AdvisorLint)
 
 
 @dataclass(frozen=True)
@@ -486,6 +488,20 @@ class ManagementAPI:
         ref = checked_ref(ref)
         call = _Call(endpoints.DELETE_LOGIN_ROLES, f"remove the temporary login roles of project {ref}", ref=ref)
         await self._send(call)
+
+    # --- the platform's advisors ---------------------------------------------------------------
+
+    async def advisors(self, ref: str, kind: Literal["security", "performance"]) -> list[AdvisorLint]:
+        """The platform's own lints of the project (splinter, as the dashboard's Advisors show them). A lint
+        row musekit cannot read is skipped, never fatal."""
+        endpoint = endpoints.SECURITY_ADVISORS if kind == "security" else endpoints.PERFORMANCE_ADVISORS
+        call = _Call(endpoint, f"read the {kind} advisors of project {ref}", ref=checked_ref(ref))
+        response = await self._send(call)
+        body = self._json(call, response)
+        lints = body.get("lints") if isinstance(body, dict) else None
+        if not isinstance(lints, list):
+            raise self._unusable(call, response, "no list of lints")
+        return readable_items(_ADVISOR_LINT, lints, call.label)
 
     # --- internals: waiting -------------------------------------------------------------------
 

@@ -62,6 +62,16 @@ CREATE_LOGIN_ROLE = Endpoint(
 DELETE_LOGIN_ROLES = Endpoint(
     "DELETE", "/v1/projects/{ref}/cli/login-role", "v1-delete-login-roles", ("database_write",), "database:write"
 )
+SECURITY_ADVISORS = Endpoint(
+    "GET", "/v1/projects/{ref}/advisors/security", "v1-get-security-advisors", ("advisors_read",), "database:read"
+)
+PERFORMANCE_ADVISORS = Endpoint(
+    "GET",
+    "/v1/projects/{ref}/advisors/performance",
+    "v1-get-performance-advisors",
+    ("advisors_read",),
+    "database:read",
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     LIST_ORGANIZATIONS,
@@ -76,4 +86,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     RUN_QUERY,
     CREATE_LOGIN_ROLE,
     DELETE_LOGIN_ROLES,
+    SECURITY_ADVISORS,
+    PERFORMANCE_ADVISORS,
 )

@@ -77,31 +77,18 @@ async def connect_login_role(
     role, then `SET SESSION ROLE <session_role>` (None: stay the login role). A refused login is tried again
     after each of `delays_s` (reported as Retrying events): the pooler needs a moment to learn a new role.
     The last failure is raised (DatabaseConnectError)."""
-    import psycopg
-    from psycopg import sql
+    from wizard.pg import DatabaseConnectError, RoleUrl, SessionRoleRefused, connect
 
-    from wizard.pg import DatabaseConnectError, connect
-
+    target = url.reveal() if session_role is None else RoleUrl(url.reveal(), session_role)
     attempts = len(delays_s) + 1
     for attempt in range(1, attempts + 1):
         try:
-            conn = await connect(url.reveal())
-            break
+            return await connect(target)
         except DatabaseConnectError as exc:
-            if attempt == attempts:
+            if attempt == attempts or isinstance(exc, SessionRoleRefused):
                 raise
             if on_event is not None:
                 why = str(exc).splitlines()[0]
                 on_event(Retrying(attempt + 1, attempts, delays_s[attempt - 1], why, f"connect to {url}"))
             await sleep(delays_s[attempt - 1])
-    if session_role is not None:
-        try:
-            await conn.execute(sql.SQL("SET SESSION ROLE {}").format(sql.Identifier(session_role)))
-        except BaseException as exc:
-            await conn.close()
-            if isinstance(exc, psycopg.Error):
-                raise DatabaseConnectError(
-                    f"connected to {url}, but could not step down to role {session_role}: {exc}"
-                ) from None
-            raise
-    return conn
+    raise AssertionError("unreachable: the last attempt returns or raises")

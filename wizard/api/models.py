@@ -465,6 +465,22 @@ class CreateRoleBody(BaseModel):
         return self.model_dump(mode="json")
 
 
+class AdvisorLint(ApiModel):
+    """One lint of V1ProjectAdvisorsResponse (splinter's row). Its enums (name, level, categories, metadata
+    type) grow on the platform, so they are read as plain text."""
+
+    name: str
+    title: str = ""
+    level: str = "INFO"
+    facing: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    description: str = ""
+    detail: str = ""
+    remediation: str | None = None
+    metadata: JsonValue = None
+    cache_key: str = ""
+
+
 class CreatedRole(ApiModel):
     """CreateRoleResponse: a `cli_login_…` role and its temporary password."""
 

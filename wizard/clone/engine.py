@@ -7,10 +7,9 @@ and never applies a migration twice."""
 
 from __future__ import annotations
 
-import inspect
 import os
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Required, TypedDict, Unpack
@@ -33,7 +32,7 @@ from wizard.errors import ExitCode, MusekitError
 from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
 
 if TYPE_CHECKING:
-    from wizard.api import ManagementAPI
+    from wizard.api import LoginSession, ManagementAPI
     from wizard.guard import PurityFinding
 
 # Test hook: the process kills itself (SIGKILL) at a named point, e.g. "before:healthy",
@@ -59,15 +58,13 @@ class CloneEvent:
 
 
 EventSink = Callable[[CloneEvent], None]
-PasswordPrompt = Callable[[str], Awaitable[str | None] | str | None]
 NewPasswordNotice = Callable[[str, bool], None]  # (password, stored_in_keyring)
 
 
 class CloneCallbacks(TypedDict, total=False):
-    """How a clone reports progress and asks for or shows the database password."""
+    """How a clone reports progress and shows the new database password (once, at create)."""
 
     on_event: EventSink | None
-    password_prompt: PasswordPrompt | None
     on_new_password: NewPasswordNotice | None
 
 
@@ -122,7 +119,6 @@ class Clone:
         store: credentials.SecretStore,
         on_event: EventSink | None = None,
         db_password: str | None = None,
-        password_prompt: PasswordPrompt | None = None,
         on_new_password: NewPasswordNotice | None = None,
         health_timeout_s: float | None = None,
     ):
@@ -132,7 +128,7 @@ class Clone:
         self.store = store
         self._emit = on_event or (lambda ev: None)
         self._password = db_password
-        self._prompt = password_prompt
+        self._login: LoginSession | None = None  # temporary login roles: the database with only the token
         self._on_new_password = on_new_password
         self.health_timeout_s = settings.health_timeout() if health_timeout_s is None else health_timeout_s
         self._template: MuseTemplate | None = None
@@ -196,26 +192,32 @@ class Clone:
         if not self._lock.held:
             self._lock.acquire()
         with self._lock:
-            self.journal = load_journal(self.folder)  # the file is the truth, not what another process held
-            if self.journal.steps["connection"].status == "done":
-                await self._refresh_connection()
-            if self.journal.finished:
-                try:
-                    await self.check()
-                    return self.journal
-                except _Redo as redo:  # e.g. a core migration shipped since, or a journal that says too much
-                    self._reopen(redo)
-            redone: set[str] = set()
-            while (step := self._next_step()) is not None:
-                try:
-                    await self._run_step(step)
-                except _Redo as redo:
-                    if redo.step in redone:
-                        raise CloneError(redo.step, redo.reason, self.folder) from None
-                    redone.add(redo.step)
-                    self._reopen(redo)
-            self._log(None, f"done: {self.folder}")
-            return self.journal
+            try:
+                return await self._run_steps()
+            finally:
+                await self._close_login()
+
+    async def _run_steps(self) -> Journal:
+        self.journal = load_journal(self.folder)  # the file is the truth, not what another process held
+        if self.journal.steps["connection"].status == "done":
+            await self._refresh_connection()
+        if self.journal.finished:
+            try:
+                await self.check()
+                return self.journal
+            except _Redo as redo:  # e.g. a core migration shipped since, or a journal that says too much
+                self._reopen(redo)
+        redone: set[str] = set()
+        while (step := self._next_step()) is not None:
+            try:
+                await self._run_step(step)
+            except _Redo as redo:
+                if redo.step in redone:
+                    raise CloneError(redo.step, redo.reason, self.folder) from None
+                redone.add(redo.step)
+                self._reopen(redo)
+        self._log(None, f"done: {self.folder}")
+        return self.journal
 
     def _next_step(self) -> str | None:
         return next((s for s in STEPS if self.journal.steps[s].status != "done"), None)
@@ -359,6 +361,7 @@ class Clone:
         before = self.journal.connection
         await self._step_connection()
         if self.journal.connection != before:
+            await self._close_login()
             self._log("connection", "the database address changed since the last run; journal updated")
             save_journal(self.folder, self.journal)
 
@@ -432,7 +435,21 @@ class Clone:
         if problems:
             count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
             raise CloneError("verify", f"{count}:\n" + "\n".join(f"  - {p}" for p in problems), self.folder)
-        return "no lint findings; RLS on every table; core untouched"
+        return f"no lint findings; RLS on every table; core untouched; {await self._platform_advice()}"
+
+    async def _platform_advice(self) -> str:
+        """The platform's own advisors, shown beside musekit's checks (they decide nothing: musekit's do)."""
+        from wizard.api import ManagementApiError
+        from wizard.muses import platform_advice
+
+        try:
+            advice = await platform_advice(self.api, self._ref())
+        except ManagementApiError as exc:
+            return f"platform advisors unavailable ({str(exc).splitlines()[0]})"
+        for lint in advice.lints:
+            if lint.level in ("ERROR", "WARN"):
+                self._emit(CloneEvent("warning", "verify", f"platform advisor {lint.level} {lint.name}: {lint.detail}"))
+        return advice.summary()
 
     async def _step_readme(self) -> str:
         from wizard.readme import write_table_list
@@ -530,7 +547,8 @@ class Clone:
         return progress
 
     async def _password_for_create(self) -> str:
-        """The password the new project gets: given, found (keyring/env), or generated and kept."""
+        """The password the new project gets: given, found (keyring/env), or generated (kept in the keyring
+        when there is one). musekit itself never needs it again: it connects with temporary login roles."""
         j = self.journal
         if not self._password:
             self._password = credentials.find_db_password(self.store, None, j.clone_id)
@@ -543,9 +561,8 @@ class Clone:
         if not stored and self._on_new_password is None:
             raise CloneError(
                 "project",
-                f"no OS keyring is available to keep the generated database password, so a "
-                f"resume could not connect. Set {credentials.DB_PASSWORD_ENV} to the password "
-                f"you want and run again.",
+                f"no OS keyring is available to keep the generated database password, and nothing to show it "
+                f"on. Set {credentials.DB_PASSWORD_ENV} to the password you want and run again.",
                 self.folder,
             )
         if self._on_new_password is not None:
@@ -554,34 +571,29 @@ class Clone:
         return password
 
     async def _db_url(self) -> str:
-        from wizard.api import DatabaseConnection
+        """The project's database through a temporary login role (made on first need, removed when the run
+        ends): after create, musekit needs only the access token, never the database password."""
+        from wizard.api import DatabaseConnection, LoginSession
 
         rec = self.journal.connection
         if rec is None:
             raise CloneError("connection", "no connection info recorded yet", self.folder)
-        conn = DatabaseConnection(
-            user=rec.user,
-            host=rec.host,
-            dbname=rec.dbname,
-            session_port=rec.port,
-            transaction_port=rec.transaction_port or rec.port,
-        )
-        return conn.url_with_password(await self._known_password()).reveal()
-
-    async def _known_password(self) -> str:
-        if not self._password:
-            self._password = credentials.find_db_password(self.store, self.journal.project_ref, self.journal.clone_id)
-        if not self._password and self._prompt is not None:
-            answer = self._prompt(f"database password of project {self.journal.project_ref}")
-            self._password = (await answer) if inspect.isawaitable(answer) else answer
-        if not self._password:
-            raise CloneError(
-                self.journal.current_step or "connection",
-                f"the database password of project {self.journal.project_ref} is not in the keyring "
-                f"or ${credentials.DB_PASSWORD_ENV}. Set {credentials.DB_PASSWORD_ENV} and resume.",
-                self.folder,
+        if self._login is None:
+            conn = DatabaseConnection(
+                user=rec.user,
+                host=rec.host,
+                dbname=rec.dbname,
+                session_port=rec.port,
+                transaction_port=rec.transaction_port or rec.port,
             )
-        return self._password
+            step = self.journal.current_step
+            self._login = LoginSession(self.api, self._ref(), conn, on_event=lambda ev: self._log(step, str(ev)))
+        return await self._login.url()
+
+    async def _close_login(self) -> None:
+        if self._login is not None:
+            login, self._login = self._login, None
+            await login.close()
 
 
 def _remove_litter(folder: Path, created: bool) -> None:

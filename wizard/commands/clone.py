@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -116,7 +115,6 @@ def run(args: argparse.Namespace) -> int:
             store=store,
             on_event=printer.clone_event,
             on_new_password=new_password_notice(printer),
-            password_prompt=password_prompt,
         )
 
     return asyncio.run(run_clone(factory, args, printer, store, sandbox=args.sandbox))
@@ -169,11 +167,12 @@ def new_password_notice(printer: ClonePrinter) -> Callable[[str, bool], None]:
         elif sys.stderr.isatty() and not printer.json_mode:
             # shown once, on the terminal only: never in --json output, logs or files
             print(
-                f"      database password (shown once, no keyring here — keep it; a resume asks for it): {password}",
+                f"      database password (shown once, no keyring here — keep it for your own tools; "
+                f"musekit does not need it again): {password}",
                 file=sys.stderr,
                 flush=True,
             )
-        else:
+        else:  # _checked_inputs refuses this case before anything is created; kept as the last guard
             from wizard.clone import CloneError
             from wizard.settings import DB_PASSWORD_ENV
 
@@ -184,12 +183,6 @@ def new_password_notice(printer: ClonePrinter) -> Callable[[str, bool], None]:
             )
 
     return notice
-
-
-def password_prompt(prompt: str) -> str | None:
-    if sys.stdin.isatty():
-        return getpass.getpass(f"{prompt}: ") or None
-    return None
 
 
 async def run_clone(

@@ -13,7 +13,7 @@ DB_URL_HINT = (
 )
 
 
-def add_db_url(parser: argparse.ArgumentParser, what: str = "the database") -> None:
+def add_db_url(parser: argparse.ArgumentParser | argparse._ActionsContainer, what: str = "the database") -> None:
     parser.add_argument("--db-url", metavar="URL", help=f"{what} ({DB_URL_HINT})")
 
 

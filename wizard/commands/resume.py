@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard.clone import Clone, SecretStore, api_url_for, load_journal
-    from wizard.commands.clone import new_password_notice, password_prompt, run_clone
+    from wizard.commands.clone import new_password_notice, run_clone
     from wizard.commands.output import ClonePrinter
 
     printer = ClonePrinter(json_mode=args.json)
@@ -55,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
             store=store,
             on_event=printer.clone_event,
             on_new_password=new_password_notice(printer),
-            password_prompt=password_prompt,
         )
 
     if journal.finished:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from wizard.errors import ExitCode, exit_codes_help
 
 if TYPE_CHECKING:
-    from wizard.api import DatabaseConnection
-    from wizard.clone import Journal, SecretStore
+    from wizard.api import ManagementAPI
+    from wizard.clone import Journal
 
 HELP = "show a clone's journal next to the live state (project, migrations), without secrets"
 EPILOG = exit_codes_help(
@@ -68,31 +68,27 @@ async def _live_status(folder: Path, journal: Journal) -> dict[str, Any]:
         ) as session:
             project = await session.api.get_project(journal.project_ref)
             live["project"] = {"ref": project.ref, "name": project.name, "status": str(project.status)}
-            await _live_migrations(folder, journal, store, live, await session.api.database_connection(project.ref))
+            await _live_migrations(folder, live, session.api, project.ref)
     except Exception as exc:  # status reports; it never fails because the API is unreachable
         live.setdefault("project", f"unavailable: {exc}")
     return report
 
 
-async def _live_migrations(
-    folder: Path, journal: Journal, store: SecretStore, live: dict[str, Any], connection: DatabaseConnection
-) -> None:
+async def _live_migrations(folder: Path, live: dict[str, Any], api: ManagementAPI, ref: str) -> None:
+    """Applied and pending migrations, read through a temporary login role (only the access token needed)."""
     from wizard import migrations
-    from wizard.clone import MIGRATIONS_DIR, find_db_password
-    from wizard.settings import DB_PASSWORD_ENV
+    from wizard.api import LoginSession
+    from wizard.clone import MIGRATIONS_DIR
 
     files_dir = folder / MIGRATIONS_DIR
-    if files_dir.is_dir():
-        password = find_db_password(store, journal.project_ref, journal.clone_id)
-        if password:
-            url = connection.url_with_password(password).reveal()
-            try:
-                plan = await migrations.apply(url, migrations.load_folder(files_dir), dry_run=True)
-                live["migrations"] = {"applied": plan.already_applied, "pending": [f.filename for f in plan.pending]}
-            except Exception as exc:
-                live["migrations"] = f"unavailable: {exc}"
-        else:
-            live["migrations"] = f"not checked: database password not in the keyring or ${DB_PASSWORD_ENV}"
+    if not files_dir.is_dir():
+        return
+    try:
+        async with LoginSession(api, ref, await api.database_connection(ref)) as login:
+            plan = await migrations.apply(await login.url(), migrations.load_folder(files_dir), dry_run=True)
+        live["migrations"] = {"applied": plan.already_applied, "pending": [f.filename for f in plan.pending]}
+    except Exception as exc:
+        live["migrations"] = f"unavailable: {exc}"
 
 
 def _print_status(report: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from wizard.errors import ExitCode, exit_codes_help
 
 if TYPE_CHECKING:
     from wizard.lints import Finding, Report
+    from wizard.muses import PlatformAdvice
 
 HELP = "lint a database as Supabase's Security and Performance Advisors do (splinter's lints)"
 DESCRIPTION = """\
@@ -62,9 +63,18 @@ policy, grant, function or trigger changed outside musekit (dashboard, psql) is 
 
 --json prints one list of findings with splinter's columns (name, title, level, facing,
 categories, description, detail, remediation, metadata, cache_key), to diff with the dashboard,
-plus musekit's (id, object, message, fix, sql)."""
+plus musekit's (id, object, message, fix, sql).
+
+With --project-ref, musekit reaches the project through the Management API with only the access
+token (SUPABASE_ACCESS_TOKEN or the keyring; SUPABASE_API_URL for another API such as the
+sandbox): it connects with a temporary login role, as `supabase db push` does, and also reads the
+platform's own advisors (GET /v1/projects/REF/advisors/security and /performance). Each finding
+is marked with its source: `musekit` (these lints, which decide the exit code) or `platform`
+(shown beside them; a lint both report is shown once, as musekit's)."""
 EPILOG = """\
 examples:
+  musekit verify --project-ref abcdefghijklmnopqrst   only the access token: a temporary login role,
+                                                      and the platform's advisors beside the lints
   export MUSEKIT_DB_URL='postgresql://postgres.<ref>:<password>@<pooler host>:5432/postgres'
   musekit verify
   musekit verify --json | jq '.[] | select(.level == "ERROR")'
@@ -86,7 +96,14 @@ examples:
 
 
 def register(p: argparse.ArgumentParser) -> None:
-    add_db_url(p, "the database to check")
+    target = p.add_mutually_exclusive_group()
+    add_db_url(target, "the database to check")
+    target.add_argument(
+        "--project-ref",
+        metavar="REF",
+        help="check a Supabase project through the Management API with only the access token, and show the "
+        "platform's advisors beside musekit's lints",
+    )
     p.add_argument("--json", action="store_true", help="print the findings as one JSON list")
     p.add_argument(
         "--schemas",
@@ -116,8 +133,12 @@ def run(args: argparse.Namespace) -> int:
     from wizard.pg import DatabaseConnectError, InvalidDatabaseUrl
 
     schemas = [s for item in args.schemas or () for s in item.split(",") if s.strip()] or None
+    advice: PlatformAdvice | None = None
     try:
-        report = asyncio.run(_check(database_url(args), schemas))
+        if args.project_ref:
+            report, advice = asyncio.run(_check_project(args.project_ref, schemas))
+        else:
+            report = asyncio.run(_check(database_url(args), schemas))
     except (InvalidDatabaseUrl, UnknownSchemaError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -129,12 +150,50 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.FAILED
     shown = [*report.findings, *report.advisory] if args.all else report.findings
     if args.json:
-        print(json.dumps([f.model_dump(mode="json") for f in sorted(shown, key=_order)], indent=2))
+        print(json.dumps(_json_rows(shown, advice), indent=2))
         for line in _not_applicable_lines(report):
             print(f"note: {line}", file=sys.stderr)
     else:
         _print_report(report, shown)
+        if advice is not None:
+            _print_advice(advice)
     return ExitCode.FINDINGS if report.findings else ExitCode.OK
+
+
+async def _check_project(ref: str, schemas: Sequence[str] | None) -> tuple[Report, PlatformAdvice]:
+    """The lints over a temporary login role, and the platform's advisors for the same project."""
+    import sys
+
+    from wizard.api import LoginSession
+    from wizard.clone import SecretStore, api_session
+    from wizard.muses import platform_advice
+
+    store = SecretStore(notify=lambda line: print(line, file=sys.stderr))
+    async with api_session(sandbox=False, store=store, interactive=sys.stdin.isatty()) as session:
+        api = session.api
+        async with LoginSession(api, ref, await api.database_connection(ref)) as login:
+            report = await _check(await login.url(), schemas)
+        local = {f.cache_key for f in [*report.findings, *report.advisory]}
+        return report, await platform_advice(api, ref, local)
+
+
+def _json_rows(shown: Sequence[Finding], advice: PlatformAdvice | None) -> list[dict[str, object]]:
+    rows = [f.model_dump(mode="json") for f in sorted(shown, key=_order)]
+    if advice is None:
+        return rows
+    platform = [{**lint.model_dump(mode="json", exclude_none=True), "source": "platform"} for lint in advice.lints]
+    return [*({**row, "source": "musekit"} for row in rows), *platform]
+
+
+def _print_advice(advice: PlatformAdvice) -> None:
+    print()
+    for lint in advice.lints:
+        print(f"{lint.level:<5} platform {lint.name}")
+        print(f"      {lint.detail or lint.description}")
+        if lint.remediation:
+            print(f"      fix: {lint.remediation}")
+        print()
+    print(advice.summary())
 
 
 CORE_LINT_ID = "musekit_core"

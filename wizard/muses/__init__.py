@@ -1,3 +1,4 @@
+from wizard.muses.advisors import PlatformAdvice, platform_advice
 from wizard.muses.apply import (
     PurityError,
     apply_muse,
@@ -23,6 +24,7 @@ from wizard.muses.templates import (
 __all__ = [
     "SLUG",
     "MuseTemplate",
+    "PlatformAdvice",
     "PurityError",
     "TemplateError",
     "apply_muse",
@@ -33,6 +35,7 @@ __all__ = [
     "holds_core",
     "list_templates",
     "load_template",
+    "platform_advice",
     "preview_text",
     "shipped_slugs",
     "static_findings",

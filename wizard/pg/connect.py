@@ -26,6 +26,24 @@ class DatabaseConnectError(DatabaseError):
     pass
 
 
+class SessionRoleRefused(DatabaseConnectError):
+    """The login worked, the step down to the session role did not: trying again will not help."""
+
+
+class RoleUrl(str):
+    """A database URL whose login steps down to `session_role` right after connecting
+    (`SET SESSION ROLE`), as the official CLI's temporary login roles do: the pooler does not pass
+    `options=-c role=…` on, so the step down cannot live in the URL itself. `connect` honours it,
+    so what a migration creates is owned by `session_role`, not by the short-lived login."""
+
+    session_role: str
+
+    def __new__(cls, url: str, session_role: str) -> RoleUrl:
+        made = super().__new__(cls, url)
+        made.session_role = session_role
+        return made
+
+
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _RESERVED = re.compile(r"[@/:?#]")
 
@@ -130,7 +148,7 @@ async def connect(url: str) -> psycopg.AsyncConnection:
     parsed = parse_url(url)
     conninfo = make_conninfo(url, **tls_options(parsed))
     try:
-        return await psycopg.AsyncConnection.connect(
+        conn = await psycopg.AsyncConnection.connect(
             conninfo, autocommit=True, prepare_threshold=None, connect_timeout=15
         )
     except psycopg.Error as exc:
@@ -139,6 +157,24 @@ async def connect(url: str) -> psycopg.AsyncConnection:
             f"could not connect as {describe_target(parsed)}: {reason}\n  Check the host, port, user and "
             f"password (for a hosted project: the pooler host, port 5432, user postgres.<project ref>)."
         ) from None
+    if isinstance(url, RoleUrl):
+        await _step_down(conn, url.session_role, parsed)
+    return conn
+
+
+async def _step_down(conn: psycopg.AsyncConnection, role: str, parsed: dict[str, str]) -> None:
+    import psycopg
+    from psycopg import sql
+
+    try:
+        await conn.execute(sql.SQL("SET SESSION ROLE {}").format(sql.Identifier(role)))
+    except BaseException as exc:
+        await conn.close()
+        if isinstance(exc, psycopg.Error):
+            raise SessionRoleRefused(
+                f"connected as {describe_target(parsed)}, but could not step down to role {role}: {_one_line(exc)}"
+            ) from None
+        raise
 
 
 def describe_url(url: str) -> str:
