@@ -17,6 +17,7 @@ from .engine import (
     CloneEvent,
     CloneInputError,
     CloneOptions,
+    failpoint,
 )
 from .journal import (
     STEP_TITLES,
@@ -34,7 +35,7 @@ from .journal import (
     save_journal,
 )
 from .names import MAX_PROJECT_NAME, default_folder, folder_slug, project_name_problem
-from .registry import CloneListing, list_clones
+from .registry import CloneListing, forget, list_clones
 from .session import ApiSession, Connection, NoAccessToken, UntrustedApiUrl, api_session, api_url_for
 
 __all__ = [
@@ -68,9 +69,11 @@ __all__ = [
     "api_session",
     "api_url_for",
     "default_folder",
+    "failpoint",
     "find_access_token",
     "find_db_password",
     "folder_slug",
+    "forget",
     "generate_db_password",
     "journal_path",
     "list_clones",

@@ -100,7 +100,7 @@ class CloneError(MusekitError):
         super().__init__(f"{STEP_TITLES.get(step, step)}: {message}{hint}")
 
 
-def _failpoint(name: str) -> None:
+def failpoint(name: str) -> None:
     """Test hook: kill this process hard at a named point (MUSEKIT_FAILPOINT=name)."""
     if settings.failpoint() == name:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -174,7 +174,7 @@ class Clone:
         clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
         clone._warn(warnings, "validate")
         clone._emit(CloneEvent("step_done", "validate", note, 1, len(STEPS)))
-        _failpoint("after:validate")
+        failpoint("after:validate")
         return clone
 
     @classmethod
@@ -230,7 +230,7 @@ class Clone:
         self._log(redo.step, f"{redo.reason}: running '{STEP_TITLES[redo.step]}' and the steps after it again")
 
     async def _run_step(self, step: str) -> None:
-        _failpoint(f"before:{step}")
+        failpoint(f"before:{step}")
         self.journal.mark(step, "running")
         save_journal(self.folder, self.journal)
         index = STEPS.index(step) + 1
@@ -255,7 +255,7 @@ class Clone:
         self.journal.mark(step, "done", note=note)
         save_journal(self.folder, self.journal)
         self._emit(CloneEvent("step_done", step, note or STEP_TITLES[step], index, len(STEPS)))
-        _failpoint(f"after:{step}")
+        failpoint(f"after:{step}")
 
     def _record_failure(self, step: str, message: str) -> None:
         self.journal.fail(step, message)
@@ -295,11 +295,11 @@ class Clone:
         password = await self._password_for_create()
         j.create_requested_at = now()
         save_journal(self.folder, j)
-        _failpoint("project:before_create")
+        failpoint("project:before_create")
         created = await self.api.create_project(
             inputs.name, organization=inputs.organization, db_pass=password, region=inputs.region
         )
-        _failpoint("project:after_create")
+        failpoint("project:after_create")
         self._adopt(created.ref)
         return f"created project {created.ref} in {inputs.region}"
 
@@ -411,7 +411,7 @@ class Clone:
             only=core_versions,
             include_all=True,  # a core migration shipped after this Muse's own files sorts before them
             progress=self._migration_progress("core_migrations"),
-            before_file=lambda f: _failpoint(f"migration:{f.version}"),
+            before_file=lambda f: failpoint(f"migration:{f.version}"),
         )
         return f"{len(result.applied)} applied, {len(result.already_applied)} already applied"
 
@@ -423,7 +423,7 @@ class Clone:
             self._checked_folder_files("muse_migrations"),
             self.template,
             progress=self._migration_progress("muse_migrations"),
-            before_file=lambda f: _failpoint(f"migration:{f.version}"),
+            before_file=lambda f: failpoint(f"migration:{f.version}"),
         )
         return f"{len(result.applied)} applied under the core-purity guard"
 
@@ -542,7 +542,7 @@ class Clone:
                     )
                 )
             elif ev.kind == "statement":
-                _failpoint(f"statement:{ev.file.version}:{ev.index}")
+                failpoint(f"statement:{ev.file.version}:{ev.index}")
 
         return progress
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -50,8 +51,28 @@ def _sources(files: Sequence[migrations.MigrationFile]) -> list[SqlSource]:
     return [SqlSource(path=str(f.path), text=f.text) for f in files]
 
 
+def core_model(files: Sequence[migrations.MigrationFile] | None = None) -> SchemaModel:
+    """The model of the core: the shipped core files, or `files` (e.g. the core a Muse has applied so far,
+    or a newer core a portfolio roll-out brings)."""
+    if files is None:
+        return _shipped_core_model()
+    key = _files_key(files)
+    if key not in _core_models:
+        from wizard.sql import parse_sql_files
+
+        _core_models[key] = parse_sql_files(_sources(files))
+    return _core_models[key]
+
+
+_core_models: dict[tuple[tuple[str, str], ...], SchemaModel] = {}
+
+
+def _files_key(files: Sequence[migrations.MigrationFile]) -> tuple[tuple[str, str], ...]:
+    return tuple((f.filename, f.checksum) for f in files)
+
+
 @cache
-def core_model() -> SchemaModel:
+def _shipped_core_model() -> SchemaModel:
     from wizard.sql import parse_sql_files
 
     return parse_sql_files(_sources(core_files()))
@@ -222,15 +243,17 @@ async def apply_template(
     return TemplateApplyResult(core_result, muse_result)
 
 
-async def verify_database(url: str, template: MuseTemplate | None = None) -> list[str]:
-    """Lint findings, RLS-probe problems and every way the live core differs from the shipped one,
-    one line each; empty when all is well."""
+async def verify_database(
+    url: str, template: MuseTemplate | None = None, core: Sequence[migrations.MigrationFile] | None = None
+) -> list[str]:
+    """Lint findings, RLS-probe problems and every way the live core differs from the shipped one (or from
+    `core`, the core files the database should hold), one line each; empty when all is well."""
     from wizard.lints import verify_url
 
     problems = [str(f) for f in await verify_url(url)]
     muse_tables = [t.name for t in template_model(template).tables if t.schema == "public"] if template else []
     problems += await rls_probe(url, muse_tables)
-    problems += await core_differences(url)
+    problems += await core_differences(url, core)
     return problems
 
 
@@ -249,17 +272,23 @@ class CanonicalCore:
 
 
 _canonical_memo: dict[str, CanonicalCore] = {}
+# per event loop (a lock is bound to the loop it first waited in): many Muses checked at once build a core's
+# canonical once
+_canonical_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def canonical_key() -> str:
-    """sha256 of the core files, the platform shim and the fingerprint's own queries."""
+def canonical_key(core: Sequence[migrations.MigrationFile] | None = None) -> str:
+    """sha256 of the core files (the shipped ones by default), the platform shim and the fingerprint's
+    own queries."""
     from importlib.resources import files
 
     from wizard.guard import fingerprint
 
     digest = hashlib.sha256()
     parts = [Path(fingerprint.__file__).read_bytes(), files("wizard.pg").joinpath("platform_shim.sql").read_bytes()]
-    parts += [f"{f.filename}\n{f.text}".encode() for f in core_files()]
+    parts += [f"{f.filename}\n{f.text}".encode() for f in (core_files() if core is None else core)]
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
@@ -271,18 +300,22 @@ def canonical_cache_path(key: str) -> Path:
     return data_dir() / _CANONICAL_DIR / f"{key}.json"
 
 
-async def canonical_core() -> CanonicalCore:
-    """The canonical core fingerprint (core objects only), from the cache or computed now."""
-    key = canonical_key()
-    if key in _canonical_memo:
-        return _canonical_memo[key]
-    path = canonical_cache_path(key)
-    canonical = _read_canonical(path)
-    if canonical is None:
-        canonical = await _compute_canonical()
-        _write_canonical(path, canonical)
-    _canonical_memo[key] = canonical
-    return canonical
+async def canonical_core(core: Sequence[migrations.MigrationFile] | None = None) -> CanonicalCore:
+    """The canonical fingerprint (core objects only) of the core files (the shipped ones by default),
+    from the cache or computed now."""
+    core = core_files() if core is None else list(core)
+    key = canonical_key(core)
+    locks = _canonical_locks.setdefault(asyncio.get_running_loop(), {})
+    async with locks.setdefault(key, asyncio.Lock()):
+        if key in _canonical_memo:
+            return _canonical_memo[key]
+        path = canonical_cache_path(key)
+        canonical = _read_canonical(path)
+        if canonical is None:
+            canonical = await _compute_canonical(core)
+            _write_canonical(path, canonical)
+        _canonical_memo[key] = canonical
+        return canonical
 
 
 def _read_canonical(path: Path) -> CanonicalCore | None:
@@ -305,7 +338,7 @@ def _write_canonical(path: Path, canonical: CanonicalCore) -> None:
         pass  # a cache: the next verify computes it again
 
 
-async def _compute_canonical() -> CanonicalCore:
+async def _compute_canonical(core: Sequence[migrations.MigrationFile]) -> CanonicalCore:
     from wizard.guard import core_fingerprint
     from wizard.guard.fingerprint import core_part
     from wizard.pg import EmbeddedPostgres
@@ -313,33 +346,34 @@ async def _compute_canonical() -> CanonicalCore:
     pg = await asyncio.to_thread(lambda: EmbeddedPostgres.throwaway().start())
     try:
         url = await asyncio.to_thread(pg.create_database, "musekit_canonical_core", CANONICAL_MIGRATOR)
-        await migrations.apply(url, core_files())
+        await migrations.apply(url, core)
         conn = await connect(url)
         async with conn:
-            fingerprint = await core_fingerprint(conn, core_model())
+            fingerprint = await core_fingerprint(conn, core_model(core))
             version = conn.info.server_version
     finally:
         await asyncio.to_thread(pg.stop)
-    return CanonicalCore(version, core_part(fingerprint, core_model()))
+    return CanonicalCore(version, core_part(fingerprint, core_model(core)))
 
 
-async def core_differences(url: str) -> list[str]:
+async def core_differences(url: str, core: Sequence[migrations.MigrationFile] | None = None) -> list[str]:
     """Every way the core of the database at `url` differs from the canonical core, one line each
-    (e.g. a column added with psql or the dashboard); empty when it is the shipped core."""
+    (e.g. a column added with psql or the dashboard); empty when it is the shipped core. `core`: the
+    core files the database should hold (default: the shipped ones), e.g. a Muse not yet upgraded."""
     import psycopg
 
     from wizard.guard import core_fingerprint, core_part, diff_fingerprints, rename_role, without_privilege
 
     try:
-        canonical = await canonical_core()
+        canonical = await canonical_core(core)
     except (MusekitError, psycopg.Error, OSError) as exc:
         return [f"the core could not be compared with the shipped core (building it locally failed: {exc})"]
     conn = await connect(url)
     async with conn:
-        live = await core_fingerprint(conn, core_model())
+        live = await core_fingerprint(conn, core_model(core))
         version = conn.info.server_version
     owner = live.objects.get("database", {}).get("owner", CANONICAL_MIGRATOR)
-    live_core = rename_role(core_part(live, core_model()), owner, CANONICAL_MIGRATOR)
+    live_core = rename_role(core_part(live, core_model(core)), owner, CANONICAL_MIGRATOR)
     expected = canonical.fingerprint
     if version < 170000 <= canonical.server_version:
         expected = without_privilege(expected, "MAINTAIN")  # a privilege PostgreSQL 17 introduced

@@ -1,0 +1,71 @@
+"""What one Muse's database holds, read through a temporary login role (only the access token needed)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from wizard import migrations
+from wizard.errors import MusekitError
+
+if TYPE_CHECKING:
+    from wizard.api import ManagementAPI
+    from wizard.fleet.portfolio import FleetMuse
+    from wizard.muses import MuseTemplate
+
+
+class FolderConflict(MusekitError):
+    """The Muse folder holds a file whose version the new core or template ships with other content."""
+
+
+@asynccontextmanager
+async def muse_database(api: ManagementAPI, ref: str) -> AsyncIterator[str]:
+    """A URL for the project's database as `postgres`, valid inside the block; the login role is removed after."""
+    from wizard.api import LoginSession
+
+    async with LoginSession(api, ref, await api.database_connection(ref)) as login:
+        yield await login.url()
+
+
+def target_files(
+    muse: FleetMuse, core: Sequence[migrations.MigrationFile], template: MuseTemplate
+) -> list[migrations.MigrationFile]:
+    """The files the Muse should hold: its folder's, plus the core's and the template's it lacks. A version
+    in both with different bytes is a FolderConflict (a hand-edited file is never overwritten)."""
+    folder = {f.version: f for f in migrations.load_folder(muse.migrations_dir)} if muse.migrations_dir.is_dir() else {}
+    files = dict(folder)
+    for f in [*core, *template.files]:
+        mine = folder.get(f.version)
+        if mine is not None and mine.checksum != f.checksum:
+            raise FolderConflict(
+                f"{mine.path} differs from the shipped {f.filename}: restore it from the template, or move your "
+                f"change to a new migration"
+            )
+        files.setdefault(f.version, f)
+    return sorted(files.values(), key=lambda f: (len(f.version), f.version))
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What the database has applied of `files`, split into core and the Muse's own."""
+
+    applied: frozenset[str]
+    pending_core: tuple[migrations.MigrationFile, ...]
+    pending_own: tuple[migrations.MigrationFile, ...]
+    applied_core: tuple[migrations.MigrationFile, ...]
+
+
+async def holdings(
+    url: str, files: Sequence[migrations.MigrationFile], core: Sequence[migrations.MigrationFile]
+) -> Holdings:
+    plan = await migrations.apply(url, files, dry_run=True, include_all=True)
+    applied = frozenset(plan.already_applied)
+    core_versions = {f.version for f in core}
+    return Holdings(
+        applied,
+        tuple(f for f in plan.pending if f.version in core_versions),
+        tuple(f for f in plan.pending if f.version not in core_versions),
+        tuple(f for f in core if f.version in applied),
+    )

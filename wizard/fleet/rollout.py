@@ -1,0 +1,182 @@
+"""A core (or template) roll-out over the portfolio: canary Muses first, then the rest with bounded
+concurrency, stopping at the first failure unless told to keep going. Its journal (in the data dir,
+atomic, mode 0600) makes it resumable: after Ctrl-C or kill -9, `--resume` finishes the Muses not
+done, applies nothing twice (each Muse's history says what is applied) and reports the same table."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ValidationError
+
+from wizard.errors import ExitCode, MusekitError
+
+if TYPE_CHECKING:
+    from wizard import migrations
+    from wizard.api import ManagementAPI
+    from wizard.fleet.portfolio import ApiKey, FleetMuse
+    from wizard.fleet.upgrade import MusePlan
+
+State = Literal["pending", "upgraded", "unchanged", "skipped", "failed", "not_started"]
+FINAL: frozenset[str] = frozenset({"upgraded", "unchanged", "skipped", "failed"})
+
+
+class RolloutError(MusekitError):
+    exit_code = ExitCode.USAGE
+
+
+class MuseRollout(BaseModel):
+    clone_id: str
+    name: str
+    files: list[str]  # what the plan found pending when the roll-out started
+    state: State = "pending"
+    detail: str = ""
+
+
+class Rollout(BaseModel):
+    """The roll-out journal."""
+
+    id: str
+    started_at: datetime
+    core_dir: str | None
+    canary: int
+    keep_going: bool
+    muses: list[MuseRollout]
+    finished: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return any(m.state == "failed" for m in self.muses)
+
+
+def rollouts_dir() -> Path:
+    from wizard.settings import data_dir
+
+    return data_dir() / "rollouts"
+
+
+def new_rollout(plans: Sequence[MusePlan], *, core_dir: str | None, canary: int, keep_going: bool) -> Rollout:
+    from wizard.clone.journal import now
+
+    muses = [
+        MuseRollout(
+            clone_id=p.clone_id,
+            name=p.name,
+            files=list(p.files),
+            state="skipped" if p.skip else ("pending" if p.files else "unchanged"),
+            detail=p.skip or ("" if p.files else "up to date"),
+        )
+        for p in plans
+    ]
+    stamp = now()
+    rollout_id = f"{stamp:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    return Rollout(
+        id=rollout_id, started_at=stamp, core_dir=core_dir, canary=canary, keep_going=keep_going, muses=muses
+    )
+
+
+def save_rollout(rollout: Rollout) -> None:
+    from wizard.fs import write_atomic
+
+    write_atomic(rollouts_dir() / f"{rollout.id}.json", rollout.model_dump_json(indent=2) + "\n", mode=0o600)
+
+
+def unfinished_rollout() -> Rollout | None:
+    """The newest roll-out that did not finish; RolloutError when its journal cannot be read."""
+    folder = rollouts_dir()
+    for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
+        try:
+            rollout = Rollout.model_validate_json(path.read_bytes())
+        except (OSError, ValidationError) as exc:
+            raise RolloutError(f"{path}: the roll-out journal cannot be read ({exc.__class__.__name__}).") from None
+        if not rollout.finished:
+            return rollout
+    return None
+
+
+Report = Callable[[str], None]
+
+
+async def run_rollout(
+    rollout: Rollout,
+    muses: dict[str, FleetMuse],
+    apis: dict[ApiKey, ManagementAPI | str],
+    core: Sequence[migrations.MigrationFile],
+    *,
+    concurrency: int,
+    say: Report,
+) -> Rollout:
+    """Canary first, then the rest. Every state change is journaled before the next Muse starts."""
+    todo = [m for m in rollout.muses if m.state in ("pending", "not_started")]
+    for m in todo:
+        m.state = "pending"
+    canary, rest = todo[: rollout.canary], todo[rollout.canary :]
+    if canary:
+        say(f"canary: {', '.join(m.name for m in canary)}")
+        await _wave(rollout, canary, muses, apis, core, concurrency, say, stop_at_failure=True)
+    if rollout.failed and canary:
+        say("the canary failed: no other Muse was touched")
+    elif rest:
+        await _wave(rollout, rest, muses, apis, core, concurrency, say, stop_at_failure=not rollout.keep_going)
+    for m in rollout.muses:
+        if m.state == "pending":
+            m.state, m.detail = "not_started", "stopped after a failure"
+    rollout.finished = True
+    save_rollout(rollout)
+    return rollout
+
+
+async def _wave(
+    rollout: Rollout,
+    wave: Sequence[MuseRollout],
+    muses: dict[str, FleetMuse],
+    apis: dict[ApiKey, ManagementAPI | str],
+    core: Sequence[migrations.MigrationFile],
+    concurrency: int,
+    say: Report,
+    *,
+    stop_at_failure: bool,
+) -> None:
+    from wizard.clone import failpoint
+
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(entry: MuseRollout) -> None:
+        async with gate:
+            if stop_at_failure and rollout.failed:
+                return  # scheduled no further after a failure
+            await _upgrade_one(entry, muses.get(entry.clone_id), apis, core, say)
+            save_rollout(rollout)
+            failpoint(f"fleet:after:{entry.name}")
+
+    await asyncio.gather(*(one(entry) for entry in wave))
+
+
+async def _upgrade_one(
+    entry: MuseRollout,
+    muse: FleetMuse | None,
+    apis: dict[ApiKey, ManagementAPI | str],
+    core: Sequence[migrations.MigrationFile],
+    say: Report,
+) -> None:
+    from wizard.fleet.upgrade import UpgradeFailed, upgrade_muse
+
+    api = apis.get(muse.api_key) if muse is not None and muse.journal is not None else None
+    if muse is None or api is None or isinstance(api, str):
+        entry.state, entry.detail = "failed", api if isinstance(api, str) else "the Muse is no longer registered"
+        say(f"✗ {entry.name}: {entry.detail}")
+        return
+    say(f"… {entry.name}: upgrading ({len(entry.files)} file(s))")
+    try:
+        await upgrade_muse(muse, api, core, on_progress=say)
+    except UpgradeFailed as exc:
+        entry.state, entry.detail = "failed", str(exc)
+        say(f"✗ {entry.name}: {exc}")
+        return
+    entry.state, entry.detail = "upgraded", f"{len(entry.files)} file(s) applied and verified"
+    say(f"✓ {entry.name}: {entry.detail}")

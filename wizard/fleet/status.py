@@ -1,0 +1,116 @@
+"""`musekit fleet status`: one row per Muse, read-only, checked concurrently; one Muse that cannot be
+read gets a row saying why and never fails the whole."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING
+
+from wizard.errors import MusekitError
+
+if TYPE_CHECKING:
+    from wizard import migrations
+    from wizard.api import ManagementAPI
+    from wizard.fleet.portfolio import ApiKey, FleetMuse
+
+DEFAULT_CONCURRENCY = 4  # Muses looked at at once: ~6 API calls each, far inside 120 requests/min/endpoint
+
+
+@dataclass(frozen=True)
+class MuseStatus:
+    name: str
+    folder: str
+    template: str
+    ref: str | None = None
+    template_version: str | None = None
+    project_status: str | None = None
+    core_applied: int = 0
+    core_total: int = 0
+    own_applied: int = 0
+    own_total: int = 0
+    drift: tuple[str, ...] = ()
+    lint_errors: int = 0
+    lint_warnings: int = 0
+    problem: str | None = None  # set when the Muse could not be looked at (then the counts mean nothing)
+
+    @property
+    def pending_core(self) -> int:
+        return self.core_total - self.core_applied
+
+    @property
+    def pending_own(self) -> int:
+        return self.own_total - self.own_applied
+
+    def as_dict(self) -> dict[str, object]:
+        return {**asdict(self), "pending_core": self.pending_core, "pending_own": self.pending_own}
+
+
+async def fleet_status(
+    muses: Sequence[FleetMuse],
+    apis: dict[ApiKey, ManagementAPI | str],
+    core: Sequence[migrations.MigrationFile],
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_done: Callable[[MuseStatus], None] | None = None,
+) -> list[MuseStatus]:
+    """Every Muse's row, in the order given."""
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(muse: FleetMuse) -> MuseStatus:
+        async with gate:
+            row = await muse_status(muse, apis, core)
+        if on_done is not None:
+            on_done(row)
+        return row
+
+    return list(await asyncio.gather(*(one(m) for m in muses)))
+
+
+async def muse_status(
+    muse: FleetMuse, apis: dict[ApiKey, ManagementAPI | str], core: Sequence[migrations.MigrationFile]
+) -> MuseStatus:
+    import psycopg
+
+    base = MuseStatus(muse.name, str(muse.folder), muse.template, ref=muse.ref)
+    if muse.problem is not None or muse.ref is None:
+        return replace(base, problem=muse.problem or "no project recorded")
+    api = apis.get(muse.api_key)
+    if api is None or isinstance(api, str):
+        return replace(base, problem=f"the Management API is unavailable: {api}")
+    try:
+        return await _look(base, muse, api, core)
+    except (MusekitError, psycopg.Error, OSError) as exc:
+        return replace(base, problem=str(exc).splitlines()[0])
+
+
+async def _look(
+    base: MuseStatus, muse: FleetMuse, api: ManagementAPI, core: Sequence[migrations.MigrationFile]
+) -> MuseStatus:
+    from wizard.fleet.database import holdings, muse_database, target_files
+    from wizard.lints import report_url
+    from wizard.muses import core_differences, load_template
+
+    assert muse.ref is not None
+    template = load_template(muse.template)
+    project = await api.get_project(muse.ref)
+    files = target_files(muse, core, template)
+    async with muse_database(api, muse.ref) as url:
+        held = await holdings(url, files, core)
+        drift = await core_differences(url, held.applied_core)
+        report = await report_url(url)
+    levels = [f.level for f in report.findings]
+    own = [f for f in files if f.version not in {c.version for c in core}]
+    return replace(
+        base,
+        template_version=template.manifest.version,
+        project_status=str(project.status),
+        core_applied=len(held.applied_core),
+        core_total=len(core),
+        own_applied=len(own) - len(held.pending_own),
+        own_total=len(own),
+        drift=tuple(drift),
+        lint_errors=levels.count("ERROR"),
+        lint_warnings=levels.count("WARN"),
+    )
