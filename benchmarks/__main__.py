@@ -6,7 +6,7 @@ import importlib
 import sys
 import time
 
-SECTIONS = ["migrate_bench", "template_bench", "api_bench", "clone_bench", "startup_bench"]
+SECTIONS = ["migrate_bench", "template_bench", "api_bench", "clone_bench", "startup_bench", "fleet_bench"]
 
 
 def main(argv: list[str]) -> int:

@@ -36,6 +36,10 @@ EXIT_AFTER_FIRST_PAINT_ENV = "MUSEKIT_EXIT_AFTER_FIRST_PAINT"
 DEFAULT_API_URL = "https://api.supabase.com"
 DEFAULT_SANDBOX_HEALTH_DELAY = 3.0
 DEFAULT_HEALTH_TIMEOUT = 600.0  # real provisioning takes 1-3 minutes
+# Muses a portfolio command looks at at once. Each costs 4 API calls on 4 endpoints (project, pooler
+# config, login role made and removed): the platform's 120 requests per minute per endpoint, not this,
+# bounds a large portfolio.
+DEFAULT_FLEET_CONCURRENCY = 8
 
 _PACKAGE = Path(__file__).resolve().parent
 

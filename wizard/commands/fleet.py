@@ -64,13 +64,15 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    from wizard.fleet import DEFAULT_CONCURRENCY
+    from wizard.settings import DEFAULT_FLEET_CONCURRENCY
 
     p.add_argument("--muse", action="append", default=[], metavar="NAME|SLUG", help="only these Muses (repeatable)")
     p.add_argument(
         "--core-dir", metavar="DIR", help="the core migrations to compare with / roll out (default: this musekit's)"
     )
-    p.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, metavar="N", help="Muses at once")
+    p.add_argument(
+        "--concurrency", type=int, default=DEFAULT_FLEET_CONCURRENCY, metavar="N", help="Muses at once (%(default)s)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 

@@ -9,13 +9,14 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
 
 from wizard.errors import MusekitError
+from wizard.settings import DEFAULT_FLEET_CONCURRENCY
 
 if TYPE_CHECKING:
     from wizard import migrations
     from wizard.api import ManagementAPI
     from wizard.fleet.portfolio import ApiKey, FleetMuse
 
-DEFAULT_CONCURRENCY = 4  # Muses looked at at once: ~6 API calls each, far inside 120 requests/min/endpoint
+DEFAULT_CONCURRENCY = DEFAULT_FLEET_CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,7 @@ async def _look(
     files = target_files(muse, core, template)
     async with muse_database(api, muse.ref) as url:
         held = await holdings(url, files, core)
-        drift = await core_differences(url, held.applied_core)
-        report = await report_url(url)
+        drift, report = await asyncio.gather(core_differences(url, held.applied_core), report_url(url))
     levels = [f.level for f in report.findings]
     own = [f for f in files if f.version not in {c.version for c in core}]
     return replace(
