@@ -56,12 +56,14 @@ async def fleet_status(
     concurrency: int = DEFAULT_CONCURRENCY,
     on_done: Callable[[MuseStatus], None] | None = None,
 ) -> list[MuseStatus]:
-    """Every Muse's row, in the order given."""
+    """Every Muse's row, in the order given. Project statuses come from one project list per API (one
+    request, not one per Muse: the API's budget is per endpoint)."""
     gate = asyncio.Semaphore(max(1, concurrency))
+    statuses = await _project_statuses(apis)
 
     async def one(muse: FleetMuse) -> MuseStatus:
         async with gate:
-            row = await muse_status(muse, apis, core)
+            row = await muse_status(muse, apis, core, project_statuses=statuses)
         if on_done is not None:
             on_done(row)
         return row
@@ -69,8 +71,24 @@ async def fleet_status(
     return list(await asyncio.gather(*(one(m) for m in muses)))
 
 
+async def _project_statuses(apis: dict[ApiKey, ManagementAPI | str]) -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    for api in apis.values():
+        if isinstance(api, str):
+            continue
+        try:
+            statuses.update({p.ref: str(p.status) for p in await api.list_projects()})
+        except MusekitError:
+            pass  # each Muse then asks for its own project, and says why it cannot
+    return statuses
+
+
 async def muse_status(
-    muse: FleetMuse, apis: dict[ApiKey, ManagementAPI | str], core: Sequence[migrations.MigrationFile]
+    muse: FleetMuse,
+    apis: dict[ApiKey, ManagementAPI | str],
+    core: Sequence[migrations.MigrationFile],
+    *,
+    project_statuses: dict[str, str] | None = None,
 ) -> MuseStatus:
     import psycopg
 
@@ -81,13 +99,17 @@ async def muse_status(
     if api is None or isinstance(api, str):
         return replace(base, problem=f"the Management API is unavailable: {api}")
     try:
-        return await _look(base, muse, api, core)
+        return await _look(base, muse, api, core, (project_statuses or {}).get(muse.ref))
     except (MusekitError, psycopg.Error, OSError) as exc:
         return replace(base, problem=str(exc).splitlines()[0])
 
 
 async def _look(
-    base: MuseStatus, muse: FleetMuse, api: ManagementAPI, core: Sequence[migrations.MigrationFile]
+    base: MuseStatus,
+    muse: FleetMuse,
+    api: ManagementAPI,
+    core: Sequence[migrations.MigrationFile],
+    project_status: str | None,
 ) -> MuseStatus:
     from wizard.fleet.database import holdings, muse_database, target_files
     from wizard.lints import report_url
@@ -95,7 +117,10 @@ async def _look(
 
     assert muse.ref is not None
     template = load_template(muse.template)
-    project = await api.get_project(muse.ref)
+    if project_status is None:
+        project_status = str((await api.get_project(muse.ref)).status)
+    if project_status != "ACTIVE_HEALTHY":
+        return replace(base, project_status=project_status, problem=f"the project is {project_status}")
     files = target_files(muse, core, template)
     async with muse_database(api, muse.ref) as url:
         held = await holdings(url, files, core)
@@ -105,7 +130,7 @@ async def _look(
     return replace(
         base,
         template_version=template.manifest.version,
-        project_status=str(project.status),
+        project_status=project_status,
         core_applied=len(held.applied_core),
         core_total=len(core),
         own_applied=len(own) - len(held.pending_own),
