@@ -703,3 +703,18 @@ async def test_slow_health_times_out_saying_how_to_resume(sandbox, client):
     assert str(caught_delete.value) == f"Supabase refused to delete project {ref}: Project not ready for deletion."
     assert c.sent == [f"DELETE /v1/projects/{ref}"]
     assert [p["ref"] for p in live(sandbox, name)] == [ref]
+
+
+async def test_the_client_paces_itself_under_the_requests_per_minute_of_an_endpoint(shared_ref, client):
+    now = [0.0]
+    s = client(wait=False, retry=RetryPolicy(requests_per_minute=3), clock=lambda: now[0])
+    for _ in range(4):
+        await s.api.get_project(shared_ref)
+    assert s.sleeper.waits == [60.0]  # the 4th request of the minute waits for the window, before any 429
+    (paced,) = s.of(RateLimited)
+    assert paced.paced and paced.request == f"GET /v1/projects/{shared_ref}"
+    await s.api.list_projects()  # another endpoint has its own budget
+    assert s.sleeper.waits == [60.0]
+    now[0] = 61.0
+    await s.api.get_project(shared_ref)
+    assert s.sleeper.waits == [60.0]

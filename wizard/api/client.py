@@ -11,6 +11,7 @@ in reprs, logs or exception texts."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import random
@@ -121,6 +122,9 @@ class RetryPolicy:
     max_delay_s: float = 8.0
     rate_limit_retries: int = 3
     max_rate_limit_wait_s: float = 60.0  # the API's window is one minute
+    # the documented budget: 120 requests per minute per endpoint; the client paces itself under it so a
+    # portfolio of hundreds of Muses waits its turn instead of collecting 429s (0: no pacing)
+    requests_per_minute: int = 120
 
     def backoff_s(self, failures: int, jitter: float) -> float:
         """Exponential, capped, with "equal jitter": half fixed, half random (jitter in [0, 1))."""
@@ -216,6 +220,8 @@ class ManagementAPI:
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
+        self._sent_at: dict[str, collections.deque[float]] = {}  # endpoint path -> send times in the last minute
+        self._pace_lock = asyncio.Lock()
         # TLS verification is httpx's default and deliberately not configurable here
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
@@ -601,6 +607,7 @@ class ManagementAPI:
             # a built Request shows neither the Authorization header nor the body in its repr, so the
             # frames of a traceback with locals stay clean (call.body is excluded from call's repr)
             request = self._http.build_request(call.endpoint.method, call.path, params=call.params, json=call.body)
+            await self._pace(call)
             try:
                 response = await self._http.send(request)
             except httpx.TransportError as exc:
@@ -634,6 +641,22 @@ class ManagementAPI:
             if status == call.expect:
                 return response
             raise self._error_for(call, response)
+
+    async def _pace(self, call: _Call) -> None:
+        """Wait, if needed, so that no endpoint gets more than `requests_per_minute` requests in any minute."""
+        limit = self._retry.requests_per_minute
+        if limit <= 0:
+            return
+        async with self._pace_lock:
+            sent = self._sent_at.setdefault(call.endpoint.path, collections.deque())
+            while sent and self._clock() - sent[0] >= 60.0:
+                sent.popleft()
+            if len(sent) >= limit:
+                wait_s = 60.0 - (self._clock() - sent[0])
+                self._emit(RateLimited(wait_s, 0, 0, call.label, paced=True))
+                await self._sleep(wait_s)
+                sent.popleft()
+            sent.append(self._clock())
 
     async def _backoff(self, call: _Call, failures: int, max_attempts: int, why: str) -> None:
         wait_s = self._retry.backoff_s(failures, self._jitter())

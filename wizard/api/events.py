@@ -13,8 +13,14 @@ class RateLimited:
     retry: int  # 1 for the first retry after a 429
     max_retries: int
     request: str  # "GET /v1/projects"
+    paced: bool = False  # musekit waits on its own to stay within the documented budget (no 429 yet)
 
     def __str__(self) -> str:
+        if self.paced:
+            return (
+                f"pacing {self.request} to stay within the API's requests per minute for this endpoint: "
+                f"waiting {self.wait_s:.0f} s"
+            )
         return (
             f"Supabase rate limit reached on {self.request}; waiting {self.wait_s:.0f} s as the API asks, "
             f"then retrying ({self.retry} of {self.max_retries})."
