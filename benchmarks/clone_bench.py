@@ -96,7 +96,7 @@ def main() -> None:
     rows += [(f"  step {name}", f"{statistics.median(v) * 1000:.0f} ms", "") for name, v in steps.items()]
     rows += [
         ("API requests per clone", f"{statistics.median(requests):.0f}", ""),
-        ("resume of a finished clone", f"{resume_s:.3f} s", verdict(resume_s, 1.0, " s")),
+        ("resume of a finished clone", f"{resume_s:.3f} s", verdict(resume_s, 0.5, " s")),
         ("  files written by resume", "0" if unchanged else "SOME", "OK" if unchanged else "MISSED"),
         ("  API requests per resume", f"{statistics.median(resume_requests):.0f}", ""),
     ]

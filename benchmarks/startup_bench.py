@@ -43,7 +43,7 @@ def main() -> None:
             (
                 "musekit --sandbox: first painted frame",
                 f"{paint_s:.3f} s",
-                verdict(paint_s, 0.8, " s") + f"; {paint_s / baseline:.1f}x baseline",
+                verdict(paint_s, 0.5, " s") + f"; {paint_s / baseline:.1f}x baseline",
             ),
             ("embedded Postgres: initdb + start", f"{pg_s:.3f} s", verdict(pg_s, 2.0, " s")),
         ],
