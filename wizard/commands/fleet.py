@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from wizard.errors import ExitCode, UsageError, exit_codes_help
 
 if TYPE_CHECKING:
-    from wizard import migrations
     from wizard.fleet import MusePlan, MuseStatus, Rollout
 
 HELP = "every Muse at once: status, and core roll-outs that never half-upgrade a Muse"
@@ -88,37 +87,12 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_upgrade(args))
 
 
-def _core(core_dir: str | None) -> list[migrations.MigrationFile]:
-    """The core to compare with: this musekit's, or --core-dir, which must start with this musekit's, unchanged."""
-    from pathlib import Path
-
-    from wizard import migrations
-    from wizard.muses import core_files
-
-    shipped = core_files()
-    if core_dir is None:
-        return shipped
-    folder = Path(core_dir)
-    if not folder.is_dir():
-        raise UsageError(f"--core-dir {core_dir}: not a folder of core migration files")
-    given = migrations.load_folder(folder)
-    by_version = {f.version: f for f in given}
-    for f in shipped:
-        other = by_version.get(f.version)
-        if other is None or other.checksum != f.checksum:
-            raise UsageError(
-                f"--core-dir {core_dir}: {f.filename} is {'missing' if other is None else 'changed'}. A core "
-                f"roll-out adds new core migrations; it never changes or drops an applied one."
-            )
-    return given
-
-
 async def _status(args: argparse.Namespace) -> int:
     from wizard.clone import SecretStore
-    from wizard.fleet import fleet_status, management_apis, portfolio
+    from wizard.fleet import core_for, fleet_status, management_apis, portfolio
 
     muses = portfolio(args.muse)
-    core = _core(args.core_dir)
+    core = core_for(args.core_dir)
     store = SecretStore(notify=lambda line: print(line, file=sys.stderr))
     async with management_apis(muses, store, interactive=sys.stdin.isatty()) as apis:
         rows = await fleet_status(muses, apis, core, concurrency=args.concurrency)
@@ -157,6 +131,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
     from wizard.clone import SecretStore
     from wizard.fleet import (
         RolloutError,
+        core_for,
         management_apis,
         new_rollout,
         plan_fleet,
@@ -171,7 +146,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
     if args.resume and rollout is None:
         raise RolloutError("there is no unfinished roll-out to resume (`musekit fleet upgrade` starts one)")
     core_dir = rollout.core_dir if rollout is not None else args.core_dir
-    core = _core(core_dir)
+    core = core_for(core_dir)
     ids = {m.clone_id for m in rollout.muses} if rollout is not None else None
     muses = [m for m in portfolio(args.muse) if ids is None or m.clone_id in ids]
     store = SecretStore(notify=lambda line: print(line, file=sys.stderr))

@@ -1,6 +1,7 @@
 """The portfolio: every Muse in the registry at once — its status, core (and template) roll-outs with a
 canary and a resumable journal. Every database is reached with only the access token (login roles)."""
 
+from wizard.fleet.core import core_for
 from wizard.fleet.portfolio import ApiKey, FleetMuse, management_apis, portfolio
 from wizard.fleet.rollout import (
     MuseRollout,
@@ -25,6 +26,7 @@ __all__ = [
     "Rollout",
     "RolloutError",
     "UpgradeFailed",
+    "core_for",
     "fleet_status",
     "management_apis",
     "muse_status",

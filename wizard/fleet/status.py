@@ -21,6 +21,7 @@ DEFAULT_CONCURRENCY = DEFAULT_FLEET_CONCURRENCY
 
 @dataclass(frozen=True)
 class MuseStatus:
+    clone_id: str
     name: str
     folder: str
     template: str
@@ -92,7 +93,7 @@ async def muse_status(
 ) -> MuseStatus:
     import psycopg
 
-    base = MuseStatus(muse.name, str(muse.folder), muse.template, ref=muse.ref)
+    base = MuseStatus(muse.clone_id, muse.name, str(muse.folder), muse.template, ref=muse.ref)
     if muse.problem is not None or muse.ref is None:
         return replace(base, problem=muse.problem or "no project recorded")
     api = apis.get(muse.api_key)
