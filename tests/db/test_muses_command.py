@@ -109,3 +109,32 @@ def test_new_writes_a_template_that_shows_and_applies(capsys, tmp_path, db_url):
     code, _, _ = cli(capsys, "muses", "apply", str(folder), "--db-url", db_url)
     assert code == 0
     assert "recipes" in catalog_state(db_url)["relations"]
+
+
+def test_new_saves_to_your_folder_and_applies_by_slug_with_references(capsys, tmp_path, monkeypatch, db_url):
+    monkeypatch.setenv("MUSEKIT_DATA_DIR", str(tmp_path / "data"))
+    code, out, err = cli(
+        capsys,
+        "muses",
+        "new",
+        "dogwalk",
+        "--table",
+        "dogs:Dogs a user walks",
+        "--table",
+        "walks:Walks of a dog",
+        "--column",
+        "walks.dog_id:uuid:notnull:references=dogs:cascade",
+        "--column",
+        "walks.product_id:uuid:references=products:set_null",
+    )
+    assert code == 0, err
+    assert f"wrote Muse template 'Dogwalk' to {tmp_path / 'data' / 'muses' / 'dogwalk'}" in out
+    code, out, err = cli(capsys, "muses", "apply", "dogwalk", "--db-url", db_url)
+    assert code == 0, err
+    assert {"dogs", "walks"} <= set(catalog_state(db_url)["relations"])
+    with psycopg.connect(db_url) as conn:
+        keys = conn.execute(
+            "select confrelid::regclass::text from pg_constraint where contype = 'f' "
+            "and conrelid = 'public.walks'::regclass order by 1"
+        ).fetchall()
+    assert keys == [("dogs",), ("products",), ("users",)]

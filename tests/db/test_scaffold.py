@@ -225,3 +225,130 @@ def test_organization_owned_rows_follow_core_memberships(make_db, tmp_path):
             ]
         with as_user(conn, w.users["dana"]):
             assert attempt(conn, "delete from public.notes where id = %s", (note,)).succeeded  # admins do
+
+
+# -- references: to a table of the Muse and to a core table ------------------------------------
+FOREIGN_KEY_VIOLATION = "23503"
+
+
+def dog_walks(ownership: str = "user") -> MuseSpec:
+    return MuseSpec(
+        slug="dogwalk",
+        name="Dog walks",
+        description="Dogs and their walks.",
+        ownership=ownership,
+        tables=[
+            TableSpec(
+                name="walks",
+                comment="Walks of a dog.",
+                columns=[
+                    ColumnSpec(name="dog_id", type="uuid", nullable=False, references="dogs", on_delete="cascade"),
+                    ColumnSpec(name="product_id", type="uuid", references="products", on_delete="set null"),
+                    ColumnSpec(name="after_id", type="uuid", references="walks", on_delete="set null"),
+                ],
+            ),
+            TableSpec(
+                name="dogs",
+                comment="Dogs a user walks.",
+                columns=[
+                    ColumnSpec(name="name", type="text"),
+                    ColumnSpec(name="vet_id", type="uuid", references="users", on_delete="restrict"),
+                ],
+            ),
+        ],
+    )
+
+
+def test_references_apply_on_the_core_lint_clean_and_keep_the_core_pure(make_db, tmp_path):
+    from wizard.lints import report_url
+
+    template = load_template(write_template(dog_walks(), tmp_path / "dogwalk"))
+    assert muse_apply.static_findings(template) == []
+    url = make_db("scaffold")
+    run(muse_apply.apply_template(url, template))  # under the core guard: the core fingerprint holds
+    assert run(muse_apply.verify_database(url, template)) == []  # lints (0001 included), RLS probe, core
+    report = run(report_url(url))
+    assert not [f for f in [*report.findings, *report.advisory] if f.id == "0001"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        keys = conn.execute(
+            "select conrelid::regclass::text, confrelid::regclass::text, pg_get_constraintdef(oid) from pg_constraint "
+            "where contype = 'f' and conrelid in ('public.walks'::regclass, 'public.dogs'::regclass) order by 3"
+        ).fetchall()
+    assert ("walks", "dogs", "FOREIGN KEY (dog_id, user_id) REFERENCES dogs(id, user_id) ON DELETE CASCADE") in keys
+    assert ("walks", "products", "FOREIGN KEY (product_id) REFERENCES products(id) ON DELETE SET NULL") in keys
+    assert ("dogs", "users", "FOREIGN KEY (vet_id) REFERENCES users(id) ON DELETE RESTRICT") in keys
+    assert (
+        "walks",
+        "walks",
+        "FOREIGN KEY (after_id, user_id) REFERENCES walks(id, user_id) ON DELETE SET NULL (after_id)",
+    ) in keys
+
+
+def test_a_reference_only_reaches_rows_of_the_same_owner_or_core_rows_the_user_sees(make_db, tmp_path):
+    url = _apply_spec(make_db, tmp_path, dog_walks())
+    with psycopg.connect(url, autocommit=True) as conn:
+        w = seed_world(conn)
+        alice, bob, carol = w.users["alice"], w.users["bob"], w.users["carol"]
+        active, inactive = w.rows["products"]["active"], w.rows["products"]["inactive"]
+        rex = conn.execute("insert into public.dogs (user_id, name) values (%s, 'Rex') returning id::text", (alice,))
+        rex = rex.fetchone()[0]
+        insert_walk = "insert into public.walks (user_id, dog_id, product_id) values (%s, %s, %s)"
+        with as_user(conn, alice):
+            assert attempt(conn, insert_walk, (alice, rex, active)).succeeded
+            assert attempt(conn, insert_walk, (alice, rex, inactive)).sqlstate == INSUFFICIENT_PRIVILEGE  # unseen
+            assert attempt(conn, insert_walk, (alice, rex, None)).succeeded
+        with as_user(conn, bob):
+            # knowing the id of alice's dog is not enough: the key carries the owner
+            assert attempt(conn, insert_walk, (bob, rex, None)).sqlstate == FOREIGN_KEY_VIOLATION
+        with as_user(conn, carol):  # shares team A with alice: may name her as vet; bob shares nothing with carol
+            dog = "insert into public.dogs (user_id, name, vet_id) values (%s, 'Kit', %s)"
+            assert attempt(conn, dog, (carol, alice)).succeeded
+            assert attempt(conn, dog, (carol, bob)).sqlstate == INSUFFICIENT_PRIVILEGE
+
+        walk = conn.execute(insert_walk + " returning id::text", (alice, rex, active)).fetchone()[0]
+        later = conn.execute(
+            "insert into public.walks (user_id, dog_id, after_id) values (%s, %s, %s) returning id::text",
+            (alice, rex, walk),
+        ).fetchone()[0]
+        with as_user(conn, alice):
+            assert attempt(conn, "update public.walks set product_id = %s where id = %s", (inactive, walk)).refused
+            assert attempt(conn, "delete from public.walks where id = %s", (walk,)).succeeded
+            assert conn.execute("select after_id from public.walks where id = %s", (later,)).fetchone()[0] is None
+            assert attempt(conn, "delete from public.dogs where id = %s", (rex,)).succeeded
+            assert visible_ids(conn, "walks") == set()  # cascade: the dog's walks went with it
+
+        rex = conn.execute("insert into public.dogs (user_id, name) values (%s, 'Rex') returning id::text", (alice,))
+        rex = rex.fetchone()[0]
+        leash = conn.execute(
+            "insert into public.products (name, provider_product_id, active) values ('Leash', 'prod_leash', true) "
+            "returning id::text"
+        ).fetchone()[0]
+        leashed = conn.execute(insert_walk + " returning id::text", (alice, rex, leash)).fetchone()[0]
+        conn.execute("delete from public.products where id = %s", (leash,))
+        assert conn.execute("select product_id from public.walks where id = %s", (leashed,)).fetchone() == (None,)
+
+        conn.execute("insert into public.dogs (user_id, name, vet_id) values (%s, 'Kit', %s)", (carol, alice))
+        refused = attempt(conn, "delete from auth.users where id = %s", (alice,))  # carol's dog names her as vet
+        assert refused.sqlstate == FOREIGN_KEY_VIOLATION and 'on table "dogs"' in refused.message
+        conn.execute("insert into public.dogs (user_id, name, vet_id) values (%s, 'Ace', %s)", (bob, bob))
+        assert attempt(conn, "delete from auth.users where id = %s", (bob,)).succeeded  # his own rows go with him
+        assert conn.execute("select count(*) from public.dogs where user_id = %s", (bob,)).fetchone() == (0,)
+
+
+def test_organization_references_stay_inside_one_organization(make_db, tmp_path):
+    url = _apply_spec(make_db, tmp_path, dog_walks("organization"))
+    with psycopg.connect(url, autocommit=True) as conn:
+        w = seed_world(conn)
+        alice, team_a = w.users["alice"], w.orgs["A"]
+        own_dog = conn.execute(
+            "insert into public.dogs (org_id, name) values (%s, 'Solo') returning id::text", (alice,)
+        ).fetchone()[0]  # in alice's personal organization
+        team_dog = conn.execute(
+            "insert into public.dogs (org_id, name) values (%s, 'Team') returning id::text", (team_a,)
+        ).fetchone()[0]
+        walk = "insert into public.walks (org_id, dog_id) values (%s, %s)"
+        with as_user(conn, alice):  # a member of both organizations
+            assert attempt(conn, walk, (team_a, team_dog)).succeeded
+            assert attempt(conn, walk, (team_a, own_dog)).sqlstate == FOREIGN_KEY_VIOLATION
+        with as_user(conn, w.users["carol"]):
+            assert attempt(conn, walk, (team_a, team_dog)).succeeded

@@ -5,16 +5,34 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tomllib
+
+import pytest
 
 from tests.support.muses_cli import GOOD_SQL, NEW_FLAGS, cli, write_muse
 from wizard.muses import load_template, template_model
+from wizard.settings import user_templates_dir
 from wizard.sql import SchemaModel
 
 SHIPPED = {
     "socioscheduler": {"public.brand_preferences", "public.post_queues", "public.alert_logs"},
     "realtor": {"public.listings", "public.saved_searches", "public.showings"},
 }
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    """Your template folder (musekit's data dir) is the test's own."""
+    monkeypatch.setenv("MUSEKIT_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def listed_rows(out: str) -> dict[str, list[str]]:
+    """`muses list` rows by slug: slug, name (one word here), source, table count, description words."""
+    lines = out.splitlines()
+    assert lines[0].split()[:4] == ["SLUG", "NAME", "SOURCE", "TABLES"]
+    return {line.split()[0]: line.split() for line in lines[1:] if line.strip() and not line.startswith("preview")}
 
 
 # -- list --------------------------------------------------------------------------------------
@@ -26,13 +44,71 @@ def test_list_shows_the_shipped_muses_with_table_counts_from_their_sql(capsys):
     for slug, tables in SHIPPED.items():
         template = load_template(slug)
         assert template.name in rows[slug] and template.manifest.description in rows[slug]
-        assert rows[slug].split()[2] == str(len(tables)) == "3"
+        assert rows[slug].split()[2:4] == ["shipped", str(len(tables))] and len(tables) == 3
 
     code, out, _ = cli(capsys, "muses", "list", "--json")
     assert code == 0
     listed = {row["slug"]: row for row in json.loads(out)}
     assert {slug: set(row["tables"]) for slug, row in listed.items()} == SHIPPED
     assert all(row["table_count"] == len(row["tables"]) for row in listed.values())
+    assert {row["source"] for row in listed.values()} == {"shipped"}
+
+
+def test_your_templates_are_listed_beside_the_shipped_ones_and_found_by_slug(capsys, tmp_path):
+    write_muse(user_templates_dir(), "diary", GOOD_SQL)
+    team = tmp_path / "team"
+    write_muse(team, "standup", GOOD_SQL)
+    code, out, err = cli(capsys, "muses", "list", "--templates", str(team))
+    assert code == 0 and err == ""
+    rows = listed_rows(out)
+    assert list(rows) == ["realtor", "socioscheduler", "diary", "standup"]  # shipped first, then yours, then DIR
+    assert rows["diary"][2:4] == ["yours", "1"] and rows["standup"][2:4] == [str(team), "1"]
+    code, out, _ = cli(capsys, "muses", "list", "--json", "--templates", str(team))
+    listed = {row["slug"]: row for row in json.loads(out)}
+    assert listed["diary"]["path"] == str(user_templates_dir() / "diary") and listed["diary"]["tables"] == [
+        "public.journal"
+    ]
+
+    code, out, _ = cli(capsys, "muses", "show", "diary")
+    assert code == 0 and "diary (diary)" in out and "public.journal  [RLS on]" in out
+    code, _, err = cli(capsys, "muses", "show", "standup")
+    assert code == 2 and "no Muse template named 'standup'" in err and "yours: diary" in err
+    code, out, _ = cli(capsys, "muses", "show", "standup", "--templates", str(team))
+    assert code == 0 and "standup (standup)" in out
+
+
+def test_a_template_of_yours_that_fails_the_checks_or_shadows_a_shipped_one_is_left_out(capsys, tmp_path):
+    shipped = load_template("realtor")
+    shutil.copytree(shipped.path, user_templates_dir() / "realtor")
+    write_muse(user_templates_dir(), "early", GOOD_SQL)
+    early = user_templates_dir() / "early" / "migrations"
+    (early / "20270101000000_early.sql").rename(early / "20200101000000_early.sql")
+    write_muse(user_templates_dir(), "broken", GOOD_SQL + "create tabel public.oops (id int);\n")
+    (user_templates_dir() / "Bad Name").mkdir()
+    (user_templates_dir() / "Bad Name" / "muse.toml").write_text("")
+    write_muse(user_templates_dir(), "fine", GOOD_SQL)
+
+    code, out, err = cli(capsys, "muses", "list")
+    assert code == 0
+    assert list(listed_rows(out)) == ["realtor", "socioscheduler", "fine"]
+    assert listed_rows(out)["realtor"][2] == "shipped"
+    warnings = err.splitlines()
+    assert any(
+        f"{user_templates_dir() / 'realtor'} is not listed: the shipped template 'realtor' ({shipped.path})" in w
+        for w in warnings
+    ), err
+    assert any(f"{user_templates_dir() / 'early'} is not listed:" in w and "sorts before" in w for w in warnings)
+    assert any(f"{user_templates_dir() / 'broken'} is not listed:" in w and "SQL syntax error" in w for w in warnings)
+    assert any("'Bad Name' is not a template slug" in w for w in warnings)
+    assert load_template("realtor").shipped  # by slug, the shipped one wins
+
+
+def test_a_templates_folder_that_is_not_one_is_a_usage_error(capsys, tmp_path):
+    code, _, err = cli(capsys, "muses", "list", "--templates", str(tmp_path / "nowhere"))
+    assert code == 2 and "no such folder" in err
+    folder = write_muse(tmp_path, "solo", GOOD_SQL)
+    code, _, err = cli(capsys, "muses", "list", "--templates", str(folder))
+    assert code == 2 and "is a template itself" in err and str(tmp_path) in err
 
 
 # -- show --------------------------------------------------------------------------------------
@@ -81,7 +157,7 @@ def test_show_names_file_and_line_of_a_syntax_error(capsys, tmp_path):
 def test_show_an_unknown_template_says_what_exists(capsys):
     code, _, err = cli(capsys, "muses", "show", "nosuchmuse")
     assert code == 2
-    assert "no shipped Muse template named 'nosuchmuse'" in err and "realtor" in err and "socioscheduler" in err
+    assert "no Muse template named 'nosuchmuse' (shipped: realtor, socioscheduler)" in err
 
 
 # -- apply -------------------------------------------------------------------------------------
@@ -169,10 +245,85 @@ def test_new_from_a_spec_file(capsys, tmp_path):
     assert not (tmp_path / "again").exists()
 
 
-def test_new_default_folder_is_the_current_one(capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_new_saves_into_your_template_folder_by_default(capsys, tmp_path, monkeypatch):
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
     code, out, _ = cli(capsys, "muses", "new", "journal", "--table", "entries:Diary entries")
     assert code == 0
-    assert "wrote Muse template 'Journal' to ./journal" in out and "musekit muses show ./journal" in out
-    assert load_template("./journal").manifest.description == "Journal: adds entries."
-    assert os.path.isdir(tmp_path / "journal" / "migrations")
+    folder = user_templates_dir() / "journal"
+    assert f"wrote Muse template 'Journal' to {folder}" in out and "musekit muses show journal " in out
+    template = load_template("journal")
+    assert template.path == folder and template.source == "yours" and not template.shipped
+    assert template.manifest.description == "Journal: adds entries."
+    assert os.path.isdir(folder / "migrations") and list((tmp_path / "work").iterdir()) == []
+    code, out, _ = cli(capsys, "muses", "list")
+    assert listed_rows(out)["journal"][2:4] == ["yours", "1"]
+
+    code, out, _ = cli(capsys, "muses", "new", "other", "--table", "entries:Diary entries", "--dir", ".")
+    assert code == 0 and "wrote Muse template 'Other' to ./other" in out and "musekit muses show ./other" in out
+
+
+def test_new_refuses_the_slug_of_a_shipped_template(capsys):
+    code, out, err = cli(capsys, "muses", "new", "realtor", "--table", "homes:Homes")
+    assert code == 2 and out == ""
+    assert "slug (from <slug> 'realtor'): 'realtor' is the slug of a template shipped with musekit" in err
+    assert not user_templates_dir().exists()
+
+
+def test_new_with_references_between_tables_and_to_the_core(capsys):
+    code, _, err = cli(
+        capsys,
+        "muses",
+        "new",
+        "dogwalk",
+        "--table",
+        "dogs:Dogs a user walks",
+        "--table",
+        "walks:Walks of a dog",
+        "--column",
+        "walks.dog_id:uuid:notnull:references=dogs:cascade",
+        "--column",
+        "walks.product_id:uuid:references=products:set_null",
+        "--column",
+        "walks.after_id:uuid:references=walks",
+    )
+    assert code == 0, err
+    model = template_model(load_template("dogwalk"))
+    walks = model.table("public.walks")
+    keys = {(tuple(fk.columns), fk.ref_table, tuple(fk.ref_columns), fk.on_delete) for fk in walks.foreign_keys}
+    assert keys == {
+        (("user_id",), "public.users", ("id",), "cascade"),
+        (("dog_id", "user_id"), "public.dogs", ("id", "user_id"), "cascade"),
+        (("product_id",), "public.products", ("id",), "set null"),
+        (("after_id", "user_id"), "public.walks", ("id", "user_id"), "restrict"),
+    }
+    indexed = {tuple(i.columns) for i in model.indexes if i.table == "public.walks"}
+    assert {("dog_id", "user_id"), ("product_id",), ("after_id", "user_id")} <= indexed
+
+
+def test_new_names_the_column_of_a_bad_reference(capsys, tmp_path):
+    base = ("muses", "new", "dogwalk", "--table", "walks:Walks", "--dir", str(tmp_path))
+    code, _, err = cli(capsys, *base, "--column", "walks.dog_id:uuid:references=dogz")
+    assert code == 2
+    assert (
+        "tables[0].columns[0].references (from --column 'walks.dog_id:uuid:references=dogz'): "
+        "walks.dog_id references 'dogz', which is neither a table of this Muse (walks) nor a core table (users, "
+    ) in err
+    code, _, err = cli(capsys, *base, "--column", "walks.dog_id:text:references=walks")
+    assert code == 2 and "walks.dog_id references walks.id, so its type must be uuid" in err
+    code, _, err = cli(capsys, *base, "--column", "walks.dog_id:uuid:notnull:references=walks:set_null")
+    assert code == 2 and "tables[0].columns[0].on_delete" in err and "must be nullable" in err
+    code, _, err = cli(capsys, *base, "--column", "walks.dog_id:uuid:references=walks:cascde")
+    assert code == 2 and "'cascde' is not an on-delete action" in err and "cascade, restrict or set_null" in err
+    code, _, err = cli(capsys, *base, "--column", "walks.dog_id:uuid:references=")
+    assert code == 2 and "references= needs a table" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_help_documents_the_reference_syntax(capsys):
+    import contextlib
+
+    with contextlib.suppress(SystemExit):
+        cli(capsys, "muses", "new", "--help")
+    out = capsys.readouterr().out
+    assert "references=TABLE" in out and "'walks.dog_id:uuid:notnull:references=dogs:cascade'" in out

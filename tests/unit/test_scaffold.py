@@ -394,3 +394,163 @@ def test_load_spec_names_the_field_of_a_wrong_shape(tmp_path):
         load_spec(path)
     with pytest.raises(SpecError, match="no such file"):
         load_spec(tmp_path / "missing.toml")
+
+
+# -- references ----------------------------------------------------------------------------
+def dog_walks(**changes) -> MuseSpec:
+    spec = MuseSpec(
+        slug="dogwalk",
+        name="Dog walks",
+        description="Dogs and their walks.",
+        tables=[
+            TableSpec(
+                name="walks",
+                comment="Walks of a dog.",
+                columns=[
+                    ColumnSpec(name="dog_id", type="uuid", nullable=False, references="dogs", on_delete="cascade"),
+                    ColumnSpec(name="product_id", type="uuid", references="public.products", on_delete="set null"),
+                    ColumnSpec(name="after_id", type="uuid", references="walks"),
+                ],
+            ),
+            TableSpec(name="dogs", comment="Dogs a user walks.", columns=[ColumnSpec(name="name", type="text")]),
+        ],
+    )
+    return spec.model_copy(update=changes)
+
+
+def test_the_core_tables_a_column_may_reference_are_read_from_the_core_migrations():
+    from wizard.muses import core_model
+    from wizard.scaffold import core_reference_tables
+
+    core = core_model()
+    readable = [
+        t.name
+        for t in core.tables
+        if t.schema == "public"
+        and any(
+            g.action == "grant"
+            and g.object == t.qualified_name
+            and "authenticated" in g.roles
+            and "select" in g.privileges
+            for g in core.grants
+        )
+    ]
+    assert list(core_reference_tables()) == readable
+    assert {"users", "organizations", "products"} <= set(readable)
+
+
+def test_references_render_a_foreign_key_an_index_and_isolating_policies():
+    spec = dog_walks()
+    assert validate_spec(spec) == []
+    sql = render_migration(spec)
+    # a core table: inline, its policies only accept rows the user can see
+    assert "product_id uuid references public.products (id) on delete set null," in sql
+    assert "create index walks_product_id_idx on public.walks (product_id);" in sql
+    visible = (
+        "(walks.product_id is null or exists (select 1 from public.products _ref where _ref.id = walks.product_id))"
+    )
+    assert f"with check (user_id = (select auth.uid()) and {visible});" in sql
+    assert sql.count(visible) == 2  # insert and update
+    # a table of this Muse (itself included): the key carries the owner, added once every table exists
+    assert "  dog_id uuid not null,\n" in sql and "  unique (id, user_id)\n);" in sql
+    assert "create index walks_dog_id_idx on public.walks (dog_id, user_id);" in sql
+    assert "create index walks_after_id_idx on public.walks (after_id, user_id);" in sql
+    assert sql.index("-- references between this Muse's tables") > sql.index("create table public.dogs")
+    assert (
+        "alter table public.walks add foreign key (dog_id, user_id) references public.dogs (id, user_id) "
+        "on delete cascade;" in sql
+    )
+    assert (
+        "alter table public.walks add foreign key (after_id, user_id) references public.walks (id, user_id) "
+        "on delete restrict;" in sql
+    )
+    org = render_migration(dog_walks(ownership="organization"))
+    assert "references public.dogs (id, org_id) on delete cascade;" in org
+    assert "create index walks_dog_id_idx on public.walks (dog_id, org_id);" in org
+    null_ref = dog_walks()
+    null_ref.tables[0].columns[0] = ColumnSpec(name="dog_id", type="uuid", references="dogs", on_delete="set null")
+    assert "references public.dogs (id, user_id) on delete set null (dog_id);" in render_migration(null_ref)
+
+
+def test_a_bad_reference_names_its_column_and_the_rule():
+    spec = dog_walks()
+    spec.tables[0].columns[0].references = "dogz"
+    spec.tables[0].columns[1].type = "text"
+    spec.tables[0].columns[2].nullable = False
+    spec.tables[0].columns[2].on_delete = "set null"
+    problems = {p.field: p.message for p in validate_spec(spec)}
+    assert problems["tables[0].columns[0].references"].startswith(
+        "walks.dog_id references 'dogz', which is neither a table of this Muse (walks, dogs) nor a core table (users,"
+    )
+    assert "so its type must be uuid (the type of products.id), not 'text'" in problems["tables[0].columns[1].type"]
+    assert "must be nullable" in problems["tables[0].columns[2].on_delete"]
+    assert len(problems) == 3
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("SET_NULL", "set null"), ("setnull", "set null"), ("Cascade", "cascade")]
+)
+def test_on_delete_spellings(typed, stored):
+    assert ColumnSpec(name="a", type="uuid", references="dogs", on_delete=typed).on_delete == stored
+    assert ColumnSpec(name="a", type="uuid", references=" ").references is None
+
+
+def test_an_index_name_a_reference_implies_may_not_repeat():
+    long = "x" * 55
+    spec = dog_walks()
+    spec.tables[0].columns = [
+        ColumnSpec(name=f"{long}_a", type="uuid", references="dogs"),
+        ColumnSpec(name=f"{long}_b", type="uuid", references="dogs"),
+    ]
+    problems = {p.field: p.message for p in validate_spec(spec)}
+    assert "is also implied by column walks." in problems["tables[0].columns[1].name"]
+
+
+def test_the_slug_of_a_shipped_template_is_refused():
+    (problem,) = validate_spec(simple_spec(slug="realtor"))
+    assert problem.field == "slug" and "shipped with musekit" in problem.message
+
+
+def test_column_flags_with_references():
+    from wizard.scaffold import FlagError, spec_from_flags
+
+    def column(text: str) -> ColumnSpec:
+        built = spec_from_flags(
+            "dogwalk",
+            name=None,
+            description=None,
+            ownership="user",
+            tables=["walks:Walks"],
+            columns=[text],
+            enums=[],
+            user_view=False,
+        )
+        return built.spec.tables[0].columns[0]
+
+    assert column("walks.dog_id:uuid:references=dogs") == ColumnSpec(name="dog_id", type="uuid", references="dogs")
+    assert column("walks.dog_id:uuid:notnull:references=dogs:cascade") == ColumnSpec(
+        name="dog_id", type="uuid", nullable=False, references="dogs", on_delete="cascade"
+    )
+    assert column("walks.p:uuid:null:references=products:set_null:gen_random_uuid()") == ColumnSpec(
+        name="p", type="uuid", references="products", on_delete="set null", default="gen_random_uuid()"
+    )
+    assert column("walks.at:timestamptz::'2026-01-31 09:00:00+00'").default == "'2026-01-31 09:00:00+00'"
+    with pytest.raises(FlagError, match="'later' is not an on-delete action"):
+        column("walks.dog_id:uuid:references=dogs:later")
+
+
+def test_a_spec_file_with_references(tmp_path):
+    path = tmp_path / "walks.toml"
+    path.write_text(
+        'slug = "dogwalk"\nname = "Dog walks"\ndescription = "Walks."\n'
+        '[[tables]]\nname = "dogs"\ncomment = "Dogs."\n'
+        '[[tables]]\nname = "walks"\ncomment = "Walks."\n'
+        '[[tables.columns]]\nname = "dog_id"\ntype = "uuid"\nreferences = "dogs"\non_delete = "cascade"\n'
+    )
+    spec = load_spec(path)
+    assert spec.tables[1].columns[0] == ColumnSpec(name="dog_id", type="uuid", references="dogs", on_delete="cascade")
+    assert validate_spec(spec) == []
+    path.write_text(path.read_text().replace('"cascade"', '"explode"'))
+    with pytest.raises(SpecError) as err:
+        load_spec(path)
+    assert {p.field for p in err.value.problems} == {"tables[1].columns[0].on_delete"}

@@ -20,10 +20,14 @@ A Muse template is a folder with muse.toml (name, description, version, core_ver
 migrations/<14-digit version>_<name>.sql: the Muse's own tables, enums, views and policies,
 applied after the MuseKit core and never changing it.
 
-  musekit muses list                      the templates shipped with musekit
+  musekit muses list                      the templates: shipped with musekit, then yours
   musekit muses show SLUG|PATH            what the SQL creates: tables, columns, RLS, policies, views
   musekit muses apply SLUG|PATH --db-url  pending core migrations, then the Muse's (purity-guarded)
-  musekit muses new SLUG ...              scaffold a new template (tables with RLS, grants, indexes)"""
+  musekit muses new SLUG ...              scaffold a new template (tables with RLS, grants, indexes)
+
+Your templates live in musekit's data dir (muses/<slug>; see --help of `new`): `muses new` and the
+wizard's scaffold save there, and `list`, `show`, `apply` and the wizard find them by slug beside
+the shipped ones. --templates DIR adds another folder of templates; a shipped slug always wins."""
 EPILOG = """\
 examples:
   musekit muses list --json
@@ -33,7 +37,11 @@ examples:
   musekit muses new recipes --table 'recipes:Recipes a user saves' \\
       --column 'recipes.title:text:notnull' --column "recipes.servings:integer:null:2" \\
       --enum 'difficulty:easy,medium,hard' --column "recipes.difficulty:difficulty:notnull:'easy'"
+  musekit muses new dogwalk --table 'dogs:Dogs a user walks' --table 'walks:Walks of a dog' \\
+      --column 'walks.dog_id:uuid:notnull:references=dogs:cascade' \\
+      --column 'walks.product_id:uuid:references=products:set_null'
   musekit muses new recipes --spec recipes.toml --dir templates/muses
+  musekit muses list --templates ~/team-muses
 
 """ + exit_codes_help(
     ExitCode.OK,
@@ -47,6 +55,71 @@ examples:
     },
 )
 
+SUB_EPILOGS = {
+    "list": """\
+examples:
+  musekit muses list                                the shipped templates, then yours
+  musekit muses list --json | jq '.[].slug'
+  musekit muses list --templates ~/team-muses       also a folder of templates
+
+"""
+    + exit_codes_help(
+        ExitCode.OK,
+        ExitCode.FAILED,
+        ExitCode.USAGE,
+        notes={
+            ExitCode.FAILED: "a shipped template is broken (reinstall musekit)",
+            ExitCode.USAGE: "a --templates folder is not a folder of templates",
+        },
+    ),
+    "show": """\
+examples:
+  musekit muses show socioscheduler                 tables, RLS, policies, views; the purity check
+  musekit muses show ./my-template --json           the parsed model, as the wizard's preview reads it
+  musekit muses show realtor --sql                  the raw migration files
+
+"""
+    + exit_codes_help(
+        ExitCode.OK,
+        ExitCode.USAGE,
+        notes={ExitCode.USAGE: "no such template, or its files are invalid (the message says which)"},
+    ),
+    "apply": """\
+examples:
+  export MUSEKIT_DB_URL='postgresql://postgres.<ref>:<password>@<pooler host>:5432/postgres'
+  musekit muses apply realtor --dry-run             what would be applied; nothing changes
+  musekit muses apply ./my-template --json          events, then the result, one JSON per line
+
+"""
+    + exit_codes_help(
+        ExitCode.OK,
+        ExitCode.FAILED,
+        ExitCode.USAGE,
+        ExitCode.FINDINGS,
+        ExitCode.INTERRUPTED,
+        notes={
+            ExitCode.FAILED: "the database refused a migration (what was applied is kept, the failed file rolled back)",
+            ExitCode.FINDINGS: "the template breaks the core-purity rules (nothing of it applied)",
+        },
+    ),
+    "new": """\
+examples:
+  musekit muses new recipes --table 'recipes:Recipes a user saves' --column 'recipes.title:text:notnull'
+  musekit muses new dogwalk --table 'dogs:Dogs a user walks' --ownership organization
+  musekit muses new recipes --spec recipes.toml --dir templates/muses
+
+"""
+    + exit_codes_help(
+        ExitCode.OK,
+        ExitCode.FAILED,
+        ExitCode.USAGE,
+        notes={
+            ExitCode.FAILED: "the folder could not be written (the message says why)",
+            ExitCode.USAGE: "an invalid spec or flag, or the folder exists (nothing was written)",
+        },
+    ),
+}
+
 
 def register(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="muses_command", metavar="SUBCOMMAND")
@@ -54,11 +127,15 @@ def register(p: argparse.ArgumentParser) -> None:
 
     ls = sub.add_parser(
         "list",
-        help="the Muse templates shipped with musekit",
+        help="the Muse templates: shipped, yours, and any --templates folder",
         formatter_class=fmt,
-        description="The shipped Muse templates: slug, name, how many tables their SQL creates, description.",
+        description="The Muse templates: slug, name, where each comes from (shipped, yours, or a --templates "
+        "folder), how many tables their SQL creates, description. A template that fails the checks, or "
+        "whose slug an earlier folder already has, is left out with a warning on stderr.",
+        epilog=SUB_EPILOGS["list"],
     )
     ls.add_argument("--json", action="store_true", help="print one JSON list")
+    _add_templates(ls)
 
     show = sub.add_parser(
         "show",
@@ -68,8 +145,10 @@ def register(p: argparse.ArgumentParser) -> None:
         "columns, types, nullability, defaults and foreign keys, row level security "
         "and policies (command, roles, USING / WITH CHECK), indexes, views, and the "
         "static core-purity check.",
+        epilog=SUB_EPILOGS["show"],
     )
-    show.add_argument("template", metavar="SLUG|PATH", help="a shipped slug (see `musekit muses list`) or a folder")
+    show.add_argument("template", metavar="SLUG|PATH", help="a template's slug (see `musekit muses list`) or a folder")
+    _add_templates(show)
     out = show.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="the parsed model as JSON (the TUI preview reads the same)")
     out.add_argument("--sql", action="store_true", help="print the raw migration files")
@@ -83,8 +162,10 @@ def register(p: argparse.ArgumentParser) -> None:
         "the core objects. A template that breaks the core-purity rules statically "
         "is refused before anything is applied (exit 3); one that changes the core "
         "at run time is rolled back (exit 3).",
+        epilog=SUB_EPILOGS["apply"],
     )
-    apply.add_argument("template", metavar="SLUG|PATH", help="a shipped slug or a template folder")
+    apply.add_argument("template", metavar="SLUG|PATH", help="a template's slug or a template folder")
+    _add_templates(apply)
     add_db_url(apply, "the database to apply to")
     apply.add_argument("--dry-run", action="store_true", help="list what would be applied; change nothing")
     apply.add_argument("--json", action="store_true", help="one JSON object per line: events, then the result")
@@ -100,7 +181,11 @@ def register(p: argparse.ArgumentParser) -> None:
         "view joining core users with the first table. Describe it with flags or "
         "with --spec FILE (TOML with the same fields: slug, name, description, "
         "ownership, user_view, [[enums]] name/values, [[tables]] name/comment with "
-        "[[tables.columns]] name/type/nullable/default).",
+        "[[tables.columns]] name/type/nullable/default/references/on_delete). A column may "
+        "reference a table of this Muse or a core table (users, organizations, products, ...): it "
+        "gets a foreign key, an index, and policies that only accept rows of the same owner "
+        "(Muse tables) or rows the user can see (core tables).",
+        epilog=SUB_EPILOGS["new"],
     )
     new.add_argument("slug", help="the template's slug: lowercase letters, digits, '-' and '_'")
     new.add_argument("--spec", metavar="FILE", help="a TOML spec file (instead of the table/column/enum flags)")
@@ -122,9 +207,11 @@ def register(p: argparse.ArgumentParser) -> None:
         "--column",
         action="append",
         default=[],
-        metavar="'TABLE.COL:TYPE[:null|notnull][:DEFAULT]'",
+        metavar="'TABLE.COL:TYPE[:null|notnull][:references=TABLE[:ON_DELETE]][:DEFAULT]'",
         help="a column of a --table; the default is a constant ('text' in quotes, 42, true, now(), "
-        "gen_random_uuid()); repeat for several",
+        "gen_random_uuid()); references=TABLE makes it a foreign key to a --table or a core table "
+        "(type uuid), ON_DELETE is restrict (the default), cascade or set_null, e.g. "
+        "'walks.dog_id:uuid:notnull:references=dogs:cascade'; repeat for several",
     )
     new.add_argument(
         "--enum",
@@ -137,10 +224,29 @@ def register(p: argparse.ArgumentParser) -> None:
         "--user-view", action="store_true", help="add a security_invoker view joining core users with the first table"
     )
     new.add_argument(
-        "--dir", default=".", metavar="DIR", help="create the template folder DIR/<slug> (default: the current folder)"
+        "--dir",
+        metavar="DIR",
+        help="create the template folder DIR/<slug> (default: your template folder, muses/ in musekit's "
+        "data dir, where `muses list` and the wizard find it)",
     )
     new.add_argument("--force", action="store_true", help="replace an existing template folder of that name")
     p.set_defaults(_muses_parser=p)
+
+
+def _add_templates(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--templates",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="also look for templates in DIR (a folder of template folders); repeat for several",
+    )
+
+
+def _extra_dirs(args: argparse.Namespace) -> list[Path]:
+    from pathlib import Path
+
+    return [Path(d) for d in args.templates]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -159,41 +265,55 @@ def _error(message: str) -> None:
 def _list(args: argparse.Namespace) -> int:
     import json
 
-    from wizard.muses import TemplateError, list_templates, template_model
+    from wizard.muses import TemplateError, find_templates, template_folders, template_model
     from wizard.sql import SqlParseError
 
+    extra = _extra_dirs(args)
+    template_folders(extra)  # a --templates folder that is not one is a usage error (raised)
     try:
-        rows: list[dict[str, Any]] = []
-        for t in list_templates():
-            tables = [x.qualified_name for x in template_model(t).tables]
-            rows.append(
-                {
-                    "slug": t.slug,
-                    "name": t.name,
-                    "description": t.manifest.description,
-                    "version": t.manifest.version,
-                    "core_version": t.manifest.core_version,
-                    "table_count": len(tables),
-                    "tables": tables,
-                    "path": str(t.path),
-                }
-            )
-    except (TemplateError, SqlParseError) as exc:
+        catalog = find_templates(extra)
+    except TemplateError as exc:  # only a shipped template stops the listing
         _error(f"a shipped template is broken (reinstall musekit): {exc}")
         return ExitCode.FAILED
+    rows: list[dict[str, Any]] = []
+    for t in catalog.templates:
+        try:
+            tables = [x.qualified_name for x in template_model(t).tables]
+        except SqlParseError as exc:
+            if t.shipped:
+                _error(f"a shipped template is broken (reinstall musekit): {exc}")
+                return ExitCode.FAILED
+            catalog.warnings.append(f"{t.path} is not listed: {exc}")
+            continue
+        rows.append(
+            {
+                "slug": t.slug,
+                "name": t.name,
+                "source": t.source,
+                "description": t.manifest.description,
+                "version": t.manifest.version,
+                "core_version": t.manifest.core_version,
+                "table_count": len(tables),
+                "tables": tables,
+                "path": str(t.path),
+            }
+        )
+    for warning in catalog.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return ExitCode.OK
     if not rows:
-        print("no Muse templates are shipped with this musekit")
+        print("no Muse templates found")
         return ExitCode.OK
     width = max(len(r["slug"]) for r in rows)
     name_width = max(len(r["name"]) for r in rows)
-    print(f"{'SLUG'.ljust(width)}  {'NAME'.ljust(name_width)}  TABLES  DESCRIPTION")
+    source_width = max(len("SOURCE"), *(len(r["source"]) for r in rows))
+    print(f"{'SLUG'.ljust(width)}  {'NAME'.ljust(name_width)}  {'SOURCE'.ljust(source_width)}  TABLES  DESCRIPTION")
     for r in rows:
         print(
-            f"{r['slug'].ljust(width)}  {r['name'].ljust(name_width)}  {str(r['table_count']).rjust(6)}  "
-            f"{r['description']}"
+            f"{r['slug'].ljust(width)}  {r['name'].ljust(name_width)}  {r['source'].ljust(source_width)}  "
+            f"{str(r['table_count']).rjust(6)}  {r['description']}"
         )
     print("\npreview one with `musekit muses show <slug>`")
     return ExitCode.OK
@@ -204,7 +324,7 @@ def _show(args: argparse.Namespace) -> int:
     from wizard.muses import load_template, preview_text, static_findings, template_model
     from wizard.sql import SqlParseError
 
-    template = load_template(args.template)
+    template = load_template(args.template, extra_dirs=_extra_dirs(args))
     if args.sql:
         for f in template.files:
             print(f"-- ===== {f.path} =====")
@@ -237,7 +357,7 @@ def _apply(args: argparse.Namespace) -> int:
     from wizard.pg import describe_url
     from wizard.sql import SqlParseError
 
-    template = load_template(args.template)
+    template = load_template(args.template, extra_dirs=_extra_dirs(args))
     printer = MigrationPrinter(json_mode=args.json, stream=sys.stdout)
     try:
         findings = muse_apply.static_findings(template)
@@ -331,6 +451,7 @@ def _new(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from wizard.scaffold import validate_spec, write_template
+    from wizard.settings import user_templates_dir
 
     built = _spec_from_args(args)
     problems = validate_spec(built.spec)
@@ -340,16 +461,17 @@ def _new(args: argparse.Namespace) -> int:
             origin = built.origin(p)
             print(f"  - {p.field}{f' (from {origin})' if origin else ''}: {p.message}", file=sys.stderr)
         return ExitCode.USAGE
-    dest = Path(args.dir) / built.spec.slug
+    dest = (Path(args.dir) if args.dir is not None else user_templates_dir()) / built.spec.slug
     written = write_template(built.spec, dest, force=args.force)
     shown = _shown_path(written)
     files = sorted(p.relative_to(written) for p in written.rglob("*") if p.is_file())
     print(f"wrote Muse template {built.spec.name!r} to {shown}")
     for f in files:
         print(f"  {shown}/{f}")
+    ref = built.spec.slug if args.dir is None else shown  # your folder is searched by slug
     print("\nnext:")
-    print(f"  musekit muses show {shown}                 preview its tables and policies")
-    print(f"  musekit muses apply {shown} --db-url URL   apply the core, then it (try `musekit localdb` for a URL)")
+    print(f"  musekit muses show {ref}                 preview its tables and policies")
+    print(f"  musekit muses apply {ref} --db-url URL   apply the core, then it (try `musekit localdb` for a URL)")
     return ExitCode.OK
 
 

@@ -12,26 +12,37 @@ from wizard.muses.apply import (
 )
 from wizard.muses.preview import preview_text
 from wizard.muses.templates import (
+    SHIPPED,
     SLUG,
+    YOURS,
     MuseTemplate,
+    TemplateCatalog,
     TemplateError,
+    TemplateFolder,
     core_files,
+    find_templates,
     list_templates,
     load_template,
     shipped_slugs,
+    template_folders,
 )
 
 __all__ = [
+    "SHIPPED",
     "SLUG",
+    "YOURS",
     "MuseTemplate",
     "PlatformAdvice",
     "PurityError",
+    "TemplateCatalog",
     "TemplateError",
+    "TemplateFolder",
     "apply_muse",
     "apply_template",
     "core_differences",
     "core_files",
     "core_model",
+    "find_templates",
     "holds_core",
     "list_templates",
     "load_template",
@@ -39,6 +50,7 @@ __all__ = [
     "preview_text",
     "shipped_slugs",
     "static_findings",
+    "template_folders",
     "template_model",
     "verify_database",
 ]

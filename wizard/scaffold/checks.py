@@ -1,7 +1,8 @@
 """The rules a Muse spec must follow before it becomes SQL: Postgres identifier rules (keywords
 from pglast, i.e. from PostgreSQL's own grammar), no collision with the core (names read from
-the parsed core migrations) or within the spec, and column defaults limited to constants that
-are re-quoted by psycopg after parsing (never pasted into the SQL as written)."""
+the parsed core migrations) or within the spec, references only to tables of the spec or to core
+tables signed-in users can read (also read from the core migrations), and column defaults limited
+to constants that are re-quoted by psycopg after parsing (never pasted into the SQL as written)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import TYPE_CHECKING
 
 from wizard.scaffold.spec import (
     CURATED_TYPES,
@@ -21,15 +23,21 @@ from wizard.scaffold.spec import (
     ColumnSpec,
     MuseSpec,
     SpecProblem,
+    TableSpec,
     column_types,
     generated_columns,
     index_name,
     indexed_columns,
+    muse_references,
     normalize_type,
     primary_key_name,
+    unique_key_name,
     view_name,
     view_user_columns,
 )
+
+if TYPE_CHECKING:
+    from wizard.sql import SchemaModel
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 GENERATED_SUFFIXES = ("_pkey", "_idx", "_key", "_fkey")  # names Postgres and the scaffold derive
@@ -72,10 +80,24 @@ def _suggest(name: str) -> str:
 
 # -- the core's names ------------------------------------------------------------------------
 @dataclass(frozen=True)
+class CoreTable:
+    """A core table in public that a Muse column may reference: its one-column primary key."""
+
+    name: str
+    key: str
+    key_type: str
+    readable: bool  # signed-in users may select from it (a reference is checked against what they see)
+
+
+@dataclass(frozen=True)
 class CoreNames:
     relations: frozenset[str]  # tables, views, indexes (named and constraint ones) in public
     types: frozenset[str]  # enums and the row types of tables/views in public
     core_version: str
+    tables: tuple[CoreTable, ...] = ()
+
+    def table(self, name: str) -> CoreTable | None:
+        return next((t for t in self.tables if t.name == name), None)
 
 
 @cache
@@ -96,7 +118,40 @@ def core_names() -> CoreNames:
         relations.update(f"{t.name}_{'_'.join(u.columns)}_key" for u in t.uniques)
         relations.update(f"{t.name}_{c.name}_key" for c in t.columns if c.unique)
     types = tables | views | {e.name for e in model.enums if e.schema == "public"}
-    return CoreNames(frozenset(relations), frozenset(types), max(f.version for f in files))
+    return CoreNames(frozenset(relations), frozenset(types), max(f.version for f in files), _core_tables(model))
+
+
+def core_reference_tables() -> tuple[str, ...]:
+    """Core tables a Muse column may reference (read from the core migrations)."""
+    return tuple(t.name for t in core_names().tables if t.readable)
+
+
+def _core_tables(model: SchemaModel) -> tuple[CoreTable, ...]:
+    out = []
+    for t in model.tables:
+        key = t.column(t.primary_key[0]) if t.schema == "public" and len(t.primary_key) == 1 else None
+        if key is not None:
+            out.append(
+                CoreTable(t.name, key.name, normalize_type(key.type), _authenticated_reads(model, t.qualified_name))
+            )
+    return tuple(out)
+
+
+def _authenticated_reads(model: SchemaModel, table: str) -> bool:
+    """Whether the core's grants and revokes, in order, leave `authenticated` allowed to select."""
+    readable = False
+    for g in model.grants:
+        if (
+            g.object_kind != "table"
+            or g.object != table
+            or not {"select", "all"} & {p.split(" ")[0] for p in g.privileges}
+        ):
+            continue
+        if g.action == "grant" and {"authenticated", "public"} & set(g.roles):
+            readable = True
+        elif g.action == "revoke" and "authenticated" in g.roles:  # a revoke from public leaves its own grant
+            readable = False
+    return readable
 
 
 # -- column defaults -------------------------------------------------------------------------
@@ -396,13 +451,19 @@ def validate_spec(spec: MuseSpec, existing_tables: Iterable[str] = ()) -> list[S
 
 
 def _check_manifest_fields(spec: MuseSpec, add: AddProblem) -> None:
-    from wizard.muses import SLUG
+    from wizard.muses import SLUG, shipped_slugs
 
     if not SLUG.match(spec.slug):
         add(
             "slug",
             f"{spec.slug!r} is not a template slug: lowercase letters, digits, '-' and '_', starting "
             f"with a letter, at most 63 characters (e.g. {_suggest(spec.slug).replace('_', '-')!r})",
+        )
+    elif spec.slug in shipped_slugs():
+        add(
+            "slug",
+            f"{spec.slug!r} is the slug of a template shipped with musekit, which would hide yours in every "
+            f"list; choose another slug (e.g. {spec.slug + '-mine'!r})",
         )
     for field, limit in (("name", 80), ("description", 200)):
         value = getattr(spec, field)
@@ -487,6 +548,8 @@ def _check_tables(spec: MuseSpec, add: AddProblem, core: CoreNames, existing: se
         names: set[str] = set()
         for j, column in enumerate(table.columns):
             _check_column(column, f"{field}.columns[{j}]", fixed, names, enums, spec, add)
+            if column.references is not None:
+                _check_reference(column, table, f"{field}.columns[{j}]", spec, core, add)
     _check_view(spec, add, core, existing, taken)
     _check_derived_indexes(spec, add, core, taken)
 
@@ -525,6 +588,47 @@ def _check_column(
             add(f"{field}.default", str(exc))
 
 
+def _check_reference(
+    column: ColumnSpec, table: TableSpec, field: str, spec: MuseSpec, core: CoreNames, add: AddProblem
+) -> None:
+    target = column.referenced_table or ""
+    who = f"{table.name or 'this table'}.{column.name or 'this column'}"
+    own = [t.name for t in spec.tables if t.name]
+    if target in own:
+        key, key_type = "id", "uuid"
+    else:
+        core_table = core.table(target)
+        if core_table is None:
+            readable = ", ".join(t.name for t in core.tables if t.readable)
+            add(
+                f"{field}.references",
+                f"{who} references {target!r}, which is neither a table of this Muse "
+                f"({', '.join(own) or 'none yet'}) nor a core table ({readable}); use one of those names",
+            )
+            return
+        if not core_table.readable:
+            add(
+                f"{field}.references",
+                f"{who} references the core table {target!r}, which signed-in users cannot read, so they could "
+                f"never choose a row of it; reference another table",
+            )
+            return
+        key, key_type = core_table.key, core_table.key_type
+    type_name = normalize_type(column.type)
+    if type_name != key_type and type_name in column_types(spec):  # an unknown type is reported already
+        add(
+            f"{field}.type",
+            f"{who} references {target}.{key}, so its type must be {key_type} (the type of {target}.{key}), "
+            f"not {column.type!r}",
+        )
+    if column.on_delete == "set null" and not column.nullable:
+        add(
+            f"{field}.on_delete",
+            f"on delete set null empties {who} when the {target} row goes, so the column must be nullable; "
+            f"make it nullable or choose cascade or restrict",
+        )
+
+
 def _check_view(spec: MuseSpec, add: AddProblem, core: CoreNames, existing: set[str], taken: dict[str, str]) -> None:
     name = view_name(spec)
     if name is None:
@@ -552,23 +656,32 @@ def _check_view(spec: MuseSpec, add: AddProblem, core: CoreNames, existing: set[
 
 
 def _check_derived_indexes(spec: MuseSpec, add: AddProblem, core: CoreNames, taken: dict[str, str]) -> None:
-    seen: dict[str, str] = {}
+    """Index names the SQL gives (primary key, owner and reference columns, the unique key a
+    referenced table gets) must not exist in the core nor repeat (names are cut to 63 bytes)."""
+    seen: dict[str, str] = {}  # index name -> what implies it
+    referenced = muse_references(spec)
     for i, table in enumerate(spec.tables):
         if taken.get(table.name) != f"tables[{i}].name":
             continue  # its name already has a problem
-        for name in (
-            primary_key_name(table.name),
-            *(index_name(table.name, c) for c in indexed_columns(spec.ownership)),
-        ):
+        implied = [(f"tables[{i}].name", f"table {table.name!r}", primary_key_name(table.name))]
+        implied += [
+            (f"tables[{i}].name", f"table {table.name!r}", index_name(table.name, c))
+            for c in indexed_columns(spec.ownership)
+        ]
+        if table.name in referenced:
+            implied.append((f"tables[{i}].name", f"table {table.name!r}", unique_key_name(table.name, spec.ownership)))
+        implied += [
+            (f"tables[{i}].columns[{j}].name", f"column {table.name}.{c.name}", index_name(table.name, c.name))
+            for j, c in enumerate(table.columns)
+            if c.references is not None and not identifier_problem(c.name, "column")
+        ]
+        for field, what, name in implied:
             if name in core.relations:
+                add(field, f"the index {name!r} it implies already exists in the core; choose another name")
+            elif name in seen and seen[name] != what:
                 add(
-                    f"tables[{i}].name",
-                    f"the index {name!r} it implies already exists in the core; choose another table name",
+                    field,
+                    f"the index name {name!r} it implies is also implied by {seen[name]} "
+                    f"(names are cut to 63 bytes); make the names differ sooner",
                 )
-            elif name in seen and seen[name] != table.name:
-                add(
-                    f"tables[{i}].name",
-                    f"the index name {name!r} it implies is also implied by table "
-                    f"{seen[name]!r} (names are cut to 63 bytes); make the names differ sooner",
-                )
-            seen[name] = table.name
+            seen.setdefault(name, what)

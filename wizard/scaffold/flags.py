@@ -3,12 +3,20 @@ a problem can name both (e.g. `tables[0].columns[1].name (--column 'posts.Title:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from wizard.errors import ExitCode, MusekitError
-from wizard.scaffold.spec import ColumnSpec, EnumSpec, MuseSpec, SpecProblem, TableSpec
+from wizard.scaffold.spec import ON_DELETE, ColumnSpec, EnumSpec, MuseSpec, OnDelete, SpecProblem, TableSpec
 
 NULLABILITY = {"null": True, "nullable": True, "notnull": False, "not null": False, "not_null": False}
+REFERENCES = "references="
+ON_DELETE_SPELLINGS: dict[str, OnDelete] = {
+    **{d: d for d in ON_DELETE},
+    "set_null": "set null",
+    "setnull": "set null",
+}
+COLUMN_FORM = "'table.column:type[:null|notnull][:references=TABLE[:cascade|restrict|set_null]][:default]'"
 
 
 class FlagError(MusekitError, ValueError):
@@ -98,25 +106,42 @@ def spec_from_flags(
 
 
 def _column(text: str) -> tuple[str, ColumnSpec]:
-    """'table.col:type[:null|notnull][:default]' (the default may itself contain ':')."""
+    """COLUMN_FORM; the default comes last and may itself contain ':'."""
     target, sep, rest = text.partition(":")
     table_name, dot, column_name = target.partition(".")
     if not sep or not dot:
         raise FlagError(
-            f"--column {text!r}: expected 'table.column:type[:null|notnull][:default]', "
-            f"e.g. 'posts.title:text:notnull' or \"posts.status:post_status:notnull:'draft'\""
+            f"--column {text!r}: expected {COLUMN_FORM}, e.g. 'posts.title:text:notnull', "
+            f"\"posts.status:post_status:notnull:'draft'\" or 'walks.dog_id:uuid:notnull:references=dogs:cascade'"
         )
     type_name, _, rest = rest.partition(":")
-    nullable, default = True, None
-    if rest:
+    nullable, references, on_delete = True, None, "restrict"
+    head, sep2, tail = rest.partition(":")
+    if head.strip().lower() in NULLABILITY or (sep2 and not head.strip()):
+        nullable = NULLABILITY.get(head.strip().lower(), True)
+        rest = tail if sep2 else ""
         head, sep2, tail = rest.partition(":")
-        if head.strip().lower() in NULLABILITY or (sep2 and not head.strip()):
-            nullable = NULLABILITY.get(head.strip().lower(), True)
-            default = tail if sep2 else None
-        else:
-            default = rest
-    if default is not None and not default.strip():
-        default = None
+    if head.strip().lower().startswith(REFERENCES):
+        references = head.strip()[len(REFERENCES) :].strip()
+        if not references:
+            raise FlagError(f"--column {text!r}: references= needs a table, e.g. 'references=dogs'")
+        rest = tail if sep2 else ""
+        head, sep2, tail = rest.partition(":")
+        spelled = head.strip().lower()
+        if spelled in ON_DELETE_SPELLINGS:
+            on_delete = ON_DELETE_SPELLINGS[spelled]
+            rest = tail if sep2 else ""
+        elif re.fullmatch(r"[a-z_ ]+", spelled) and spelled not in ("true", "false"):
+            raise FlagError(
+                f"--column {text!r}: {head.strip()!r} is not an on-delete action; after references=TABLE "
+                f"write cascade, restrict or set_null (default: restrict)"
+            )
+    default = rest if rest.strip() else None
     return table_name.strip(), ColumnSpec(
-        name=column_name.strip(), type=type_name.strip(), nullable=nullable, default=default
+        name=column_name.strip(),
+        type=type_name.strip(),
+        nullable=nullable,
+        default=default,
+        references=references,
+        on_delete=on_delete,
     )

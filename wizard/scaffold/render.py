@@ -11,17 +11,21 @@ import json
 from wizard.scaffold.checks import core_names, default_sql, validate_spec
 from wizard.scaffold.spec import (
     COMMANDS,
+    ColumnSpec,
     MuseSpec,
     SpecError,
     TableSpec,
     index_name,
     indexed_columns,
+    muse_references,
     normalize_type,
     owner_column,
     policy_name,
     view_name,
     view_user_columns,
 )
+
+REF_ALIAS = "_ref"  # a spec's table names start with a letter, so this never shadows one
 
 MANIFEST_VERSION = "0.1.0"
 
@@ -42,6 +46,8 @@ def render_migration(spec: MuseSpec) -> str:
     if spec.enums:
         parts.append("\n".join(_enum_sql(name, values) for name, values in enums.items()))
     parts.extend(_table_sql(table, spec, enums) for table in spec.tables)
+    if any(_muse_target(c, spec) for t in spec.tables for c in t.columns):
+        parts.append(_references_sql(spec))
     if spec.user_view:
         parts.append(_view_sql(spec))
     text = "\n\n".join(parts) + "\n"
@@ -62,6 +68,15 @@ def _header(spec: MuseSpec) -> str:
             f"-- Every row belongs to {owner}.",
             "-- Row level security on every table; one permissive policy per command; explicit grants.",
             "-- Core objects are only referenced (foreign keys, helper functions), never altered.",
+            *(
+                (
+                    "-- A reference to a table of this Muse includes the owner column, so a row only points at rows "
+                    "of the same owner;",
+                    "-- a reference to a core table only accepts a row the signed-in user can see.",
+                )
+                if any(c.references for t in spec.tables for c in t.columns)
+                else ()
+            ),
         )
     )
 
@@ -85,9 +100,48 @@ def _column_lines(table: TableSpec, spec: MuseSpec, enums: dict[str, list[str]])
             line += " not null"
         if column.default is not None:
             line += f" default {default_sql(column.default, type_name, enums)}"
+        core_key = _core_target(column, spec)
+        if core_key is not None:
+            line += f" references public.{column.referenced_table} ({core_key}) on delete {column.on_delete}"
         lines.append(line)
     lines.append("created_at timestamptz not null default now()")
+    if table.name in muse_references(spec):
+        lines.append(f"unique (id, {owner_column(spec.ownership)})")  # what references to it point at
     return lines
+
+
+def _muse_target(column: ColumnSpec, spec: MuseSpec) -> bool:
+    return column.referenced_table in {t.name for t in spec.tables}
+
+
+def _core_target(column: ColumnSpec, spec: MuseSpec) -> str | None:
+    """The key column of the core table `column` references, or None."""
+    if column.referenced_table is None or _muse_target(column, spec):
+        return None
+    core_table = core_names().table(column.referenced_table)
+    return core_table.key if core_table else None
+
+
+def _reference_index(table: TableSpec, column: ColumnSpec, spec: MuseSpec) -> str:
+    """The index that covers the column's foreign key (lint 0001): the key's columns, in order."""
+    columns = column.name + (f", {owner_column(spec.ownership)}" if _muse_target(column, spec) else "")
+    return f"create index {index_name(table.name, column.name)} on public.{table.name} ({columns});"
+
+
+def _visible_references(table: TableSpec, spec: MuseSpec) -> list[str]:
+    """Conditions that each core row a new or changed row references is one the user can see (the
+    core table's own row level security applies inside the subquery)."""
+    out = []
+    for column in table.columns:
+        key = _core_target(column, spec)
+        if key is None:
+            continue
+        exists = (
+            f"exists (select 1 from public.{column.referenced_table} {REF_ALIAS} "
+            f"where {REF_ALIAS}.{key} = {table.name}.{column.name})"
+        )
+        out.append(f"({table.name}.{column.name} is null or {exists})" if column.nullable else exists)
+    return out
 
 
 def _conditions(spec: MuseSpec, command: str) -> tuple[str | None, str | None]:
@@ -104,10 +158,12 @@ def _conditions(spec: MuseSpec, command: str) -> tuple[str | None, str | None]:
     }[command]
 
 
-def _policy_sql(table: str, command: str, spec: MuseSpec) -> str:
+def _policy_sql(table: TableSpec, command: str, spec: MuseSpec) -> str:
     using, check = _conditions(spec, command)
+    if check:
+        check = " and ".join([check, *_visible_references(table, spec)])
     lines = [
-        f"create policy {policy_name(table, command, spec.ownership)} on public.{table}",
+        f"create policy {policy_name(table.name, command, spec.ownership)} on public.{table.name}",
         f"  for {command} to authenticated",
     ]
     if using:
@@ -127,8 +183,9 @@ def _table_sql(table: TableSpec, spec: MuseSpec, enums: dict[str, list[str]]) ->
         f"create table {q} (\n{columns}\n);",
         f"comment on table {q} is {_literal(table.comment)};",
         *(f"create index {index_name(table.name, c)} on {q} ({c});" for c in indexed_columns(spec.ownership)),
+        *(_reference_index(table, c, spec) for c in table.columns if c.references is not None),
         f"alter table {q} enable row level security;",
-        *(_policy_sql(table.name, command, spec) for command in COMMANDS),
+        *(_policy_sql(table, command, spec) for command in COMMANDS),
         f"revoke all on table {q} from anon, authenticated;",
         f"grant select, delete on table {q} to authenticated;",
         f"grant insert ({', '.join(insertable)}) on table {q} to authenticated;",
@@ -136,6 +193,24 @@ def _table_sql(table: TableSpec, spec: MuseSpec, enums: dict[str, list[str]]) ->
     if own_columns:
         out.append(f"grant update ({', '.join(own_columns)}) on table {q} to authenticated;")
     out.append(f"grant select, insert, update, delete on table {q} to service_role;")
+    return "\n".join(out)
+
+
+def _references_sql(spec: MuseSpec) -> str:
+    """Foreign keys between this Muse's tables, added once every table exists (any order, cycles and
+    self-references included). Each carries the owner column, so it only matches a row of the same
+    owner; `set null` empties only the reference, never the owner column."""
+    owner = owner_column(spec.ownership)
+    out = ["-- references between this Muse's tables"]
+    for table in spec.tables:
+        for column in table.columns:
+            if not _muse_target(column, spec):
+                continue
+            action = f"set null ({column.name})" if column.on_delete == "set null" else column.on_delete
+            out.append(
+                f"alter table public.{table.name} add foreign key ({column.name}, {owner}) "
+                f"references public.{column.referenced_table} (id, {owner}) on delete {action};"
+            )
     return "\n".join(out)
 
 

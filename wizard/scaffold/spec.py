@@ -44,6 +44,8 @@ TYPE_ALIASES: dict[str, str] = {
 }
 
 Ownership = Literal["user", "organization"]
+OnDelete = Literal["restrict", "cascade", "set null"]
+ON_DELETE: tuple[OnDelete, ...] = ("restrict", "cascade", "set null")
 COMMANDS = ("select", "insert", "update", "delete")
 MAX_IDENTIFIER = 63  # bytes: Postgres' NAMEDATALEN - 1
 
@@ -59,18 +61,36 @@ class ColumnSpec(_Model):
     default: str | None = Field(
         default=None, description="SQL text of a constant: 'text', 12.5, true, now(), gen_random_uuid()"
     )
+    references: str | None = Field(
+        default=None, description="a table of this Muse or a core table (public); the column holds its id"
+    )
+    on_delete: OnDelete = Field(default="restrict", description="what deleting the referenced row does to this one")
 
-    @field_validator("default", mode="before")
+    @field_validator("default", "references", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
-        # an empty default field in a form or spec file means "no default"
+        # an empty field in a form or spec file means "none"
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("on_delete", mode="before")
+    @classmethod
+    def _spelled_on_delete(cls, value: object) -> object:
+        # "set_null", "SET NULL", "setnull" are what people type
+        if isinstance(value, str):
+            flat = " ".join(value.strip().lower().replace("_", " ").split())
+            return "set null" if flat == "setnull" else flat
+        return value
+
+    @property
+    def referenced_table(self) -> str | None:
+        """The referenced table's bare name (a `public.` prefix is allowed in specs)."""
+        return self.references.removeprefix("public.") if self.references else None
 
 
 class TableSpec(_Model):
     name: str
     comment: str
-    columns: list[ColumnSpec]
+    columns: list[ColumnSpec] = Field(default_factory=list)
 
 
 class EnumSpec(_Model):
@@ -169,6 +189,18 @@ def policy_name(table: str, command: str, ownership: Ownership) -> str:
     who = "own" if ownership == "user" else ("admins" if command == "delete" else "members")
     full = f"{table}_{command}_{who}"
     return full if len(full) <= MAX_IDENTIFIER else f"{command}_{who}"
+
+
+def unique_key_name(table: str, ownership: Ownership) -> str:
+    """The name Postgres gives the `unique (id, <owner>)` of a table other tables reference."""
+    return _fit(table, f"id_{owner_column(ownership)}", "key")
+
+
+def muse_references(spec: MuseSpec) -> set[str]:
+    """Names of this Muse's tables that some column references (each gets `unique (id, <owner>)`)."""
+    own = {t.name for t in spec.tables}
+    referenced = {c.referenced_table for t in spec.tables for c in t.columns}
+    return {name for name in referenced if name is not None and name in own}
 
 
 def view_name(spec: MuseSpec) -> str | None:

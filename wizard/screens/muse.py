@@ -1,4 +1,5 @@
-"""Muse: the shipped templates beside a preview of what each creates; or scaffold a new one."""
+"""Muse: the templates (shipped, then yours from your template folder, each marked with where it comes
+from) beside a preview of what each creates; or scaffold a new one."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
-from wizard.widgets import SchemaPreview, error_text, plain
+from wizard.widgets import FlowStepper, KeysFooter, SchemaPreview, error_text, plain
 
 if TYPE_CHECKING:
     from wizard.muses import MuseTemplate
@@ -37,6 +38,7 @@ class MuseScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield FlowStepper("muse", id="flow")
         with Horizontal(id="muse", classes="page"):
             with Vertical(id="muse-list"):
                 yield Static("Choose the Muse", classes="title")
@@ -44,32 +46,38 @@ class MuseScreen(Screen[None]):
                 yield Static("", id="templates-problem", classes="hint invalid")
                 yield Static("Enter uses the highlighted Muse. Tab moves to the preview.", classes="hint")
             yield SchemaPreview(id="preview")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#templates-problem").display = False
-        self._list_templates()
+
+    def on_screen_resume(self) -> None:
+        self._list_templates()  # again on coming back: a template saved by the scaffold is listed
 
     @work(exclusive=True, group="templates", thread=True, exit_on_error=False)
     def _list_templates(self) -> None:
-        from wizard.muses import list_templates
+        from wizard.muses import find_templates
 
         try:
-            self.post_message(TemplatesListed(list_templates(), None))
+            catalog = find_templates()
         except Exception as exc:
             self.post_message(TemplatesListed([], error_text(exc)))
+            return
+        self.post_message(TemplatesListed(catalog.templates, "\n".join(catalog.warnings) or None))
 
     @on(TemplatesListed)
     def _templates_listed(self, message: TemplatesListed) -> None:
         options = self.query_one("#templates", OptionList)
+        was = options.get_option_at_index(options.highlighted).id if options.highlighted is not None else None
         options.clear_options()
         self.templates = {t.slug: t for t in message.templates}
-        options.add_options([Option(plain(t.name), id=t.slug) for t in message.templates])
+        options.add_options([Option(_label(t), id=t.slug) for t in message.templates])
         options.add_option(Option("+ Scaffold a new Muse…", id=SCAFFOLD))
         problem = self.query_one("#templates-problem", Static)
         problem.update(plain(message.problem or ""))
         problem.display = bool(message.problem)
-        options.highlighted = 0
+        ids = [*(t.slug for t in message.templates), SCAFFOLD]
+        options.highlighted = ids.index(was) if was in ids else 0
 
     @on(OptionList.OptionHighlighted, "#templates")
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -122,7 +130,7 @@ class MuseScreen(Screen[None]):
             self.action_scaffold()
         elif key is not None and key in self.templates:
             template = self.templates[key]
-            self.post_message(MuseChosen(template.slug, template.name))
+            self.post_message(MuseChosen(template.ref, template.name))
 
     def action_scaffold(self) -> None:
         self.post_message(ScaffoldRequested())
@@ -133,3 +141,10 @@ class MuseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def _label(template: MuseTemplate) -> str:
+    """The template's name, and where it comes from unless it is shipped with musekit."""
+    if template.shipped:
+        return plain(template.name)
+    return f"{plain(template.name)} [$text-muted]· {plain(template.source)}[/]"
