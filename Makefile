@@ -6,6 +6,7 @@ PYTHON ?= $(shell for p in python3.12 python3; do command -v $$p >/dev/null 2>&1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 TOOLS_STAMP := .tools/.installed
 PYTEST_ARGS ?=
 
@@ -18,11 +19,31 @@ check-python:
 	  echo "       or run: make PYTHON=/path/to/python3.12 test"; \
 	  exit 1; fi
 
-$(STAMP): pyproject.toml | check-python
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# The venv with a current pip (it resolves musekit's dependencies in half the time of the pip a new
+# venv bundles), put there by the interpreter's own pip when it has one: faster than ensurepip.
+$(BIN)/pip: | check-python
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@$(PYTHON) -m pip --python $(BIN)/python install --quiet --upgrade pip 2>/dev/null \
+	  || { $(BIN)/python -m ensurepip && $(BIN)/python -m pip install --quiet --upgrade pip; }
+
+# musekit, editable, built by the backend installed in the venv (pyproject's [build-system]): pip's
+# build isolation would make two throwaway environments for it. `make demo` installs what the wizard
+# needs, uncompiled (Python compiles what the demo imports on first use, see `demo`); the dev extras
+# (tests, gate, bench) include it, and everything is compiled for them: CI sets PYTHONDONTWRITEBYTECODE,
+# so each test process would compile every module it imports again.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet
+BUILD_REQUIRES = $$($(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['build-system']['requires'])") editables
+
+$(RUNTIME_STAMP): pyproject.toml | $(BIN)/pip
+	$(PIP_INSTALL) $(BUILD_REQUIRES)
+	$(PIP_INSTALL) --no-compile --no-build-isolation -e .
 	@touch $@
+
+$(STAMP): pyproject.toml | $(BIN)/pip
+	$(PIP_INSTALL) $(BUILD_REQUIRES)
+	$(PIP_INSTALL) --no-build-isolation -e '.[dev]'
+	$(BIN)/python -c "import compileall, sysconfig; compileall.compile_dir(sysconfig.get_paths()['purelib'], quiet=2, workers=0)"
+	@touch $@ $(RUNTIME_STAMP)
 
 # The official Supabase CLI (npm package `supabase`), used by the compatibility tests.
 $(TOOLS_STAMP):
@@ -32,10 +53,14 @@ $(TOOLS_STAMP):
 
 tools: $(TOOLS_STAMP)
 
-# The Muses made by the demo go to demo-muses/ (ignored by git), not into this checkout's root.
-demo: $(STAMP)
+# Everything the demo makes stays in demo-muses/ (ignored by git; `make clean` removes it): the Muses,
+# and musekit's data dir in demo-muses/.data (the sandbox's projects and databases, the clone list).
+# PYTHONDONTWRITEBYTECODE is cleared for the wizard alone, so what it imports is compiled once, into
+# this venv. 130: quit during a step; the wizard has printed how to resume: no error from make too.
+DEMO_DATA := $(CURDIR)/demo-muses/.data
+demo: $(RUNTIME_STAMP)
 	@mkdir -p demo-muses
-	cd demo-muses && ../$(BIN)/musekit --sandbox
+	cd demo-muses && MUSEKIT_DATA_DIR=$(DEMO_DATA) PYTHONDONTWRITEBYTECODE= ../$(BIN)/musekit --sandbox || [ $$? -eq 130 ]
 
 # Lint, format, types and the import-layer contracts (pyproject.toml), before any test runs.
 gate: $(STAMP)
@@ -51,11 +76,17 @@ test: gate $(TOOLS_STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit -q $(PYTEST_ARGS)
 
+# Bytecode compiled first: a shell with PYTHONDONTWRITEBYTECODE=1 (as CI sets) would otherwise compile
+# every module of wizard/ again in each timed process, which a user's Python does once.
 bench: $(STAMP) $(TOOLS_STAMP)
+	$(BIN)/python -m compileall -q wizard benchmarks
 	$(BIN)/python -m benchmarks
 
 snapshots-update: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e/test_snapshots.py --snapshot-update
 
+# The venv, the tools, and the demo's Muses with its sandbox (stopped first if a killed demo left
+# its clusters running).
 clean:
-	rm -rf $(VENV) .tools .pytest_cache
+	@if [ -x $(BIN)/musekit ] && [ -d $(DEMO_DATA)/sandbox ]; then $(BIN)/musekit sandbox --reset --yes --data-dir $(DEMO_DATA)/sandbox; fi
+	rm -rf $(VENV) .tools .pytest_cache demo-muses

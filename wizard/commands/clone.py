@@ -196,7 +196,7 @@ async def run_clone(
 ) -> int:
     """Open an API session, build the Clone with `clone_factory` and run it to the end; every
     musekit error is printed once and becomes its exit code."""
-    from wizard.clone import CloneError, api_session
+    from wizard.clone import api_session
 
     folder_hint = getattr(args, "dir", None) or "."
     try:
@@ -213,13 +213,17 @@ async def run_clone(
                 return ExitCode.USAGE
             journal = await clone.run()
     except MusekitError as exc:
-        printer.error(str(exc), **({"step": exc.step} if isinstance(exc, CloneError) else {}))
+        printer.failure(exc, folder_hint)
         return exc.exit_code
     except ValueError as exc:  # pydantic's validation of the inputs
         printer.error(str(exc))
         return ExitCode.USAGE
     except (KeyboardInterrupt, asyncio.CancelledError):
-        printer.error(f"interrupted; nothing is lost. Continue with: musekit resume {folder_hint}")
+        from pathlib import Path
+
+        from wizard.readme import resume_command
+
+        printer.error(f"interrupted; nothing is lost. Continue with: {resume_command(Path(folder_hint))}")
         return ExitCode.INTERRUPTED
     printer.emit("finished", folder=str(clone.folder), project_ref=journal.project_ref)
     if not printer.json_mode:
@@ -228,21 +232,20 @@ async def run_clone(
 
 
 def _print_summary(printer: ClonePrinter, clone: Clone) -> None:
+    from wizard.readme import next_steps, render_next_steps
     from wizard.settings import DB_PASSWORD_ENV
 
     j = clone.journal
     conn = j.connection
+    database = f"postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}" if conn else None
     printer.info("")
     printer.info(f"Muse ready in {clone.folder}")
     printer.info(f"  project:   {j.project_ref} ({j.inputs.name}, {j.inputs.region})")
-    if conn:
-        printer.info(
-            f"  database:  postgresql://{conn.user}@{conn.host}:{conn.port}/{conn.dbname}  (session mode; "
-            f"password in your keyring / {DB_PASSWORD_ENV})"
-        )
+    if database:
+        printer.info(f"  database:  {database}  (session mode; password in your keyring / {DB_PASSWORD_ENV})")
     printer.info(f"  README:    {clone.folder / 'README.md'} (lists the tables the Muse adds)")
-    printer.info(
-        "  next:      supabase link --project-ref "
-        + (j.project_ref or "<ref>")
-        + "; new migrations go in supabase/migrations (supabase migration new <name>)"
-    )
+    if j.project_ref:
+        steps = next_steps(clone.folder, j.project_ref, sandbox=j.inputs.sandbox, database_url=database)
+        printer.info("")
+        printer.info("Next steps (the official Supabase CLI):")
+        printer.info(render_next_steps(steps, indent="  "))

@@ -19,9 +19,11 @@ examples:
 """ + exit_codes_help(
     ExitCode.OK,
     ExitCode.FAILED,
+    ExitCode.USAGE,
     notes={
         ExitCode.OK: "stopped by Ctrl-C or SIGTERM (the cluster was stopped)",
-        ExitCode.FAILED: "the cluster could not start",
+        ExitCode.FAILED: "the cluster could not start (the message says why)",
+        ExitCode.USAGE: "bad arguments (nothing was started)",
     },
 )
 

@@ -159,6 +159,8 @@ class MigrationPrinter(Printer):
 class ClonePrinter(Printer):
     """`musekit clone` and `resume`: a line per step and per applied migration."""
 
+    failed_steps: set[str] = field(default_factory=set)  # shown with their reason (✗) already
+
     def clone_event(self, ev: CloneEvent) -> None:
         if self.json_mode:
             self.emit(ev.kind, **{k: v for k, v in ev.as_dict().items() if k != "kind"})
@@ -167,8 +169,10 @@ class ClonePrinter(Printer):
             self.info(f"[{ev.current}/{ev.total}] {ev.message}")
         elif ev.kind == "step_done":
             self.info(f"      ✓ {ev.message}")
-        elif ev.kind == "step_failed":
-            self.info(f"      ✗ {ev.message}")
+        elif ev.kind == "step_failed":  # on stderr, with the errors: the reason is not printed again
+            if ev.step:
+                self.failed_steps.add(ev.step)
+            print(f"      ✗ {ev.message}", file=sys.stderr, flush=True)
         elif ev.kind == "migration":
             if ev.message.startswith("applied"):
                 self.info(f"      [{ev.current}/{ev.total}] {ev.message}")
@@ -180,3 +184,19 @@ class ClonePrinter(Printer):
             self.emit("api", kind=type(ev).__name__, message=str(ev))
         else:
             self.info(f"      {ev}")
+
+    def failure(self, exc: MusekitError, folder: str) -> None:
+        """The error that ended the clone, once: a step failure whose reason is already on screen (✗)
+        is not repeated, only where it stopped and how to continue."""
+        from wizard.clone import STEP_TITLES, CloneError
+        from wizard.readme import resume_command
+
+        if not isinstance(exc, CloneError):
+            self.error(str(exc), error=type(exc).__name__)
+        elif self.json_mode or exc.step not in self.failed_steps:
+            self.error(str(exc), step=exc.step)
+        else:
+            self.error(
+                f"stopped at '{STEP_TITLES.get(exc.step, exc.step)}' (the reason is above). Fix it, then run: "
+                f"{resume_command(Path(folder))}"
+            )

@@ -16,6 +16,11 @@ step first checks the real state (the project, the database's migration history,
 so nothing is done twice. On a finished clone it only checks that everything is still in place
 and changes nothing."""
 EPILOG = """\
+examples:
+  musekit resume ./my-muse                          continue the clone in ./my-muse
+  cd my-muse && musekit resume                      the current folder; on a finished clone, a check
+  musekit resume ./my-muse --json > resume.log      one JSON event per line, for scripts
+
 """ + exit_codes_help(
     ExitCode.OK,
     ExitCode.FAILED,
@@ -38,15 +43,16 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     from pathlib import Path
 
-    from wizard.clone import Clone, SecretStore, api_url_for, load_journal
+    from wizard.clone import Clone, SecretStore, api_url_for
     from wizard.commands.clone import new_password_notice, run_clone
     from wizard.commands.output import ClonePrinter
+    from wizard.commands.status import load_clone_journal
 
     printer = ClonePrinter(json_mode=args.json)
     store = SecretStore(notify=printer.info)
     folder = Path(args.dir or ".").resolve()
     args.dir = str(folder)
-    journal = load_journal(folder)
+    journal = load_clone_journal(folder, "resume")
 
     async def factory(session: Session) -> Clone | None:
         return Clone.open(

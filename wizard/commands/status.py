@@ -4,14 +4,25 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.errors import ExitCode, exit_codes_help
+from wizard.errors import ExitCode, UsageError, exit_codes_help
 
 if TYPE_CHECKING:
     from wizard.api import ManagementAPI
     from wizard.clone import Journal
 
 HELP = "show a clone's journal next to the live state (project, migrations), without secrets"
-EPILOG = exit_codes_help(
+DESCRIPTION = """\
+Show the clone journaled in DIR/.musekit/clone.json: each step and its note, the last error, the
+project and its database address (never a password), next to the live state: the project's
+status and which migrations of supabase/migrations are applied (read with only the access token,
+through a temporary login role). A sandbox clone starts the local sandbox to look. Changes nothing."""
+EPILOG = """\
+examples:
+  musekit status ./my-muse                          the clone in ./my-muse
+  cd my-muse && musekit status                      the current folder
+  musekit status ./my-muse --json | jq .live        the live state, for scripts
+
+""" + exit_codes_help(
     ExitCode.OK, ExitCode.USAGE, notes={ExitCode.OK: "shown", ExitCode.USAGE: "no usable journal in DIR"}
 )
 
@@ -26,16 +37,38 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import json
 
-    from wizard.clone import load_journal
-
     folder = Path(args.dir or ".").resolve()
-    journal = load_journal(folder)
+    journal = load_clone_journal(folder, "status")
     report = asyncio.run(_live_status(folder, journal))
     if args.json:
         print(json.dumps(report, indent=2, default=str))
         return ExitCode.OK
     _print_status(report)
     return ExitCode.OK
+
+
+def load_clone_journal(folder: Path, command: str) -> Journal:
+    """The journal of the clone in `folder`; where there is none, a usage error that says what to
+    pass, with the clones this machine knows."""
+    from wizard.clone import journal_path, load_journal
+
+    if not journal_path(folder).exists() and not journal_path(folder).is_symlink():
+        raise UsageError(_no_clone_here(folder, command))
+    return load_journal(folder)
+
+
+def _no_clone_here(folder: Path, command: str) -> str:
+    from wizard.clone import list_clones
+
+    known = [listing.entry.folder for listing in list_clones() if listing.problem is None]
+    text = (
+        f"{folder} is not a Muse folder (it has no .musekit/clone.json). Pass the folder a clone made: "
+        f"musekit {command} DIR"
+    )
+    if known:
+        shown = ", ".join(known[:5]) + (f" and {len(known) - 5} more" if len(known) > 5 else "")
+        return f"{text}. Clones on this machine: {shown}."
+    return f"{text}. No clone is known on this machine yet: make one with `musekit clone` or the wizard (`musekit`)."
 
 
 async def _live_status(folder: Path, journal: Journal) -> dict[str, Any]:

@@ -66,13 +66,14 @@ class MuseSources:
     core: tuple[SqlSource, ...]
     muse: tuple[SqlSource, ...]  # the Muse's own files (versions that are not core versions)
     is_template: bool  # a template folder (muse.toml + migrations/) rather than a cloned Muse
+    project_ref: str | None = None  # a cloned Muse's project, named in its README's instructions
 
     @property
     def readme(self) -> Path:
         return self.folder / README_NAME
 
     @classmethod
-    def for_template(cls, folder: Path, template: MuseTemplate) -> MuseSources:
+    def for_template(cls, folder: Path, template: MuseTemplate, project_ref: str | None = None) -> MuseSources:
         """The README of `folder` (a clone of `template`, or the template folder itself)."""
         folder = Path(folder)
         is_template = folder.resolve() == template.path.resolve()
@@ -83,6 +84,7 @@ class MuseSources:
             _sources(core_files()),
             _sources(template.files),
             is_template,
+            project_ref,
         )
 
     @classmethod
@@ -257,7 +259,7 @@ def _intro(s: MuseSources) -> str:
         "This is a MuseKit Muse: a SaaS cloned from the MuseKit foundation (auth, organizations, billing, "
         "admin, metrics, API keys) onto its own Supabase project. `supabase/migrations/` holds the MuseKit "
         "core migrations followed by this Muse's own; apply them with the Supabase CLI:\n\n"
-        "```sh\nsupabase link --project-ref <project-ref>\nsupabase db push\n```\n\n"
+        f"```sh\nsupabase link --project-ref {s.project_ref or '<project-ref>'}\nsupabase db push\n```\n\n"
         "The tables this Muse adds are listed below; `musekit readme` keeps the list up to date."
     )
 
@@ -289,11 +291,11 @@ def _write(path: Path, text: str) -> None:
 # --- the API the clone engine calls ----------------------------------------------------------------
 
 
-def ensure_readme(folder: Path, template: MuseTemplate) -> bool:
+def ensure_readme(folder: Path, template: MuseTemplate, project_ref: str | None = None) -> bool:
     """Create the README (title, description, how to apply the migrations, the table list from the
     SQL) if it is missing, or add the marked block at its end if it has no markers. Returns
     whether it wrote. An existing block is left as it is."""
-    sources = MuseSources.for_template(folder, template)
+    sources = MuseSources.for_template(folder, template, project_ref)
     if sources.readme.exists() and find_block(_read(sources.readme) or "", sources.readme) is not None:
         return False
     body = render_table_list(TableListDoc.from_model(parse_sources(sources), {s.path for s in sources.muse}))
