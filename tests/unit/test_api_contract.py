@@ -120,6 +120,8 @@ def platform(overrides: dict[tuple[str, str], httpx.Response] | None = None):
                 if method == "POST"
                 else httpx.Response(200, json={"message": "ok"})
             )
+        if template == "/v1/projects/{ref}/database/password":  # not recorded: V1UpdatePasswordResponse
+            return httpx.Response(200, json={"message": "ok"})
         return recorded_answer(method, template)
 
     return handler
@@ -192,6 +194,7 @@ async def test_every_request_the_client_sends_validates_against_the_schemas(clie
     await api.create_login_role(REF)
     await api.create_login_role(REF, read_only=True)
     await api.delete_login_roles(REF)
+    await api.reset_database_password(REF, "correct-horse-battery-staple")
     await api.advisors(REF, "security")
     await api.advisors(REF, "performance")
     for request in sent:

@@ -673,13 +673,23 @@ def test_api_key_material_stays_out_of_repr():
 
 
 def rendered_with_locals(exc: BaseException) -> str:
-    """The exception as Textual's crash screen shows it: rich traceback with local variables."""
+    """The exception as Textual's crash screen shows it: rich traceback with local variables.
+
+    Only its text is read, so the source lines are not colored: the same text, without lexing each
+    frame's whole source file (seconds of CPU for this test)."""
     from rich.console import Console
     from rich.traceback import Traceback
 
+    class PlainTraceback(Traceback):
+        @classmethod
+        def _guess_lexer(cls, filename: str, code: str) -> str:
+            return "text"
+
     console = Console(file=io.StringIO(), width=300, record=True)
     console.print(
-        Traceback.from_exception(type(exc), exc, exc.__traceback__, show_locals=True, locals_max_length=5, width=300)
+        PlainTraceback.from_exception(
+            type(exc), exc, exc.__traceback__, show_locals=True, locals_max_length=5, width=300
+        )
     )
     return console.export_text()
 

@@ -495,6 +495,24 @@ class ManagementAPI:
         call = _Call(endpoints.DELETE_LOGIN_ROLES, f"remove the temporary login roles of project {ref}", ref=ref)
         await self._send(call)
 
+    async def reset_database_password(self, ref: str, password: str) -> None:
+        """PATCH /database/password: the project's `postgres` gets `password` (the dashboard's "Reset database
+        password"); the old one stops working. Setting the same password again changes nothing, so it is
+        retried like a read."""
+        secret = _Secret(password)
+        del password  # see __init__
+        if len(secret.value) < 4:  # V1UpdatePasswordBody: minLength 4
+            raise InvalidInput("The new database password is too short: use at least 4 characters.")
+        ref = checked_ref(ref)
+        call = _Call(
+            endpoints.UPDATE_DATABASE_PASSWORD,
+            f"set a new database password for project {ref}",
+            ref=ref,
+            body={"password": secret.value},
+            secrets=(secret.value,),
+        )
+        await self._send(call)
+
     # --- the platform's advisors ---------------------------------------------------------------
 
     async def advisors(self, ref: str, kind: Literal["security", "performance"]) -> list[AdvisorLint]:

@@ -62,6 +62,13 @@ CREATE_LOGIN_ROLE = Endpoint(
 DELETE_LOGIN_ROLES = Endpoint(
     "DELETE", "/v1/projects/{ref}/cli/login-role", "v1-delete-login-roles", ("database_write",), "database:write"
 )
+UPDATE_DATABASE_PASSWORD = Endpoint(
+    "PATCH",
+    "/v1/projects/{ref}/database/password",
+    "v1-update-database-password",
+    ("database_config_write",),
+    "database:write",
+)
 SECURITY_ADVISORS = Endpoint(
     "GET", "/v1/projects/{ref}/advisors/security", "v1-get-security-advisors", ("advisors_read",), "database:read"
 )
@@ -86,6 +93,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     RUN_QUERY,
     CREATE_LOGIN_ROLE,
     DELETE_LOGIN_ROLES,
+    UPDATE_DATABASE_PASSWORD,
     SECURITY_ADVISORS,
     PERFORMANCE_ADVISORS,
 )

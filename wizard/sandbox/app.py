@@ -37,6 +37,7 @@ from wizard.sandbox.models import (
     parse_create_project,
     parse_login_role,
     parse_query,
+    parse_update_password,
     project_json,
     regions_json,
 )
@@ -117,6 +118,7 @@ def build_app(sb: Sandbox) -> Starlette:
         _api(sb, "POST", "/v1/projects/{ref}/database/query/read-only", h.run_read_only_query),
         _api(sb, "POST", "/v1/projects/{ref}/cli/login-role", h.create_login_role),
         _api(sb, "DELETE", "/v1/projects/{ref}/cli/login-role", h.delete_login_roles),
+        _api(sb, "PATCH", "/v1/projects/{ref}/database/password", h.update_database_password),
         _api(sb, "GET", "/v1/projects/{ref}/advisors/security", h.security_advisors),
         _api(sb, "GET", "/v1/projects/{ref}/advisors/performance", h.performance_advisors),
         Route("/_sandbox/faults", _admin(sb, h.get_faults), methods=["GET"]),
@@ -441,6 +443,17 @@ class _Handlers:
             await asyncio.to_thread(self.sb.dbs.delete_login_roles, p.ref)
         except (psycopg.Error, ClusterError) as exc:
             raise ApiError(500, f"Failed to delete login roles: {_first_line(exc)}") from None
+        return reply({"message": "ok"})
+
+    # -- the database password -----------------------------------------------------------------
+    async def update_database_password(self, request: Request) -> Response:
+        p = self._project(request)
+        body = parse_update_password(await self._json(request))
+        self._ready(p, "update its database password")
+        try:
+            await asyncio.to_thread(self.sb.dbs.set_password, p.ref, body.password)
+        except (psycopg.Error, ClusterError) as exc:
+            raise ApiError(500, f"Failed to update database password: {_first_line(exc)}") from None
         return reply({"message": "ok"})
 
     # -- advisors -----------------------------------------------------------------------------

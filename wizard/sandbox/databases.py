@@ -95,6 +95,12 @@ class ProjectDatabases:
                 conn.execute(sql.SQL("grant {} to {}").format(sql.Identifier(MIGRATOR), ident))
         return role, password
 
+    def set_password(self, ref: str, password: str) -> None:
+        """`postgres`'s new password (hashed here: the plain text never reaches the server, nor its log)."""
+        with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:
+            verifier = conn.pgconn.encrypt_password(password.encode(), MIGRATOR.encode(), b"scram-sha-256").decode()
+            conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(MIGRATOR), sql.Literal(verifier)))
+
     def delete_login_roles(self, ref: str) -> None:
         """Drop the login roles; PostgreSQL refuses while one of them still owns something."""
         with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:

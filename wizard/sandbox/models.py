@@ -158,6 +158,12 @@ class LoginRoleBody(_Body):
     read_only: StrictBool
 
 
+class UpdatePasswordBody(_Body):
+    """V1UpdatePasswordBody."""
+
+    password: Annotated[StrictStr, Field(min_length=4, repr=False)]
+
+
 class ReadOnlyQueryBody(_Body):
     query: Annotated[StrictStr, Field(min_length=1)]
     parameters: list[Any] | None = None
@@ -210,6 +216,10 @@ def parse_login_role(data: object) -> LoginRoleBody:
     return _parse(LoginRoleBody, data)
 
 
+def parse_update_password(data: object) -> UpdatePasswordBody:
+    return _parse(UpdatePasswordBody, data)
+
+
 def parse_query(data: object, read_only_endpoint: bool) -> RunQueryBody | ReadOnlyQueryBody:
     if read_only_endpoint:
         return _parse(ReadOnlyQueryBody, data)
@@ -238,6 +248,8 @@ def _describe(error: ErrorDetails) -> str:
         return f"{name} must be one of the following values: {ctx.get('expected', '').replace(chr(39), '')}"
     if kind == "string_too_long":
         return f"{name} must be shorter than or equal to {ctx['max_length']} characters"
+    if kind == "string_too_short" and ctx.get("min_length", 1) > 1:
+        return f"{name} must be longer than or equal to {ctx['min_length']} characters"
     if kind == "string_too_short":
         return f"{name} should not be empty"
     if kind == "string_pattern_mismatch" and name == "template_url":
