@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,9 +30,12 @@ from wizard.messages import (
     ScaffoldRequested,
     StartNew,
 )
+from wizard.palette import MuseKitCommands
 from wizard.screens.base import Choices as Choices
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from wizard.api import ApiEvent, ManagementAPI
     from wizard.clone import CloneCallbacks, CloneEvent, Journal
     from wizard.screens.base import WizardHost
@@ -42,10 +45,11 @@ if TYPE_CHECKING:
 class MuseKitApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "MuseKit"
+    COMMANDS = App.COMMANDS | {MuseKitCommands}
     BINDINGS = [
-        Binding("f1", "help", "Help"),
-        Binding("ctrl+t", "toggle_dark", "Light/dark"),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help", key_display="F1", tooltip="This help: the keys here, and what MuseKit does"),
+        Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, tooltip="The light or dark variant of the theme"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks first while a step runs)"),
     ]
 
     def __init__(
@@ -74,6 +78,7 @@ class MuseKitApp(App[None]):
         self.exit_after_first_paint = exit_after_first_paint
         self.first_paint_s: float | None = None
         self.sub_title = "SANDBOX: local emulator, nothing is billed" if sandbox else "Supabase"
+        self._theme_before: dict[str, str] = {}  # what ctrl+t returns to from a theme it switched to
 
     # -- start-up ---------------------------------------------------------------------------
     def on_mount(self) -> None:
@@ -109,7 +114,7 @@ class MuseKitApp(App[None]):
     def _scaffold(self) -> None:
         from wizard.screens.scaffold import ScaffoldScreen
 
-        self.push_screen(ScaffoldScreen(dest_root=self.workdir / "muse-templates"))
+        self.push_screen(ScaffoldScreen())  # saves into the user template folder (settings.user_templates_dir)
 
     @on(MuseChosen)
     def _muse_chosen(self, message: MuseChosen) -> None:
@@ -122,7 +127,7 @@ class MuseKitApp(App[None]):
     async def _clone_created(self, message: CloneCreated) -> None:
         from wizard.screens.run import RunScreen
 
-        await self.go_home()
+        # pushed over the flow's screens (no Welcome in between); go_home closes them all at once later
         self.push_screen(RunScreen(message.clone.folder, clone=message.clone, db_password=message.db_password))
 
     @on(ResumeRequested)
@@ -153,8 +158,9 @@ class MuseKitApp(App[None]):
         """Back to the Welcome screen (whatever is stacked above it is closed)."""
         from wizard.screens.welcome import WelcomeScreen
 
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, WelcomeScreen):
-            await self.pop_screen()
+        with self.batch_update():  # no screen in between is drawn
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, WelcomeScreen):
+                await self.pop_screen()
         if isinstance(self.screen, WelcomeScreen):
             self.screen.refresh_clones()
 
@@ -189,13 +195,31 @@ class MuseKitApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
+    def action_open_fleet(self) -> None:
+        """Your Muses: the portfolio's status, upgrades and diffs (from Welcome and the command palette)."""
+        from wizard.screens.fleet import FleetScreen
+
+        if not isinstance(self.screen, FleetScreen):
+            self.push_screen(FleetScreen())
+
     def action_toggle_dark(self) -> None:
-        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+        """The light or dark variant of the theme in use (the one picked in the palette, say), back and forth;
+        a theme that has none stays."""
+        other = counterpart_theme(self.theme, self.available_themes, self._theme_before)
+        if other is None:
+            self.notify(f"The theme {self.theme} has no light/dark variant: ctrl+p, Theme, lists the others.")
+            return
+        self._theme_before[other] = self.theme
+        self.theme = other
 
     async def action_quit(self) -> None:
         from wizard.screens.confirm import ConfirmScreen
+        from wizard.screens.password import NOT_YET, NewPasswordScreen
         from wizard.screens.run import RunScreen
 
+        if any(isinstance(s, NewPasswordScreen) for s in self.screen_stack):  # it is never shown again
+            self.notify(f"Not yet. {NOT_YET}", severity="warning", markup=False)
+            return
         running = next((s for s in self.screen_stack if isinstance(s, RunScreen) and s.running), None)
         if running is None:
             self.exit()
@@ -259,6 +283,19 @@ class MuseKitApp(App[None]):
 
     def _store_notice(self, text: str) -> None:
         self.notify(text, severity="warning", markup=False, timeout=10)
+
+
+def counterpart_theme(theme: str, themes: Mapping[str, Theme], before: Mapping[str, str]) -> str | None:
+    """The same theme family's variant of the other brightness (catppuccin-mocha <-> catppuccin-latte,
+    textual-dark <-> textual-light): the one toggled from, if any, else the first listed; None if none."""
+    current = themes.get(theme)
+    if current is None:
+        return None
+    family = theme.split("-")[0]
+    variants = [n for n, t in themes.items() if n.split("-")[0] == family and t.dark != current.dark]
+    if before.get(theme) in variants:
+        return before[theme]
+    return variants[0] if variants else None
 
 
 def process_uptime_s() -> float | None:

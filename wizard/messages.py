@@ -12,6 +12,8 @@ from textual.message import Message
 if TYPE_CHECKING:
     from wizard.api import ApiEvent, Organization, ProjectWithDatabase, RegionsInfo
     from wizard.clone import Clone, CloneEvent, CloneListing, Journal
+    from wizard.diff import SchemaDiff
+    from wizard.fleet import FleetMuse, MusePlan, MuseStatus, Rollout
     from wizard.guard import PurityFinding
     from wizard.muses import MuseTemplate
     from wizard.scaffold import SpecProblem
@@ -168,3 +170,55 @@ class RunPrepared(Message):
 class ReadmeSection(Message):
     caption: str
     text: str
+
+
+# -- Your Muses (the portfolio) -------------------------------------------------------------------------
+@dataclass
+class FleetListed(Message):
+    """The registry's Muses (checked next), and the roll-out that did not finish, if any."""
+
+    muses: list[FleetMuse]
+    unfinished: Rollout | None
+
+
+@dataclass
+class FleetRowChecked(Message):
+    clone_id: str
+    status: MuseStatus
+
+
+@dataclass
+class FleetChecked(Message):
+    problem: str | None  # why the check stopped (None: every row is in)
+
+
+@dataclass
+class FleetPlanned(Message):
+    plans: list[MusePlan]
+    problem: str | None
+
+
+@dataclass
+class RolloutStarted(Message):
+    rollout: Rollout
+
+
+@dataclass
+class RolloutLine(Message):
+    """One line the roll-out reported (its `say` callback)."""
+
+    text: str
+
+
+@dataclass
+class RolloutFinished(Message):
+    rollout: Rollout | None
+    problem: str | None  # why it stopped before its report (it stays resumable)
+
+
+@dataclass
+class SchemaDiffReady(Message):
+    a: str  # the two Muses' names
+    b: str
+    diff: SchemaDiff | None
+    problem: str | None

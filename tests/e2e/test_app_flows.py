@@ -107,7 +107,7 @@ async def take_new_password(pilot) -> str:
     app = pilot.app
     await wait_for(pilot, lambda: on(app, "NewPasswordScreen"), "the generated password")
     password = static_text(app, "#password")
-    await pilot.press("enter")
+    await pilot.click("#saved")
     await wait_for(pilot, lambda: not on(app, "NewPasswordScreen"), "the password notice to close")
     return password
 
@@ -143,11 +143,11 @@ async def test_new_clone_from_welcome_to_done(sandbox, env, vault):
         await pilot.press("escape")
         await wait_for(pilot, lambda: on(app, "WelcomeScreen") and app.screen.listings, "the welcome screen")
         before = (folder / ".musekit" / "clone.json").read_bytes()
-        app.screen.query_one("#clones").focus()
+        app.screen.query_one("#muses").focus()  # finished Muses are listed apart from clones to finish
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on(app, "DoneScreen"), "the check", timeout=120)
-        await pilot.pause()
-        await wait_for(pilot, lambda: "checked, nothing changed" in screen_text(app), "the check drawn")
+        await wait_for(pilot, lambda: on(app, "DoneScreen"), "the summary")  # from the journal: no connection
+        await pilot.press("k")  # checking it again is what connects
+        await wait_for(pilot, lambda: "checked, nothing changed" in screen_text(app), "the check drawn", timeout=120)
         assert app.screen.checked and "checked, nothing changed" in screen_text(app)
         assert (folder / ".musekit" / "clone.json").read_bytes() == before
 
@@ -242,9 +242,7 @@ async def test_resume_a_clone_that_stopped_after_the_core_migrations(sandbox, en
         await pilot.press(*sandbox.token)
         await wait_for(pilot, lambda: not app.screen.query_one("#next").disabled, "the token check")
         await pilot.press("ctrl+n")
-        # nor is the database password: the engine asks through a modal
-        await wait_for(pilot, lambda: on(app, "PasswordPromptScreen"), "the password prompt")
-        await pilot.press(*password, "enter")
+        # the database password is not needed: after create, the engine connects with temporary login roles
         await wait_for(pilot, lambda: on(app, "DoneScreen"), "the done screen", timeout=120)
         await pilot.pause()
 
@@ -304,7 +302,7 @@ async def test_scaffold_a_muse_and_apply_it(sandbox, env, vault):
         await wait_for(pilot, lambda: on(app, "DoneScreen"), "the done screen", timeout=120)
         await pilot.pause()
 
-    template = env / "work" / "muse-templates" / "petsitter"
+    template = env / "data" / "muses" / "petsitter"  # the user template folder
     assert (template / "muse.toml").is_file()
     journal = load_journal(env / "work" / "pets-muse")
     assert journal.finished and journal.inputs.muse == str(template)

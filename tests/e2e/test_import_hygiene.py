@@ -13,8 +13,9 @@ from pathlib import Path
 import wizard
 
 ROOT = Path(__file__).resolve().parents[2]
-# The wizard's UI side. wizard.messages holds Textual Message classes, so it is UI too.
-UI_MODULES = ("wizard.app", "wizard.messages")
+# The wizard's UI side. wizard.messages holds Textual Message classes and wizard.palette the command
+# palette's Provider, so they are UI too.
+UI_MODULES = ("wizard.app", "wizard.messages", "wizard.palette")
 UI_PACKAGES = ("wizard.screens", "wizard.widgets")
 NOT_IMPORTABLE = ("wizard.__main__",)  # runs the CLI when imported
 

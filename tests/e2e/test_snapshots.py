@@ -284,17 +284,6 @@ def test_new_password_shown_once(snap_compare, size):
     )
 
 
-@pytest.mark.parametrize("size", SIZES)
-def test_password_prompt(snap_compare, size):
-    from wizard.screens.password import PasswordPromptScreen
-
-    assert snap_compare(
-        make_app(),
-        terminal_size=size,
-        run_before=push(lambda: PasswordPromptScreen(f"database password of project {REF}")),
-    )
-
-
 # -- Run: the four stages, fed with the engine's own events ---------------------------------------
 def _events_until(stage: str) -> list:
     template = load_template("socioscheduler")

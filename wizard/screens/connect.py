@@ -11,19 +11,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Header, Input, Label, Select, Static
 
 from wizard.api import TOKENS_PAGE, check_access_token
 from wizard.clone import credentials
 from wizard.messages import Connected, ConnectFailed, OrganizationsLoaded, RegionsLoaded
 from wizard.screens.base import WizardScreen
-from wizard.widgets import ErrorPanel, error_text, plain
+from wizard.widgets import ErrorPanel, FlowStepper, FormInput, KeysFooter, error_text, plain
 
 if TYPE_CHECKING:
     from wizard.api import Organization
 
 DEFAULT_REGION = "us-east-1"
 TYPING_PAUSE_S = 0.35  # wait this long after the last key before asking the API about a token
+NO_KEYRING = (
+    f"No OS keyring here, so no secret is stored: musekit reads ${credentials.TOKEN_ENV} and "
+    f"${credentials.DB_PASSWORD_ENV}, or asks."
+)
 
 
 class ConnectScreen(WizardScreen[bool]):
@@ -50,6 +54,7 @@ class ConnectScreen(WizardScreen[bool]):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield FlowStepper("connect", id="flow")
         with VerticalScroll(classes="page"):
             if self.sandbox:
                 yield Static("Connect to the local sandbox", classes="title")
@@ -64,9 +69,10 @@ class ConnectScreen(WizardScreen[bool]):
                     "Resume: enter your access token" if self.token_only else "Connect to Supabase", classes="title"
                 )
                 yield Label("Personal access token", classes="field-label")
-                yield Input(placeholder="sbp_…", password=True, id="token")
+                yield FormInput(placeholder="sbp_…", password=True, id="token")
                 yield Static(f"Create one at {TOKENS_PAGE}", id="token-check", classes="hint")
                 yield Checkbox("Store it in the OS keyring (service musekit)", value=True, id="store-token")
+                yield Static(NO_KEYRING, id="no-keyring", classes="hint")
             if not self.token_only:
                 yield Label("Organization", classes="field-label")
                 yield Select([], prompt="(waiting for the organizations)", id="org")
@@ -75,16 +81,21 @@ class ConnectScreen(WizardScreen[bool]):
             yield ErrorPanel(id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Continue", id="next", variant="primary", disabled=True)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.sandbox:
             self._connect_sandbox()
             return
         store = self.host.store
-        token, source = credentials.find_access_token(store)
+        app_notice, store.notify = store.notify, lambda _text: None  # said here, not in a toast over the form
+        try:
+            token, source = credentials.find_access_token(store)
+        finally:
+            store.notify = app_notice
         store_box = self.query_one("#store-token", Checkbox)
         store_box.display = store.available
+        self.query_one("#no-keyring").display = not store.available
         if token:
             self._found = (token, source)
             store_box.display = source != "keyring" and store.available

@@ -1,5 +1,10 @@
-"""The database password: shown once when the engine generates it, asked for when a resume needs it
-and neither the keyring nor $MUSEKIT_DB_PASSWORD has it."""
+"""The database password, shown once: when the engine generates it for a new project, or when the
+founder sets a new one (Done screen). It is the only place a secret is ever rendered.
+
+It closes only on the explicit "I have saved it" button: escape and a stray enter (focus starts on
+Copy) never dismiss it, and the app refuses to quit while it is up (wizard.app.action_quit). musekit
+itself never needs the password again (it connects with temporary login roles), so losing it is never a
+dead end: the Done screen sets a new one."""
 
 from __future__ import annotations
 
@@ -8,81 +13,58 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Static
 
-from wizard.clone import DB_PASSWORD_ENV
 from wizard.widgets import plain
+
+NOT_YET = "The password is shown only once: copy it or write it down, then press “I have saved it”."
 
 
 class NewPasswordScreen(ModalScreen[None]):
-    """Shown once, the only place a secret is ever rendered. Closing it forgets the password."""
+    """`stored`: whether the OS keyring kept a copy. Closing it forgets the password."""
 
     BINDINGS = [
-        Binding("ctrl+y", "copy", "Copy"),
-        Binding("enter,escape", "close", "I have saved it"),
+        Binding("c", "copy", "Copy to clipboard"),
+        Binding("escape", "not_yet", "Close", show=False),
     ]
+    AUTO_FOCUS = "#copy"
 
-    def __init__(self, password: str, stored: bool) -> None:
+    def __init__(self, password: str, stored: bool, *, title: str = "The project's database password") -> None:
         super().__init__()
         self._password = password
         self.stored = stored
+        self.title_text = title
 
     def compose(self) -> ComposeResult:
-        where = (
-            "It is stored in your OS keyring (service musekit), so resuming needs nothing from you."
-            if self.stored
-            else f"No OS keyring is available here: keep it in your password manager. A resume asks for it "
-            f"(or reads ${DB_PASSWORD_ENV})."
-        )
         with Vertical(classes="dialog"):
-            yield Static("The project's database password", classes="dialog-title")
+            yield Static(plain(self.title_text), classes="dialog-title")
             yield Static(plain(self._password), id="password", classes="secret")
-            yield Static(
-                plain(f"Shown this once. {where} Press ctrl+y to copy it to the clipboard."), classes="dialog-body"
-            )
+            yield Static(plain(self._where()), id="password-where", classes="dialog-body")
             with Horizontal(classes="buttons"):
-                yield Button("I have saved it", id="close", variant="primary")
+                yield Button("Copy to clipboard (c)", id="copy", variant="primary")
+                yield Button("I have saved it", id="saved", variant="success")
 
+    def _where(self) -> str:
+        kept = (
+            "A copy is kept in your OS keyring (service musekit)."
+            if self.stored
+            else "No OS keyring is available here, so musekit keeps no copy: save it in your password manager now."
+        )
+        return (
+            f"Shown this once. {kept} musekit itself never needs it again (it connects with temporary login "
+            "roles); if it is lost, set a new one from the Muse's summary (Your Muses on the start screen)."
+        )
+
+    @on(Button.Pressed, "#copy")
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self._password)
-        self.notify("Copied to the clipboard.", markup=False)
+        self.notify("Copied to the clipboard (if your terminal allows it).", markup=False)
 
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
+    def action_not_yet(self) -> None:
+        self.notify(NOT_YET, severity="warning", markup=False)
+
+    @on(Button.Pressed, "#saved")
+    def _saved(self) -> None:
         self._password = ""
-        self.dismiss(None)
-
-
-class PasswordPromptScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-    AUTO_FOCUS = "#db-password"
-
-    def __init__(self, prompt: str) -> None:
-        super().__init__()
-        self.prompt = prompt
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Static("Database password needed", classes="dialog-title")
-            yield Static(
-                plain(
-                    f"Enter the {self.prompt}. It is not in your OS keyring or ${DB_PASSWORD_ENV}. "
-                    "It is used for this run only."
-                ),
-                classes="dialog-body",
-            )
-            yield Input(password=True, id="db-password", placeholder="password")
-            with Horizontal(classes="buttons"):
-                yield Button("Continue", id="ok", variant="primary")
-                yield Button("Cancel", id="cancel")
-
-    @on(Input.Submitted, "#db-password")
-    @on(Button.Pressed, "#ok")
-    def _submit(self) -> None:
-        value = self.query_one("#db-password", Input).value
-        if value:
-            self.dismiss(value)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
+        self.query_one("#password", Static).update("")
         self.dismiss(None)

@@ -1,7 +1,8 @@
 """Project: the name (checked as typed, and against the organization's projects), the Muse folder,
 the database password (generated, or the founder's own), then a confirmation before anything
-billable is created. `Clone.start` validates everything and writes the journal; nothing is created
-before the run screen takes over."""
+billable is created. `Clone.start` validates everything and writes the journal (a status line says
+so while it asks Supabase); nothing is created before the run screen takes over, pushed above this
+screen so nothing else is drawn in between."""
 
 from __future__ import annotations
 
@@ -12,17 +13,23 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Header, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Header, Input, Label, RadioButton, RadioSet, Static
 
 from wizard.clone import MAX_PROJECT_NAME, folder_slug, project_name_problem
 from wizard.messages import CloneCreated, ConnectFailed, ProjectsLoaded, StartFailed
 from wizard.screens.base import Choices, WizardScreen
-from wizard.widgets import ErrorPanel, error_text, plain
+from wizard.widgets import ErrorPanel, FlowStepper, FormInput, KeysFooter, error_text, plain
 
 TYPING_PAUSE_S = 0.35
 
 
 class ProjectScreen(WizardScreen[None]):
+    DEFAULT_CSS = """
+    ProjectScreen #start-status {
+        height: auto;
+        color: $text-warning;
+    }
+    """
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "create", "Create project"),
@@ -43,6 +50,7 @@ class ProjectScreen(WizardScreen[None]):
     def compose(self) -> ComposeResult:
         c = self.choices
         yield Header()
+        yield FlowStepper("project", id="flow")
         with VerticalScroll(classes="page"):
             yield Static("Name the project", classes="title")
             yield Static(
@@ -51,26 +59,26 @@ class ProjectScreen(WizardScreen[None]):
                 classes="lead",
             )
             yield Label("Project name", classes="field-label")
-            yield Input(placeholder="e.g. my-muse", id="name", max_length=MAX_PROJECT_NAME)
+            yield FormInput(placeholder="e.g. my-muse", id="name", max_length=MAX_PROJECT_NAME)
             yield Static(
                 "The Supabase project's name; also the folder's, unless you change it.", id="name-check", classes="hint"
             )
             yield Label("Muse folder", classes="field-label")
-            yield Input(value=str(self.workdir) + "/", id="folder")
+            yield FormInput(value=str(self.workdir) + "/", id="folder")
             yield Label("Database password", classes="field-label")
             with RadioSet(id="password-mode"):
-                yield RadioButton(
-                    "Generate a strong one (shown once, kept in your OS keyring)", value=True, id="generate"
-                )
+                yield RadioButton("Generate a strong one (shown once)", value=True, id="generate")
                 yield RadioButton("Enter my own", id="own")
-            yield Input(password=True, id="own-password", placeholder="your database password")
+            yield FormInput(password=True, id="own-password", placeholder="your database password")
             yield ErrorPanel(id="error")
             with Horizontal(classes="buttons"):
                 yield Button("Create project…", id="create", variant="primary")
-        yield Footer()
+            yield Static("", id="start-status")
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#own-password").display = False
+        self.query_one("#start-status").display = False
 
     # -- name, checked as typed -------------------------------------------------------------
     @on(Input.Changed, "#name")
@@ -199,6 +207,15 @@ class ProjectScreen(WizardScreen[None]):
 
         self._starting = True
         self.query_one("#create", Button).disabled = True
+        status = self.query_one("#start-status", Static)
+        status.update(
+            plain(
+                f"▶ Checking the token, organization {self.choices.organization}, region {self.choices.region} and "
+                f"the name {name!r} with {'the sandbox' if self.sandbox else 'Supabase'}, then writing the clone's "
+                f"journal in {folder}…"
+            )
+        )
+        status.display = True
         c = self.choices
         try:
             inputs = CloneInputs(
@@ -226,6 +243,7 @@ class ProjectScreen(WizardScreen[None]):
 
     @on(StartFailed)
     def _start_failed(self, message: StartFailed) -> None:
+        self.query_one("#start-status").display = False
         self.query_one("#create", Button).disabled = False
         self.query_one(ErrorPanel).show_error(
             "The clone could not start",

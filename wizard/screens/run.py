@@ -1,34 +1,41 @@
-"""The running clone: the nine steps on the left; on the right the stage the clone is in —
-provision, core migrations, apply + verify, README — each fed by the engine's events.
+"""The running clone: the nine steps on the left; on the right what is happening now (one status
+line, so no wait is silent) above the stage the clone is in — provision, core migrations, apply +
+verify, README — each fed by the engine's events. Every event is also appended to the clone's run log
+(`.musekit/run.log`), which the Done screen and the Welcome list reopen.
 
 The clone runs in this screen's worker (`Clone.open(...).run()`); the UI keeps answering keys. A
 failed step shows the engine's message here with a retry, which re-opens the clone from its journal,
 so nothing done is lost or done twice. Stopping (escape, or quitting) asks first, then cancels the
-worker: the engine records the interruption and the clone stays resumable."""
+worker: the engine records the interruption and the clone stays resumable. When the clone is done the
+Done screen opens above this one, so this screen is the run log of the run just made."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ContentSwitcher, Footer, Header, ProgressBar, Static
+from textual.widgets import ContentSwitcher, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState
 
 from wizard.clone import STEP_TITLES, STEPS
 from wizard.messages import CloneFinished, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
 from wizard.screens.base import WizardScreen
+from wizard.screens.run_log import append_run_log
 from wizard.widgets import (
     ApplyVerifyView,
     CoreMigrationsView,
     ErrorPanel,
+    FlowStepper,
+    KeysFooter,
     ProvisionView,
     ReadmeView,
     Stepper,
+    VerifyResults,
     apply_verify,
     core_migrations,
     error_text,
@@ -39,7 +46,7 @@ from wizard.widgets import (
 
 if TYPE_CHECKING:
     from wizard.api import ApiEvent
-    from wizard.clone import Clone
+    from wizard.clone import Clone, CloneEvent, Journal
     from wizard.muses import MuseTemplate
 
 STAGES: dict[str, tuple[str, ...]] = {
@@ -53,6 +60,21 @@ assert set(STAGE_OF) == set(STEPS), "every clone step belongs to one stage of th
 
 
 class RunScreen(WizardScreen[None]):
+    DEFAULT_CSS = """
+    RunScreen #run-status {
+        height: auto;
+        padding: 1 0 0 0;
+        color: $text-warning;
+    }
+
+    RunScreen #run-status.done {
+        color: $text-success;
+    }
+
+    RunScreen #run-status.failed {
+        color: $text-error;
+    }
+    """
     BINDINGS = [
         Binding("escape", "stop", "Stop / back"),
         Binding("r", "retry", "Retry"),
@@ -60,6 +82,7 @@ class RunScreen(WizardScreen[None]):
         Binding("2", "stage('core')", "Core"),
         Binding("3", "stage('apply')", "Apply+verify"),
         Binding("4", "stage('readme')", "README"),
+        Binding("d", "summary", "Summary"),
     ]
 
     def __init__(
@@ -74,22 +97,25 @@ class RunScreen(WizardScreen[None]):
         self.failed = False
         self.muse_name = ""
         self._finished: CloneFinished | None = None
+        self.finished_journal: Journal | None = None  # once the run ended well: what the Done screen shows
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield FlowStepper("run", id="flow")
         with Horizontal(id="run", classes="page"):
             with Vertical(id="run-steps"):
                 yield Static(plain(self.folder.name), id="run-title", classes="title")
                 yield Stepper(id="stepper")
                 yield ProgressBar(total=len(STEPS), show_eta=False, id="overall")
             with Vertical(id="run-main"):
+                yield Static("Opening the clone…", id="run-status", classes="activity")
                 with ContentSwitcher(initial="provision", id="stages"):
                     yield ProvisionView(id="provision", ticks=self.host.ticks)
                     yield CoreMigrationsView(id="core")
                     yield ApplyVerifyView(id="apply")
                     yield ReadmeView(id="readme")
                 yield ErrorPanel(id="error")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         if self.autostart:
@@ -106,9 +132,20 @@ class RunScreen(WizardScreen[None]):
 
     def start(self) -> None:
         self.failed = False
+        self.finished_journal = None
         self.query_one(ErrorPanel).clear()
         self.worker = self._run()
         self.refresh_bindings()
+
+    def activity(self, text: str, state: Literal["busy", "done", "failed"] = "busy") -> None:
+        """The status line: what is happening now (`busy`), or how the run ended (`done`, `failed`)."""
+        status = self.query_one("#run-status", Static)
+        mark = {"busy": "▶", "done": "✓", "failed": "✗"}[state]
+        status.update(plain(f"{mark} {text}"))
+        status.set_classes(f"activity {state}")
+
+    def _log(self, text: str) -> None:
+        append_run_log(self.folder, self.host.clock(), text)
 
     async def stop(self) -> None:
         """Cancel the run and wait until the engine has recorded where it stopped."""
@@ -129,9 +166,15 @@ class RunScreen(WizardScreen[None]):
         try:
             if self._clone is not None:
                 clone, self._clone = self._clone, None
+                self._log("── a new clone")
             else:
+                self.activity("Reading the clone's journal…")
                 journal = load_journal(self.folder)
                 step = journal.current_step
+                self._log("── resumed" if not journal.finished else "── checking a finished clone")
+                self.activity(
+                    "Starting the local sandbox…" if journal.inputs.sandbox else "Connecting to the Management API…"
+                )
                 api = await self.host.api_for(journal)
                 clone = Clone.open(
                     self.folder,
@@ -143,6 +186,7 @@ class RunScreen(WizardScreen[None]):
             step = clone.journal.current_step
             self._prepared(clone)
             already_finished = clone.journal.finished
+            self._opening_activity(clone.journal)
             journal = await clone.run()
         except CloneError as exc:
             self.post_message(CloneStopped("failed", exc.step, exc.message))
@@ -170,7 +214,25 @@ class RunScreen(WizardScreen[None]):
                 j.steps["muse_migrations"].status == "done",
             )
         )
+        if j.steps["verify"].status == "done":
+            self.query_one(ApplyVerifyView).show_results(VerifyResults.from_journal(j))
         self._readme_section(clone.template, written=j.steps["readme"].status == "done")
+
+    def _opening_activity(self, j: Journal) -> None:
+        """What the engine does before its first event: on a resume, where the last run stopped, and the
+        look at the project (and the database address) that comes first."""
+        doing = (
+            "checking the project and its database address…"
+            if j.steps["connection"].status == "done"
+            else "starting the next step…"
+        )
+        if j.last_error is not None and not j.finished:
+            title = STEP_TITLES.get(j.last_error.step, j.last_error.step)
+            self.activity(
+                f"Continuing after '{title}' stopped ({(j.last_error.message.splitlines() or ['?'])[0]}): {doing}"
+            )
+        elif j.steps["connection"].status == "done":
+            self.activity(doing[0].upper() + doing[1:])
 
     @work(group="readme", exit_on_error=False)
     async def _readme_section(self, template: MuseTemplate | None, written: bool) -> None:
@@ -204,7 +266,8 @@ class RunScreen(WizardScreen[None]):
         self.query_one("#run-title", Static).update(plain(f"{self.folder.name} ({message.muse_name})"))
         stepper = self.query_one(Stepper)
         for step, status in message.statuses.items():
-            stepper.set_status(step, status)
+            # a step that failed or was cut off last time is to do again, not failed now
+            stepper.set_status(step, "done" if status == "done" else "pending")
         self.query_one("#overall", ProgressBar).update(progress=stepper.done_count)
         if message.project_ref:
             self.query_one(ProvisionView).show_project(message.project_ref)
@@ -218,6 +281,8 @@ class RunScreen(WizardScreen[None]):
     def _progress(self, message: CloneProgress) -> None:
         message.stop()
         ev = message.event
+        self._log(_log_line(ev))
+        self._show_activity(ev)
         stepper = self.query_one(Stepper)
         if ev.kind in ("step_started", "step_done", "step_failed") and ev.step:
             stepper.set_status(
@@ -238,11 +303,19 @@ class RunScreen(WizardScreen[None]):
             if ev.kind == "step_done" and ev.step == "readme":
                 self._readme_section(None, written=True)
 
+    def _show_activity(self, ev: CloneEvent) -> None:
+        if ev.kind == "step_started" and ev.step:
+            self.activity(f"{STEP_TITLES.get(ev.step, ev.step)}…")
+        elif ev.kind in ("log", "migration") and ev.message:
+            self.activity(ev.message)
+
     def api_event(self, ev: ApiEvent) -> None:
         """What the Management API client reported (the app hands every event here)."""
         from wizard.api import HealthChanged
 
+        self._log(f"   api: {ev}")
         if isinstance(ev, HealthChanged):
+            self.activity(f"Waiting until the project is healthy: {ev.new}")
             self.query_one(ProvisionView).health_changed(ev.ref, ev.new, str(ev))
         else:
             self.query_one(ProvisionView).log_line(str(ev))
@@ -255,6 +328,10 @@ class RunScreen(WizardScreen[None]):
     def _stopped(self, message: CloneStopped) -> None:
         self.failed = True
         title = STEP_TITLES.get(message.step or "", "The clone")
+        self._log(
+            f"── stopped ({message.reason}) during {title}: {message.message.splitlines()[0] if message.message else ''}"
+        )
+        self.activity(f"Stopped during: {title}" if message.reason == "interrupted" else f"{title} failed", "failed")
         if message.reason == "interrupted":
             self.query_one(ErrorPanel).show_error(
                 f"Stopped during: {title}",
@@ -265,7 +342,7 @@ class RunScreen(WizardScreen[None]):
         else:
             self.query_one(ErrorPanel).show_error(
                 f"{title} failed",
-                message.message,
+                _failure_text(message),
                 f"Press r to retry from this step (nothing done is lost), or escape to leave it resumable "
                 f"(`musekit resume {self.folder}`).",
             )
@@ -274,6 +351,9 @@ class RunScreen(WizardScreen[None]):
     @on(CloneFinished)
     def _finished_run(self, message: CloneFinished) -> None:
         self._finished = message
+        self.finished_journal = message.journal
+        self._log("── checked: nothing changed" if message.checked else "── finished")
+        self.activity("Checked: nothing changed" if message.checked else "Finished: your Muse is ready", "done")
         self.refresh_bindings()
         if self.app.screen is self:  # not under a modal (the password notice, help): that would be replaced
             self._show_done()
@@ -288,15 +368,35 @@ class RunScreen(WizardScreen[None]):
         finished, self._finished = self._finished, None
         if finished is None:
             return
-        self.app.switch_screen(
-            DoneScreen(self.folder, finished.journal, muse_name=self.muse_name, checked=finished.checked)
+        self.app.push_screen(
+            DoneScreen(
+                self.folder, finished.journal, muse_name=self.muse_name, checked=finished.checked, from_run=True
+            ),
+            self._after_done,
         )
+
+    def _after_done(self, action: str | None) -> None:
+        """The Done screen above closed: for the run log (this screen), or to check the clone again."""
+        if action == "check" and not self.running:
+            self.start()
 
     # -- actions ------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry":
             return not self.running and self.failed
+        if action == "summary":
+            return self.finished_journal is not None and not self.running
         return True
+
+    def action_summary(self) -> None:
+        """Back to the Done screen of the run that just ended (this screen is its run log)."""
+        from wizard.screens.done import DoneScreen
+
+        if self.finished_journal is not None and not self.running:
+            self.app.push_screen(
+                DoneScreen(self.folder, self.finished_journal, muse_name=self.muse_name, from_run=True),
+                self._after_done,
+            )
 
     def action_retry(self) -> None:
         if not self.running and self.failed:
@@ -330,3 +430,31 @@ class RunScreen(WizardScreen[None]):
             ),
             answer,
         )
+
+
+def _log_line(ev: CloneEvent) -> str:
+    title = STEP_TITLES.get(ev.step or "", ev.step or "")
+    if ev.kind == "step_started":
+        return f"▶ {title}"
+    if ev.kind == "step_done":
+        return f"✓ {title}: {ev.message}"
+    if ev.kind == "step_failed":
+        return f"✗ {title}: {ev.message}"
+    if ev.kind == "warning":
+        return f"   ! {ev.message}"
+    if ev.kind == "migration" and ev.seconds is None:
+        return f"   {ev.message} ({ev.current} of {ev.total})" if ev.total else f"   {ev.message}"
+    return f"   {ev.message}"
+
+
+def _failure_text(message: CloneStopped) -> str:
+    """The engine's message; for the verify step's findings, a pointer to their list (shown above, by group)."""
+    if message.step == "verify":
+        found = VerifyResults.from_failure(message.message)
+        if found.state == "failed":
+            many = found.problem_count != 1
+            return (
+                f"{found.problem_count} problem{'s' if many else ''} found: {'each is' if many else 'it is'} listed "
+                "under Verification above (and in the run log)."
+            )
+    return message.message
