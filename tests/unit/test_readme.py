@@ -19,12 +19,12 @@ from wizard.readme import (
     TableListDoc,
     build_doc,
     code,
-    display_type,
     ensure_readme,
     render_table_list,
     table_list_is_current,
     write_table_list,
 )
+from wizard.sql import canonical_type
 
 
 @pytest.fixture
@@ -298,7 +298,7 @@ def test_command_with_an_unreachable_database_fails_without_the_password(clone: 
     ],
 )
 def test_a_type_has_one_spelling_whichever_source(written: str, catalog: str, shown: str):
-    assert display_type(written) == display_type(catalog) == shown
+    assert canonical_type(written) == canonical_type(catalog) == shown
 
 
 def test_code_spans_survive_backticks_and_pipes():

@@ -10,59 +10,16 @@ subqueries (`SELECT auth.uid() AS uid`), the `public.` and `pg_catalog.` qualifi
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
+
+from wizard.sql import canonical_type
+from wizard.sql.types import IMPLIED_SCHEMAS
 
 if TYPE_CHECKING:
     from pglast import ast
 
-_TYPE_ALIASES = {
-    "int": "integer",
-    "int4": "integer",
-    "int8": "bigint",
-    "int2": "smallint",
-    "bool": "boolean",
-    "float8": "double precision",
-    "float4": "real",
-    "decimal": "numeric",
-    "character varying": "varchar",
-    "character": "char",
-    "bpchar": "char",
-    "bit varying": "varbit",
-    "timestamp with time zone": "timestamptz",
-    "time with time zone": "timetz",
-    "timestamp without time zone": "timestamp",
-    "time without time zone": "time",
-    "serial4": "serial",
-    "serial8": "bigserial",
-    "serial2": "smallserial",
-}
-_TYPE = re.compile(
-    r"^(?P<base>.+?)\s*(?P<mod>\([^)]*\))?(?P<tz>\s+with(?:out)?\s+time\s+zone)?"
-    r"(?P<arr>(?:\s*\[\s*\d*\s*\])*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-_IMPLIED_SCHEMAS = ("pg_catalog", "public")
 SERIAL_TYPES = {"integer": "serial", "bigint": "bigserial", "smallint": "smallserial"}  # the type under each
-
-
-def canonical_type(text: str) -> str:
-    m = _TYPE.match(text.strip())
-    if m is None:
-        return text.strip()
-    base = re.sub(r"\s+", " ", m["base"])
-    for schema in _IMPLIED_SCHEMAS:
-        base = base.removeprefix(schema + ".")
-    if '"' not in base:
-        base = base.lower()
-    if m["tz"]:
-        base += " " + " ".join(m["tz"].lower().split())
-    base = _TYPE_ALIASES.get(base, base)
-    mod = re.sub(r"\s+", "", m["mod"] or "")
-    if base == "char" and mod == "(1)":
-        mod = ""
-    return base + mod + ("[]" if m["arr"] else "")  # Postgres does not tell array dimensions apart
 
 
 def canonical_types(texts: list[str] | tuple[str, ...]) -> str:
@@ -141,7 +98,7 @@ def _normalise(node: object) -> object:
         node.name = None
     elif isinstance(node, ast.FuncCall):
         node.funcname = _unqualified(node.funcname)
-    elif isinstance(node, ast.RangeVar) and node.schemaname in _IMPLIED_SCHEMAS:
+    elif isinstance(node, ast.RangeVar) and node.schemaname in IMPLIED_SCHEMAS:
         node.schemaname = None
     elif isinstance(node, ast.A_Expr):
         return _rewrite_a_expr(node)
@@ -149,7 +106,7 @@ def _normalise(node: object) -> object:
 
 
 def _unqualified(names: tuple[ast.String, ...] | None) -> tuple[ast.String, ...] | None:
-    if names and len(names) == 2 and names[0].sval in _IMPLIED_SCHEMAS:
+    if names and len(names) == 2 and names[0].sval in IMPLIED_SCHEMAS:
         return names[1:]
     return names
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from wizard.diff.canonical import SERIAL_TYPES, canonical_expression, canonical_returns, canonical_type
+from wizard.diff.canonical import SERIAL_TYPES, canonical_expression, canonical_returns
 from wizard.diff.snapshot import (
     PLATFORM_SCHEMAS,
     ColumnShape,
@@ -22,6 +22,7 @@ from wizard.diff.snapshot import (
     TableShape,
     ViewShape,
 )
+from wizard.sql import canonical_type
 
 if TYPE_CHECKING:
     import psycopg

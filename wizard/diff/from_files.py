@@ -10,7 +10,6 @@ from wizard.diff.canonical import (
     SERIAL_TYPES,
     canonical_expression,
     canonical_returns,
-    canonical_type,
     split_top_level,
 )
 from wizard.diff.snapshot import (
@@ -23,7 +22,7 @@ from wizard.diff.snapshot import (
     TableShape,
     ViewShape,
 )
-from wizard.sql import Column, SchemaModel, SqlSource, Table, parse_sql_files
+from wizard.sql import Column, SchemaModel, SqlSource, Table, canonical_type, parse_sql_files
 
 
 def snapshot_from_sources(sources: Sequence[SqlSource]) -> SchemaSnapshot:

@@ -5,7 +5,6 @@ from wizard.readme.doc import (
     clear_expression_cache,
     code,
     count_phrase,
-    display_type,
     render_table_list,
 )
 from wizard.readme.files import (
@@ -45,7 +44,6 @@ __all__ = [
     "clear_expression_cache",
     "code",
     "count_phrase",
-    "display_type",
     "ensure_readme",
     "find_block",
     "musekit_command",

@@ -21,10 +21,10 @@ from wizard.readme.doc import (
     TableListDoc,
     ViewDoc,
     display_defaults,
-    display_type,
     fk_label,
     used_by_label,
 )
+from wizard.sql import canonical_type
 
 if TYPE_CHECKING:
     import psycopg
@@ -241,7 +241,7 @@ def _assemble(
 
 
 def _columns_by_table(rows: list[Row]) -> dict[str, list[ColumnDoc]]:
-    types = [display_type(r[3]) for r in rows]
+    types = [canonical_type(r[3]) for r in rows]
     defaults = display_defaults([(r[5] if not r[7] else None, t) for r, t in zip(rows, types, strict=False)])
     result: dict[str, list[ColumnDoc]] = {}
     for row, typ, default in zip(rows, types, defaults, strict=False):

@@ -18,7 +18,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from wizard.errors import ExitCode, MusekitError
-from wizard.sql import SchemaModel, StatementInfo, Table
+from wizard.sql import SchemaModel, StatementInfo, Table, canonical_type
 
 if TYPE_CHECKING:
     from pglast import ast
@@ -40,7 +40,7 @@ class ReadmeDatabaseError(ReadmeError):
 @dataclass(frozen=True, slots=True)
 class ColumnDoc:
     name: str
-    type: str  # canonical, see display_type
+    type: str  # canonical, see wizard.sql.canonical_type
     nullable: bool
     default: str | None  # canonical expression; "identity (always)" / GENERATED for those
     primary_key: bool = False
@@ -227,7 +227,7 @@ def fk_label(table: str, columns: Iterable[str]) -> str:
 
 
 def _table_from_model(model: SchemaModel, table: Table) -> TableDoc:
-    types = [display_type(c.type) for c in table.columns]
+    types = [canonical_type(c.type) for c in table.columns]
     defaults = display_defaults([(c.default, t) for c, t in zip(table.columns, types, strict=False)])
     columns = []
     for col, typ, default in zip(table.columns, types, defaults, strict=False):
@@ -267,55 +267,6 @@ SERIAL_TYPES = frozenset({"serial", "bigserial", "smallserial"})
 # The expression of a generated column is not shown: the catalog prints it with the implicit
 # casts Postgres added (`fee * 100::numeric`), which the SQL as written does not have.
 GENERATED = "generated (stored)"
-
-_TYPE_ALIASES = {
-    "int": "integer",
-    "int4": "integer",
-    "int8": "bigint",
-    "int2": "smallint",
-    "bool": "boolean",
-    "float8": "double precision",
-    "float4": "real",
-    "decimal": "numeric",
-    "character varying": "varchar",
-    "character": "char",
-    "bpchar": "char",
-    "bit varying": "varbit",
-    "timestamp with time zone": "timestamptz",
-    "time with time zone": "timetz",
-    "timestamp without time zone": "timestamp",
-    "time without time zone": "time",
-    "serial4": "serial",
-    "serial8": "bigserial",
-    "serial2": "smallserial",
-}
-_TYPE = re.compile(
-    r"^(?P<base>.+?)\s*(?P<mod>\([^)]*\))?(?P<tz>\s+with(?:out)?\s+time\s+zone)?"
-    r"(?P<arr>(?:\s*\[\s*\d*\s*\])*)$",
-    re.IGNORECASE | re.DOTALL,
-)
-
-
-def display_type(text: str) -> str:
-    """One spelling per type, whether written in SQL or printed by format_type():
-    `timestamp with time zone` -> `timestamptz`, `character varying(255)` -> `varchar(255)`,
-    `int`/`int4` -> `integer`, `public.tone` -> `tone`, `numeric(12, 2)` -> `numeric(12,2)`."""
-    m = _TYPE.match(text.strip())
-    if m is None:
-        return text.strip()
-    base = re.sub(r"\s+", " ", m["base"])
-    for prefix in ("pg_catalog.", "public."):
-        base = base.removeprefix(prefix)
-    if '"' not in base:
-        base = base.lower()
-    if m["tz"]:
-        base += " " + " ".join(m["tz"].lower().split())
-    base = _TYPE_ALIASES.get(base, base)
-    mod = re.sub(r"\s+", "", m["mod"] or "")
-    if base == "char" and mod == "(1)":
-        mod = ""
-    return base + mod + ("[]" if m["arr"] else "")
-
 
 _CAST = re.compile(r"CAST\(('(?:[^']|'')*') AS ([^()]+?(?:\([0-9, ]*\))?(?:\[\])*)\)")
 
@@ -375,10 +326,10 @@ def _print_expression(node: ast.Node, column_type: str) -> str:
         isinstance(node, ast.TypeCast)
         and isinstance(node.arg, ast.A_Const)
         and node.typeName is not None
-        and display_type(RawStream()(node.typeName)) == column_type
+        and canonical_type(RawStream()(node.typeName)) == column_type
     ):
         node = node.arg
-    text = _CAST.sub(lambda m: f"{m[1]}::{display_type(m[2])}", RawStream()(node))
+    text = _CAST.sub(lambda m: f"{m[1]}::{canonical_type(m[2])}", RawStream()(node))
     return text.lower() if text in ("TRUE", "FALSE", "NULL") else text
 
 

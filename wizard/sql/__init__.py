@@ -10,6 +10,7 @@ from wizard.sql.model import (
     Table,
     View,
 )
+from wizard.sql.types import canonical_type
 
 __all__ = [
     "Column",
@@ -21,6 +22,7 @@ __all__ = [
     "StatementInfo",
     "Table",
     "View",
+    "canonical_type",
     "parse_sql_files",
     "parse_sql_paths",
 ]
