@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +49,30 @@ def _muse(listing: CloneListing) -> FleetMuse:
     if problem is None and journal is not None and not journal.project_ref:
         problem = "no project yet: the clone stopped before creating it (musekit resume)"
     return FleetMuse(entry.name, entry.clone_id, Path(entry.folder), entry.muse, journal, problem)
+
+
+def reachable(muse: FleetMuse, apis: dict[ApiKey, ManagementAPI | str]) -> ManagementAPI | str:
+    """The client for the Muse's API, or why the Muse cannot be looked at (its own problem, no project,
+    its API unreachable)."""
+    if muse.problem is not None or muse.ref is None or muse.journal is None:
+        return muse.problem or "no project recorded"
+    api = apis.get(muse.api_key)
+    if api is None or isinstance(api, str):
+        return f"the Management API is unavailable: {api}"
+    return api
+
+
+async def bounded[T, R](items: Sequence[T], fn: Callable[[T], Awaitable[R]], concurrency: int) -> list[R]:
+    """`fn` of every item, `concurrency` at a time, the results in the items' order."""
+    import asyncio
+
+    gate = asyncio.Semaphore(max(1, concurrency))
+
+    async def one(item: T) -> R:
+        async with gate:
+            return await fn(item)
+
+    return list(await asyncio.gather(*(one(item) for item in items)))
 
 
 def portfolio(only: Sequence[str] = ()) -> list[FleetMuse]:

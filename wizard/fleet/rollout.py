@@ -5,7 +5,6 @@ done, applies nothing twice (each Muse's history says what is applied) and repor
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -143,18 +142,16 @@ async def _wave(
     stop_at_failure: bool,
 ) -> None:
     from wizard.clone import failpoint
-
-    gate = asyncio.Semaphore(max(1, concurrency))
+    from wizard.fleet.portfolio import bounded
 
     async def one(entry: MuseRollout) -> None:
-        async with gate:
-            if stop_at_failure and rollout.failed:
-                return  # scheduled no further after a failure
-            await _upgrade_one(entry, muses.get(entry.clone_id), apis, core, say)
-            save_rollout(rollout)
-            failpoint(f"fleet:after:{entry.name}")
+        if stop_at_failure and rollout.failed:
+            return  # scheduled no further after a failure
+        await _upgrade_one(entry, muses.get(entry.clone_id), apis, core, say)
+        save_rollout(rollout)
+        failpoint(f"fleet:after:{entry.name}")
 
-    await asyncio.gather(*(one(entry) for entry in wave))
+    await bounded(wave, one, concurrency)
 
 
 async def _upgrade_one(
@@ -164,11 +161,12 @@ async def _upgrade_one(
     core: Sequence[migrations.MigrationFile],
     say: Report,
 ) -> None:
+    from wizard.fleet.portfolio import reachable
     from wizard.fleet.upgrade import UpgradeFailed, upgrade_muse
 
-    api = apis.get(muse.api_key) if muse is not None and muse.journal is not None else None
-    if muse is None or api is None or isinstance(api, str):
-        entry.state, entry.detail = "failed", api if isinstance(api, str) else "the Muse is no longer registered"
+    api = reachable(muse, apis) if muse is not None else "the Muse is no longer registered"
+    if muse is None or isinstance(api, str):
+        entry.state, entry.detail = "failed", str(api)
         say(f"✗ {entry.name}: {entry.detail}")
         return
     say(f"… {entry.name}: upgrading ({len(entry.files)} file(s))")

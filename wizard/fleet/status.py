@@ -59,17 +59,17 @@ async def fleet_status(
 ) -> list[MuseStatus]:
     """Every Muse's row, in the order given. Project statuses come from one project list per API (one
     request, not one per Muse: the API's budget is per endpoint)."""
-    gate = asyncio.Semaphore(max(1, concurrency))
+    from wizard.fleet.portfolio import bounded
+
     statuses = await _project_statuses(apis)
 
     async def one(muse: FleetMuse) -> MuseStatus:
-        async with gate:
-            row = await muse_status(muse, apis, core, project_statuses=statuses)
+        row = await muse_status(muse, apis, core, project_statuses=statuses)
         if on_done is not None:
             on_done(row)
         return row
 
-    return list(await asyncio.gather(*(one(m) for m in muses)))
+    return await bounded(muses, one, concurrency)
 
 
 async def _project_statuses(apis: dict[ApiKey, ManagementAPI | str]) -> dict[str, str]:
@@ -94,13 +94,13 @@ async def muse_status(
     import psycopg
 
     base = MuseStatus(muse.clone_id, muse.name, str(muse.folder), muse.template, ref=muse.ref)
-    if muse.problem is not None or muse.ref is None:
-        return replace(base, problem=muse.problem or "no project recorded")
-    api = apis.get(muse.api_key)
-    if api is None or isinstance(api, str):
-        return replace(base, problem=f"the Management API is unavailable: {api}")
+    from wizard.fleet.portfolio import reachable
+
+    api = reachable(muse, apis)
+    if isinstance(api, str):
+        return replace(base, problem=api)
     try:
-        return await _look(base, muse, api, core, (project_statuses or {}).get(muse.ref))
+        return await _look(base, muse, api, core, (project_statuses or {}).get(muse.ref or ""))
     except (MusekitError, psycopg.Error, OSError) as exc:
         return replace(base, problem=str(exc).splitlines()[0])
 

@@ -42,13 +42,13 @@ async def plan_muse(
     import psycopg
 
     from wizard.fleet.database import holdings, muse_database, target_files
+    from wizard.fleet.portfolio import reachable
     from wizard.muses import core_differences, load_template, static_findings, verify_database
 
-    if muse.problem is not None or muse.ref is None:
-        return MusePlan(muse.name, muse.clone_id, skip=muse.problem or "no project recorded")
-    api = apis.get(muse.api_key)
-    if api is None or isinstance(api, str):
-        return MusePlan(muse.name, muse.clone_id, skip=f"the Management API is unavailable: {api}")
+    api = reachable(muse, apis)
+    if isinstance(api, str):
+        return MusePlan(muse.name, muse.clone_id, skip=api)
+    assert muse.ref is not None  # reachable() said so
     try:
         template = load_template(muse.template)
         impure = [f for f in static_findings(template) if f.is_error]
@@ -77,15 +77,9 @@ async def plan_fleet(
     concurrency: int,
 ) -> list[MusePlan]:
     """Every Muse's plan, looked at `concurrency` at a time, in the order given."""
-    import asyncio
+    from wizard.fleet.portfolio import bounded
 
-    gate = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(muse: FleetMuse) -> MusePlan:
-        async with gate:
-            return await plan_muse(muse, apis, core)
-
-    return list(await asyncio.gather(*(one(m) for m in muses)))
+    return await bounded(muses, lambda muse: plan_muse(muse, apis, core), concurrency)
 
 
 async def upgrade_muse(
