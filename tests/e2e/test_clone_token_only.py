@@ -4,23 +4,18 @@ A clone killed right after its project was created resumes to the end in a shell
 MUSEKIT_DB_PASSWORD; a clone that could not keep its generated password finishes all the same."""
 
 import json
-import os
-import secrets
 
 import psycopg
 import pytest
 
-from tests.support.clone_helpers import DB_PASSWORD, SandboxProcess, project_db_url, run_musekit
+from tests.support.clone_helpers import DB_PASSWORD, project_db_url, run_musekit, sandbox_world
 
 
 @pytest.fixture(scope="module")
 def world(cluster_dir_factory):
     root = cluster_dir_factory("token-only")
-    token = "sbp_" + secrets.token_hex(20)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
-    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    sandbox = SandboxProcess(root / "sandbox", token, env)
-    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token)
+    env, sandbox = sandbox_world(root)
+    token = sandbox.token
     yield {"root": root, "env": env, "sandbox": sandbox, "token": token}
     sandbox.stop()
     cluster_dir_factory.remove_soon(root)

@@ -6,14 +6,18 @@ skips the drifted one and the lost one with their reasons, applies nothing twice
 `supabase migration list` in sync."""
 
 import json
-import os
-import secrets
 import shutil
 
 import psycopg
 import pytest
 
-from tests.support.clone_helpers import DB_PASSWORD, SandboxProcess, folder_snapshot, history, project_db_url
+from tests.support.clone_helpers import (
+    DB_PASSWORD,
+    folder_snapshot,
+    history,
+    project_db_url,
+    sandbox_world,
+)
 from tests.support.clone_helpers import run_musekit as musekit
 from tests.support.supabase_cli import run_supabase
 from wizard.muses import core_files
@@ -42,11 +46,8 @@ def core_dir(root, name: str, extra: dict[str, str]):
 @pytest.fixture(scope="module")
 def world(cluster_dir_factory):
     root = cluster_dir_factory("fleet")
-    token = "sbp_" + secrets.token_hex(20)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
-    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    sandbox = SandboxProcess(root / "sandbox", token, env)
-    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token)
+    env, sandbox = sandbox_world(root)
+    token = sandbox.token
     refs = {}
     for name, template in MUSES.items():
         made = musekit(

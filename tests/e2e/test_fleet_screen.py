@@ -6,15 +6,13 @@ rolls out, reports it upgraded, and that Muse's database history has the new ver
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.test_app_flows import on, screen_text, wait_for
-from tests.support.clone_helpers import DB_PASSWORD, SandboxProcess, history, project_db_url
+from tests.support.clone_helpers import DB_PASSWORD, history, project_db_url, sandbox_world
 from tests.support.clone_helpers import run_musekit as musekit
 from wizard.app import MuseKitApp
 from wizard.muses import core_files
@@ -27,11 +25,8 @@ NEW_CORE = "20260101000800_core_organization_website.sql"
 @pytest.fixture(scope="module")
 def world(cluster_dir_factory):
     root = cluster_dir_factory("fleet-screen")
-    token = "sbp_" + secrets.token_hex(20)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
-    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    sandbox = SandboxProcess(root / "sandbox", token, env)
-    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token)
+    env, sandbox = sandbox_world(root)
+    token = sandbox.token
     refs = {}
     for name, template in MUSES.items():
         made = musekit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -64,6 +65,19 @@ def project_db_url(api_url: str, token: str, ref: str, password: str) -> str:
     r.raise_for_status()
     conn = connection_from_pooler([PoolerConfig.model_validate(x) for x in r.json()])
     return conn.url_with_password(password).reveal()
+
+
+def sandbox_world(root: Path) -> tuple[dict, SandboxProcess]:
+    """A `musekit sandbox` process in `root/sandbox` with a new token, and the environment for musekit
+    processes run against it: no MUSEKIT_/SUPABASE_ variables of the outer shell, no keyring, the data
+    dir `root/data`, the sandbox's URL and token."""
+    import secrets
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
+    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    sandbox = SandboxProcess(root / "sandbox", "sbp_" + secrets.token_hex(20), env)
+    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=sandbox.token)
+    return env, sandbox
 
 
 class SandboxProcess:
