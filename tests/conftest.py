@@ -25,16 +25,19 @@ def _share_httpx_ssl_context() -> None:
     serves every client that asks for the default one, as one context serves many connections."""
     import functools
     import os
+    import ssl
 
     from httpx._transports import default
 
     original = default.create_ssl_context
 
     @functools.cache
-    def shared(cert_file: str | None, cert_dir: str | None):  # type: ignore[no-untyped-def]
+    def shared(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
         return original()  # it reads SSL_CERT_FILE and SSL_CERT_DIR itself: one context per pair
 
-    def create_ssl_context(verify=True, cert=None, trust_env=True):  # type: ignore[no-untyped-def]
+    def create_ssl_context(
+        verify: ssl.SSLContext | str | bool = True, cert: object = None, trust_env: bool = True
+    ) -> ssl.SSLContext:
         if verify is True and cert is None and trust_env is True:
             return shared(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
         return original(verify=verify, cert=cert, trust_env=trust_env)
@@ -42,16 +45,37 @@ def _share_httpx_ssl_context() -> None:
     default.create_ssl_context = create_ssl_context
 
 
+# Module-scoped fixtures cheap enough to make again on each worker that runs some of the module's
+# tests (a sandbox starts in about a second): they do not tie a module to one worker.
+PER_WORKER_FIXTURES = {("sandbox", "tests/e2e")}  # (name, where it is defined)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup` (pyproject), the tests of a module that share a module-scoped fixture
-    (a sandbox, a seeded database) run on one xdist worker, so that fixture is set up once."""
-    for item in items:
-        if not isinstance(item, pytest.Function):
-            continue
-        # pytest has no public view of a test's fixture scopes; _fixtureinfo is what plugins read
-        if any(defs[-1].scope == "module" for defs in item._fixtureinfo.name2fixturedefs.values()):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    """Under `--dist loadgroup` (pyproject), the tests of a module that share an expensive module-scoped
+    fixture (a seeded database, a sandbox with clones made) run on one xdist worker, so that fixture is
+    set up once. A module whose only module-scoped fixture is a sandbox is spread test by test: one
+    long module on one worker would set the pace of the whole run. A module that sets `XDIST_PARTS = n`
+    is cut into n runs of consecutive tests, each with its own module fixtures, that may run at once."""
+    grouped = [item for item in items if isinstance(item, pytest.Function) and _shares_module_fixtures(item)]
+    by_module: dict[str, list[pytest.Function]] = {}
+    for item in grouped:
+        by_module.setdefault(item.module.__name__, []).append(item)
+    for module, tests in by_module.items():
+        parts = getattr(tests[0].module, "XDIST_PARTS", 1)
+        for index, item in enumerate(tests):
+            group = module if parts == 1 else f"{module}#{index * parts // len(tests)}"
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shares_module_fixtures(item: pytest.Function) -> bool:
+    # pytest has no public view of a test's fixture scopes; _fixtureinfo is what plugins read
+    shared = {
+        (name, defs[-1].baseid)
+        for name, defs in item._fixtureinfo.name2fixturedefs.items()
+        if defs[-1].scope == "module"
+    }
+    return bool(shared - PER_WORKER_FIXTURES)
 
 
 @pytest.fixture(scope="session")

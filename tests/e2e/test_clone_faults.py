@@ -3,8 +3,6 @@
 separate `musekit sandbox` process; the databases are real."""
 
 import json
-import os
-import secrets
 import subprocess
 import sys
 
@@ -12,14 +10,17 @@ import pytest
 
 from tests.support.clone_helpers import (
     DB_PASSWORD,
-    SandboxProcess,
     assert_no_secret_in_files,
     folder_snapshot,
     history,
     project_db_url,
     projects_named,
     run_musekit,
+    sandbox_world,
 )
+
+# the longest module: two halves, each with its own sandbox and reference clone, may run at once
+XDIST_PARTS = 2
 
 FAILPOINTS = [
     "after:validate",
@@ -42,11 +43,9 @@ FAILPOINTS = [
 @pytest.fixture(scope="module")
 def world(cluster_dir_factory):
     root = cluster_dir_factory("faults")
-    token = "sbp_" + secrets.token_hex(20)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MUSEKIT_", "SUPABASE_"))}
-    env.update(MUSEKIT_DATA_DIR=str(root / "data"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-    sandbox = SandboxProcess(root / "sandbox", token, env)
-    env.update(SUPABASE_API_URL=sandbox.url, SUPABASE_ACCESS_TOKEN=token, MUSEKIT_DB_PASSWORD=DB_PASSWORD)
+    env, sandbox = sandbox_world(root)
+    token = sandbox.token
+    env.update(MUSEKIT_DB_PASSWORD=DB_PASSWORD)
     reference = root / "reference"
     done = run_musekit(
         "clone", "--muse", "socioscheduler", "--name", "reference", "--dir", str(reference), "--yes", env=env, cwd=root
