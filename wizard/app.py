@@ -7,7 +7,6 @@ Welcome can also resume any clone in the registry, which goes straight to Run.""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from wizard.messages import (
 )
 from wizard.palette import MuseKitCommands
 from wizard.screens.base import Choices as Choices
+from wizard.uptime import process_uptime_s
 
 if TYPE_CHECKING:
     from textual.theme import Theme
@@ -296,17 +296,6 @@ def counterpart_theme(theme: str, themes: Mapping[str, Theme], before: Mapping[s
     if before.get(theme) in variants:
         return before[theme]
     return variants[0] if variants else None
-
-
-def process_uptime_s() -> float | None:
-    """Seconds since this process started (Linux /proc; None elsewhere): what `make bench` reads as the
-    time to first paint when MUSEKIT_EXIT_AFTER_FIRST_PAINT=1."""
-    try:
-        start_ticks = int(Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19])
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
 
 
 if TYPE_CHECKING:

@@ -4,16 +4,19 @@ the function that runs it."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import signal
 import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wizard import __version__
 from wizard.errors import ExitCode, MusekitError, exit_codes_help
+
+if TYPE_CHECKING:
+    import argparse
 
 # name -> module in wizard.commands; each module defines HELP, register(parser) and run(args) -> int
 COMMANDS: dict[str, str] = {
@@ -73,6 +76,8 @@ def environment_help() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # not for the wizard, which starts without a parser (see _main)
+
     parser = argparse.ArgumentParser(
         prog="musekit",
         description=DESCRIPTION,
@@ -128,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
+    if set(sys.argv[1:] if argv is None else argv) <= {"--sandbox"}:
+        # the wizard: its first frame need not wait for every command's module and parser
+        return run_wizard(sandbox=bool(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
