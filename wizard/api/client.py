@@ -16,6 +16,7 @@ import json
 import logging
 import random
 import re
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -226,6 +227,7 @@ class ManagementAPI:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
+            verify=_tls_verification(self.base_url),
             follow_redirects=False,
             timeout=httpx.Timeout(timeout_s, connect=min(10.0, timeout_s)),
             headers={
@@ -801,6 +803,15 @@ def checked_ref(ref: str) -> str:
             f"(the part before .supabase.co in the project URL)."
         )
     return ref
+
+
+def _tls_verification(base_url: str) -> ssl.SSLContext | bool:
+    """httpx's default (the CA bundle) for https. The loopback sandbox speaks plain http: it gets a context
+    that still verifies but trusts no CA at all (it would refuse any TLS peer), which spares loading the
+    CA bundle, a tenth of a second of every sandbox command's start."""
+    if httpx.URL(base_url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
 
 
 def checked_base_url(value: str) -> str:

@@ -11,6 +11,8 @@ from wizard import migrations
 from wizard.errors import MusekitError
 
 if TYPE_CHECKING:
+    import psycopg
+
     from wizard.api import ManagementAPI
     from wizard.fleet.portfolio import FleetMuse
     from wizard.muses import MuseTemplate
@@ -58,10 +60,10 @@ class Holdings:
 
 
 async def holdings(
-    url: str, files: Sequence[migrations.MigrationFile], core: Sequence[migrations.MigrationFile]
+    conn: psycopg.AsyncConnection, files: Sequence[migrations.MigrationFile], core: Sequence[migrations.MigrationFile]
 ) -> Holdings:
-    plan = await migrations.apply(url, files, dry_run=True, include_all=True)
-    applied = frozenset(plan.already_applied)
+    plan = await migrations.read_plan(conn, files, include_all=True)
+    applied = frozenset(plan.applied)
     core_versions = {f.version for f in core}
     return Holdings(
         applied,

@@ -3,7 +3,6 @@ read gets a row saying why and never fails the whole."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING
@@ -113,8 +112,9 @@ async def _look(
     project_status: str | None,
 ) -> MuseStatus:
     from wizard.fleet.database import holdings, muse_database, target_files
-    from wizard.lints import report_url
-    from wizard.muses import core_differences, load_template
+    from wizard.lints import run_report
+    from wizard.muses import core_differences_in, load_template
+    from wizard.pg import connect
 
     assert muse.ref is not None
     template = load_template(muse.template)
@@ -123,9 +123,10 @@ async def _look(
     if project_status != "ACTIVE_HEALTHY":
         return replace(base, project_status=project_status, problem=f"the project is {project_status}")
     files = target_files(muse, core, template)
-    async with muse_database(api, muse.ref) as url:
-        held = await holdings(url, files, core)
-        drift, report = await asyncio.gather(core_differences(url, held.applied_core), report_url(url))
+    async with muse_database(api, muse.ref) as url, await connect(url) as conn:
+        held = await holdings(conn, files, core)
+        drift = await core_differences_in(conn, held.applied_core)
+        report = await run_report(conn)
     levels = [f.level for f in report.findings]
     own = [f for f in files if f.version not in {c.version for c in core}]
     return replace(

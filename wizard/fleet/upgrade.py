@@ -43,7 +43,8 @@ async def plan_muse(
 
     from wizard.fleet.database import holdings, muse_database, target_files
     from wizard.fleet.portfolio import reachable
-    from wizard.muses import core_differences, load_template, static_findings, verify_database
+    from wizard.muses import core_differences_in, load_template, static_findings, verify_database_in
+    from wizard.pg import connect
 
     api = reachable(muse, apis)
     if isinstance(api, str):
@@ -55,10 +56,10 @@ async def plan_muse(
         if impure:
             return MusePlan(muse.name, muse.clone_id, skip=f"its template breaks the purity rules: {impure[0]}")
         files = target_files(muse, core, template)
-        async with muse_database(api, muse.ref) as url:
-            held = await holdings(url, files, core)
-            drift = await core_differences(url, held.applied_core)
-            failing = [] if drift else await verify_database(url, None, held.applied_core)
+        async with muse_database(api, muse.ref) as url, await connect(url) as conn:
+            held = await holdings(conn, files, core)
+            drift = await core_differences_in(conn, held.applied_core)
+            failing = [] if drift else await verify_database_in(conn, None, held.applied_core)
     except (MusekitError, psycopg.Error, OSError) as exc:
         return MusePlan(muse.name, muse.clone_id, skip=str(exc).splitlines()[0])
     if drift or failing:
@@ -95,6 +96,7 @@ async def upgrade_muse(
 
     from wizard.fleet.database import holdings, muse_database, target_files
     from wizard.muses import apply_muse, load_template, verify_database
+    from wizard.pg import connect
 
     say = on_progress or (lambda _: None)
     assert muse.ref is not None
@@ -102,7 +104,8 @@ async def upgrade_muse(
         template = load_template(muse.template)
         files = target_files(muse, core, template)
         async with muse_database(api, muse.ref) as url:
-            held = await holdings(url, files, core)
+            async with await connect(url) as conn:
+                held = await holdings(conn, files, core)
             applied = 0
             if held.pending_core:
                 say(f"{muse.name}: applying {len(held.pending_core)} core migration(s) in one transaction")

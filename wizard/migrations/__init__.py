@@ -4,6 +4,7 @@ from wizard.migrations.engine import (
     MigrationEvent,
     Progress,
     apply,
+    read_plan,
 )
 from wizard.migrations.errors import (
     DriftError,
@@ -16,6 +17,7 @@ from wizard.migrations.errors import (
     TransactionEscaped,
 )
 from wizard.migrations.files import MigrationFile, load_folder
+from wizard.migrations.history import Plan
 
 __all__ = [
     "ApplyResult",
@@ -28,9 +30,11 @@ __all__ = [
     "MigrationEvent",
     "MigrationFile",
     "MigrationFolderError",
+    "Plan",
     "Progress",
     "StatementFailed",
     "TransactionEscaped",
     "apply",
     "load_folder",
+    "read_plan",
 ]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from wizard.migrations.errors import GuardViolation, LockTimeout, StatementFailed, TransactionEscaped
 from wizard.migrations.files import MigrationFile
-from wizard.migrations.history import backfill, ensure_history_tables, make_plan, read_history, record_query
+from wizard.migrations.history import Plan, backfill, ensure_history_tables, make_plan, read_history, record_query
 from wizard.migrations.pipeline import Query, batch
 from wizard.migrations.split import Statement
 
@@ -72,6 +72,13 @@ class ApplyResult:
 
 
 # -- apply -------------------------------------------------------------------------------
+async def read_plan(
+    conn: psycopg.AsyncConnection, files: Sequence[MigrationFile], *, include_all: bool = False
+) -> Plan:
+    """What `apply(dry_run=True)` reports, read on an open connection (no lock, nothing written)."""
+    return make_plan(files, await read_history(conn), include_all=include_all)
+
+
 async def apply[SnapshotT](
     url: str,
     files: Sequence[MigrationFile],

@@ -4,11 +4,13 @@ from wizard.muses.apply import (
     apply_muse,
     apply_template,
     core_differences,
+    core_differences_in,
     core_model,
     holds_core,
     static_findings,
     template_model,
     verify_database,
+    verify_database_in,
 )
 from wizard.muses.preview import preview_text
 from wizard.muses.templates import (
@@ -40,6 +42,7 @@ __all__ = [
     "apply_muse",
     "apply_template",
     "core_differences",
+    "core_differences_in",
     "core_files",
     "core_model",
     "find_templates",
@@ -53,4 +56,5 @@ __all__ = [
     "template_folders",
     "template_model",
     "verify_database",
+    "verify_database_in",
 ]

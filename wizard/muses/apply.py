@@ -248,12 +248,23 @@ async def verify_database(
 ) -> list[str]:
     """Lint findings, RLS-probe problems and every way the live core differs from the shipped one (or from
     `core`, the core files the database should hold), one line each; empty when all is well."""
-    from wizard.lints import verify_url
+    conn = await connect(url)
+    async with conn:
+        return await verify_database_in(conn, template, core)
 
-    problems = [str(f) for f in await verify_url(url)]
+
+async def verify_database_in(
+    conn: psycopg.AsyncConnection,
+    template: MuseTemplate | None = None,
+    core: Sequence[migrations.MigrationFile] | None = None,
+) -> list[str]:
+    """verify_database() on an open connection."""
+    from wizard.lints import run_lints
+
+    problems = [str(f) for f in await run_lints(conn)]
+    problems += await core_differences_in(conn, core)
     muse_tables = [t.name for t in template_model(template).tables if t.schema == "public"] if template else []
-    problems += await rls_probe(url, muse_tables)
-    problems += await core_differences(url, core)
+    problems += await rls_probe_in(conn, muse_tables)  # last: it pins the session's search_path
     return problems
 
 
@@ -360,6 +371,15 @@ async def core_differences(url: str, core: Sequence[migrations.MigrationFile] | 
     """Every way the core of the database at `url` differs from the canonical core, one line each
     (e.g. a column added with psql or the dashboard); empty when it is the shipped core. `core`: the
     core files the database should hold (default: the shipped ones), e.g. a Muse not yet upgraded."""
+    conn = await connect(url)
+    async with conn:
+        return await core_differences_in(conn, core)
+
+
+async def core_differences_in(
+    conn: psycopg.AsyncConnection, core: Sequence[migrations.MigrationFile] | None = None
+) -> list[str]:
+    """core_differences() on an open connection (one connection serves several checks of a Muse)."""
     import psycopg
 
     from wizard.guard import core_fingerprint, core_part, diff_fingerprints, rename_role, without_privilege
@@ -368,10 +388,8 @@ async def core_differences(url: str, core: Sequence[migrations.MigrationFile] | 
         canonical = await canonical_core(core)
     except (MusekitError, psycopg.Error, OSError) as exc:
         return [f"the core could not be compared with the shipped core (building it locally failed: {exc})"]
-    conn = await connect(url)
-    async with conn:
-        live = await core_fingerprint(conn, core_model(core))
-        version = conn.info.server_version
+    live = await core_fingerprint(conn, core_model(core))
+    version = conn.info.server_version
     owner = live.objects.get("database", {}).get("owner", CANONICAL_MIGRATOR)
     live_core = rename_role(core_part(live, core_model(core)), owner, CANONICAL_MIGRATOR)
     expected = canonical.fingerprint
@@ -396,48 +414,51 @@ async def holds_core(url: str) -> bool:
 async def rls_probe(url: str, stranger_tables: Sequence[str] = ()) -> list[str]:
     """RLS on every public table; `anon` sees no row of any; a signed-in user who belongs to nothing
     sees no row of `stranger_tables` (the Muse's). Runs in transactions that are rolled back."""
+    conn = await connect(url)
+    async with conn:
+        return await rls_probe_in(conn, stranger_tables)
+
+
+async def rls_probe_in(conn: psycopg.AsyncConnection, stranger_tables: Sequence[str] = ()) -> list[str]:
+    """rls_probe() on an open connection, whose search_path it leaves pinned to pg_catalog."""
     import psycopg
     from psycopg import sql
 
     problems: list[str] = []
-    conn = await connect(url)
-    try:
-        # whatever search_path the role or database sets: objects in public named like catalog
-        # relations or functions must not answer for them
-        await conn.execute("select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)")
-        cur = await conn.execute(
-            "select c.relname, c.relrowsecurity from pg_catalog.pg_class c join pg_catalog.pg_namespace n on "
-            "n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p') "
-            "order by 1"
-        )
-        tables = await cur.fetchall()
-        for name, rls in tables:
-            if not rls:
-                problems.append(f"public.{name}: row level security is disabled")
-        probes = [
-            ("anon", '{"role":"anon"}', [n for n, _ in tables]),
-            (
-                "authenticated",
-                '{"sub":"00000000-0000-4000-8000-00000000beef","role":"authenticated"}',
-                list(stranger_tables),
-            ),
-        ]
-        for role, claims, names in probes:
-            for name in names:
-                try:
-                    async with conn.transaction(force_rollback=True):
-                        await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
-                        await conn.execute("select pg_catalog.set_config('request.jwt.claims', %s, true)", (claims,))
-                        cur = await conn.execute(
-                            sql.SQL("select pg_catalog.count(*) from public.{}").format(sql.Identifier(name))
-                        )
-                        row = await cur.fetchone()
-                        assert row is not None  # count(*) returns exactly one row
-                        count = row[0]
-                except psycopg.errors.InsufficientPrivilege:
-                    continue  # no grant at all: nothing visible either
-                if count:
-                    problems.append(f"public.{name}: {role} (not a member of anything) can read {count} rows")
-    finally:
-        await conn.close()
+    # whatever search_path the role or database sets: objects in public named like catalog
+    # relations or functions must not answer for them
+    await conn.execute("select pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false)")
+    cur = await conn.execute(
+        "select c.relname, c.relrowsecurity from pg_catalog.pg_class c join pg_catalog.pg_namespace n on "
+        "n.oid = c.relnamespace where n.nspname = 'public' and c.relkind in ('r', 'p') "
+        "order by 1"
+    )
+    tables = await cur.fetchall()
+    for name, rls in tables:
+        if not rls:
+            problems.append(f"public.{name}: row level security is disabled")
+    probes = [
+        ("anon", '{"role":"anon"}', [n for n, _ in tables]),
+        (
+            "authenticated",
+            '{"sub":"00000000-0000-4000-8000-00000000beef","role":"authenticated"}',
+            list(stranger_tables),
+        ),
+    ]
+    for role, claims, names in probes:
+        for name in names:
+            try:
+                async with conn.transaction(force_rollback=True):
+                    await conn.execute(sql.SQL("set local role {}").format(sql.Identifier(role)))
+                    await conn.execute("select pg_catalog.set_config('request.jwt.claims', %s, true)", (claims,))
+                    cur = await conn.execute(
+                        sql.SQL("select pg_catalog.count(*) from public.{}").format(sql.Identifier(name))
+                    )
+                    row = await cur.fetchone()
+                    assert row is not None  # count(*) returns exactly one row
+                    count = row[0]
+            except psycopg.errors.InsufficientPrivilege:
+                continue  # no grant at all: nothing visible either
+            if count:
+                problems.append(f"public.{name}: {role} (not a member of anything) can read {count} rows")
     return problems
