@@ -7,6 +7,7 @@ writes are atomic; a README whose markers are broken is refused with the file an
 
 from __future__ import annotations
 
+import functools
 import re
 import stat
 from dataclasses import dataclass
@@ -122,7 +123,14 @@ def _sources(files: tuple[MigrationFile, ...] | list[MigrationFile]) -> tuple[Sq
 
 
 def parse_sources(sources: MuseSources) -> SchemaModel:
-    return parse_sql_files([*sources.core, *sources.muse])
+    return _parsed((*sources.core, *sources.muse))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(sources: tuple[SqlSource, ...]) -> SchemaModel:
+    """Parsed once per process for the same texts (a roll-out writes the README of many Muses of one
+    template); only the builder mutates a model, so sharing it is safe."""
+    return parse_sql_files(list(sources))
 
 
 async def build_doc(sources: MuseSources, db_url: str | None = None) -> TableListDoc:
