@@ -62,9 +62,11 @@ class MuseKitApp(App[None]):
         ticks: Callable[[], float] | None = None,
         sandbox_health_delay: float | None = None,
         exit_after_first_paint: bool | None = None,
+        template_dirs: tuple[Path, ...] = (),
     ) -> None:
         super().__init__()
         self.sandbox_mode = sandbox
+        self.template_dirs = template_dirs  # `musekit --templates DIR`: listed after the shipped and yours
         self.workdir = Path(workdir or Path.cwd()).resolve()
         self.clock = clock or (lambda: datetime.now(UTC))  # wall time, for ages
         self.ticks = ticks or time.monotonic  # for elapsed times

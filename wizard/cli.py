@@ -47,6 +47,7 @@ EPILOG = (
     """\
 examples:
   musekit --sandbox                                   try the wizard locally, nothing billable
+  musekit --sandbox --templates ~/team-muses          ... also offering the templates in that folder
   musekit clone --sandbox --muse socioscheduler --name my-muse --yes
   musekit muses list                                  the Muse templates shipped with musekit
   musekit muses show realtor                          preview a template's tables and policies
@@ -89,6 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--sandbox",
         action="store_true",
         help="run the wizard against the local sandbox (embedded Postgres + API emulator)",
+    )
+    parser.add_argument(
+        "--templates",
+        metavar="DIR",
+        action="append",
+        type=Path,
+        default=[],
+        help="the wizard also lists the Muse templates in DIR (a folder of template folders; repeatable)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
@@ -143,7 +152,7 @@ def _main(argv: list[str] | None) -> int:
         _Sigterm.install()
     try:
         if run is None:
-            return run_wizard(sandbox=bool(args.sandbox))
+            return run_wizard(sandbox=bool(args.sandbox), template_dirs=tuple(args.templates))
         code: int = run(args)
         return code
     except MusekitError as exc:
@@ -161,13 +170,17 @@ def _main(argv: list[str] | None) -> int:
         return 1
 
 
-def run_wizard(*, sandbox: bool) -> int:
+def run_wizard(*, sandbox: bool, template_dirs: tuple[Path, ...] = ()) -> int:
     """`musekit` with no subcommand: the Textual wizard, against the Supabase Management API or,
     with `--sandbox`, the local sandbox. Textual is imported only here, when the wizard runs."""
+    if template_dirs:
+        from wizard.muses import template_folders
+
+        template_folders(template_dirs)  # a wrong --templates DIR is said before the screen opens
     from wizard.app import MuseKitApp
 
     started = datetime.now(UTC)
-    app = MuseKitApp(sandbox=sandbox)
+    app = MuseKitApp(sandbox=sandbox, template_dirs=template_dirs)
     try:
         app.run()
     finally:

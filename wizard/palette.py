@@ -31,13 +31,13 @@ class Command:
     run: Run
 
 
-def _read_sources() -> tuple[list[CloneListing], list[MuseTemplate]]:
+def _read_sources(template_dirs: tuple[Path, ...]) -> tuple[list[CloneListing], list[MuseTemplate]]:
     """The registry's clones and the catalog's templates (files only: no connection, no secret)."""
     from wizard.clone import list_clones
     from wizard.muses import find_templates
 
     try:
-        templates = find_templates().templates
+        templates = find_templates(template_dirs).templates
     except Exception:  # a broken catalog is the Muse screen's to explain; the other commands still work
         templates = []
     return list_clones(), templates
@@ -48,7 +48,10 @@ class MuseKitCommands(Provider):
     templates: list[MuseTemplate]
 
     async def startup(self) -> None:
-        self.listings, self.templates = await asyncio.to_thread(_read_sources)
+        from wizard.screens.base import WizardHost
+
+        dirs = self.app.template_dirs if isinstance(self.app, WizardHost) else ()
+        self.listings, self.templates = await asyncio.to_thread(_read_sources, dirs)
 
     async def discover(self) -> Hits:
         for command in self.commands():

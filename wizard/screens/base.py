@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.screen import Screen
@@ -34,6 +35,7 @@ class WizardHost(Protocol):
     store: SecretStore
     clock: Callable[[], datetime]  # wall time, for ages
     ticks: Callable[[], float]  # for elapsed times
+    template_dirs: tuple[Path, ...]  # more folders of templates (`musekit --templates DIR`)
 
     async def go_home(self) -> None: ...
 

@@ -9,11 +9,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.messages import MuseChosen, PreviewReady, ScaffoldRequested, TemplatesListed
+from wizard.screens.base import WizardScreen
 from wizard.widgets import FlowStepper, KeysFooter, SchemaPreview, error_text, plain
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 SCAFFOLD = "+scaffold"
 
 
-class MuseScreen(Screen[None]):
+class MuseScreen(WizardScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "next", "Use this Muse"),
@@ -59,7 +59,7 @@ class MuseScreen(Screen[None]):
         from wizard.muses import find_templates
 
         try:
-            catalog = find_templates()
+            catalog = find_templates(self.host.template_dirs)
         except Exception as exc:
             self.post_message(TemplatesListed([], error_text(exc)))
             return
