@@ -153,6 +153,10 @@ def test_a_rollout_killed_after_its_canary_resumes_to_the_same_end_and_applies_n
 
     again = run(world, "fleet", "upgrade", "--core-dir", str(world["good"]), "--yes")
     assert "nothing to upgrade" in again.stdout
+    for name in ("fleet-a", "fleet-b", "fleet-e"):  # each command removes the login roles it made, at its end
+        with psycopg.connect(world["urls"][name]) as conn:
+            left = conn.execute("select rolname from pg_catalog.pg_roles where rolname like 'cli_login%'").fetchall()
+        assert left == [], (name, left)
     after = status(world, "--core-dir", str(world["good"]))
     assert [after[n]["pending_core"] for n in ("fleet-a", "fleet-b", "fleet-e")] == [0, 0, 0]
     assert [after[n]["drift"] for n in ("fleet-a", "fleet-b", "fleet-e")] == [[], [], []]

@@ -130,6 +130,7 @@ def _print_status(rows: Sequence[MuseStatus], shipped: int) -> None:
 async def _upgrade(args: argparse.Namespace) -> int:
     from wizard.clone import SecretStore
     from wizard.fleet import (
+        MuseLogins,
         RolloutError,
         core_for,
         management_apis,
@@ -150,9 +151,10 @@ async def _upgrade(args: argparse.Namespace) -> int:
     ids = {m.clone_id for m in rollout.muses} if rollout is not None else None
     muses = [m for m in portfolio(args.muse) if ids is None or m.clone_id in ids]
     store = SecretStore(notify=lambda line: print(line, file=sys.stderr))
-    async with management_apis(muses, store, interactive=sys.stdin.isatty()) as apis:
+    # one login role per Muse from the plan to the end of its upgrade
+    async with management_apis(muses, store, interactive=sys.stdin.isatty()) as apis, MuseLogins() as logins:
         if rollout is None:
-            plans = await plan_fleet(muses, apis, core, concurrency=args.concurrency)
+            plans = await plan_fleet(muses, apis, core, concurrency=args.concurrency, logins=logins)
             _print_plan(plans, say)
             if args.dry_run:
                 return ExitCode.OK
@@ -167,7 +169,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
         else:
             say(f"resuming roll-out {rollout.id}")
         done = await run_rollout(
-            rollout, {m.clone_id: m for m in muses}, apis, core, concurrency=args.concurrency, say=say
+            rollout, {m.clone_id: m for m in muses}, apis, core, concurrency=args.concurrency, say=say, logins=logins
         )
     _print_outcome(done, args.json)
     return ExitCode.FAILED if any(m.state in ("failed", "skipped", "not_started") for m in done.muses) else ExitCode.OK

@@ -2,6 +2,7 @@
 canary and a resumable journal. Every database is reached with only the access token (login roles)."""
 
 from wizard.fleet.core import core_for
+from wizard.fleet.database import MuseLogins
 from wizard.fleet.portfolio import ApiKey, FleetMuse, management_apis, portfolio
 from wizard.fleet.rollout import (
     MuseRollout,
@@ -20,6 +21,7 @@ __all__ = [
     "DEFAULT_CONCURRENCY",
     "ApiKey",
     "FleetMuse",
+    "MuseLogins",
     "MusePlan",
     "MuseRollout",
     "MuseStatus",

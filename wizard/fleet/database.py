@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from wizard.errors import MusekitError
 if TYPE_CHECKING:
     import psycopg
 
-    from wizard.api import ManagementAPI
+    from wizard.api import LoginSession, ManagementAPI
     from wizard.fleet.portfolio import FleetMuse
     from wizard.muses import MuseTemplate
 
@@ -22,11 +23,41 @@ class FolderConflict(MusekitError):
     """The Muse folder holds a file whose version the new core or template ships with other content."""
 
 
+class MuseLogins:
+    """One temporary login role per Muse for a whole command (an upgrade's plan, then its roll-out): made on
+    first use, renewed before its ttl runs out, every one removed at the end of the `async with`."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, LoginSession] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def url(self, api: ManagementAPI, ref: str) -> str:
+        from wizard.api import LoginSession
+
+        async with self._locks.setdefault(ref, asyncio.Lock()):
+            session = self._sessions.get(ref)
+            if session is None:
+                session = LoginSession(api, ref, await api.database_connection(ref))
+                self._sessions[ref] = session
+            return await session.url()
+
+    async def __aenter__(self) -> MuseLogins:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        await asyncio.gather(*(s.close() for s in sessions))
+
+
 @asynccontextmanager
-async def muse_database(api: ManagementAPI, ref: str) -> AsyncIterator[str]:
-    """A URL for the project's database as `postgres`, valid inside the block; the login role is removed after."""
+async def muse_database(api: ManagementAPI, ref: str, logins: MuseLogins | None = None) -> AsyncIterator[str]:
+    """A URL for the project's database as `postgres`, valid inside the block. With `logins`, the Muse's
+    login role is kept for the rest of the command; without, it is removed after the block."""
     from wizard.api import LoginSession
 
+    if logins is not None:
+        yield await logins.url(api, ref)
+        return
     async with LoginSession(api, ref, await api.database_connection(ref)) as login:
         yield await login.url()
 

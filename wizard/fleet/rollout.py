@@ -18,6 +18,7 @@ from wizard.errors import ExitCode, MusekitError
 if TYPE_CHECKING:
     from wizard import migrations
     from wizard.api import ManagementAPI
+    from wizard.fleet.database import MuseLogins
     from wizard.fleet.portfolio import ApiKey, FleetMuse
     from wizard.fleet.upgrade import MusePlan
 
@@ -109,6 +110,7 @@ async def run_rollout(
     *,
     concurrency: int,
     say: Report,
+    logins: MuseLogins | None = None,
 ) -> Rollout:
     """Canary first, then the rest. Every state change is journaled before the next Muse starts."""
     todo = [m for m in rollout.muses if m.state in ("pending", "not_started")]
@@ -117,11 +119,13 @@ async def run_rollout(
     canary, rest = todo[: rollout.canary], todo[rollout.canary :]
     if canary:
         say(f"canary: {', '.join(m.name for m in canary)}")
-        await _wave(rollout, canary, muses, apis, core, concurrency, say, stop_at_failure=True)
+        await _wave(rollout, canary, muses, apis, core, concurrency, say, stop_at_failure=True, logins=logins)
     if rollout.failed and canary:
         say("the canary failed: no other Muse was touched")
     elif rest:
-        await _wave(rollout, rest, muses, apis, core, concurrency, say, stop_at_failure=not rollout.keep_going)
+        await _wave(
+            rollout, rest, muses, apis, core, concurrency, say, stop_at_failure=not rollout.keep_going, logins=logins
+        )
     for m in rollout.muses:
         if m.state == "pending":
             m.state, m.detail = "not_started", "stopped after a failure"
@@ -140,6 +144,7 @@ async def _wave(
     say: Report,
     *,
     stop_at_failure: bool,
+    logins: MuseLogins | None,
 ) -> None:
     from wizard.clone import failpoint
     from wizard.fleet.portfolio import bounded
@@ -147,7 +152,7 @@ async def _wave(
     async def one(entry: MuseRollout) -> None:
         if stop_at_failure and rollout.failed:
             return  # scheduled no further after a failure
-        await _upgrade_one(entry, muses.get(entry.clone_id), apis, core, say)
+        await _upgrade_one(entry, muses.get(entry.clone_id), apis, core, say, logins)
         save_rollout(rollout)
         failpoint(f"fleet:after:{entry.name}")
 
@@ -160,6 +165,7 @@ async def _upgrade_one(
     apis: dict[ApiKey, ManagementAPI | str],
     core: Sequence[migrations.MigrationFile],
     say: Report,
+    logins: MuseLogins | None,
 ) -> None:
     from wizard.fleet.portfolio import reachable
     from wizard.fleet.upgrade import UpgradeFailed, upgrade_muse
@@ -171,7 +177,7 @@ async def _upgrade_one(
         return
     say(f"… {entry.name}: upgrading ({len(entry.files)} file(s))")
     try:
-        await upgrade_muse(muse, api, core, on_progress=say)
+        await upgrade_muse(muse, api, core, on_progress=say, logins=logins)
     except UpgradeFailed as exc:
         entry.state, entry.detail = "failed", str(exc)
         say(f"✗ {entry.name}: {exc}")

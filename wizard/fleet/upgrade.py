@@ -13,6 +13,7 @@ from wizard.errors import MusekitError
 
 if TYPE_CHECKING:
     from wizard.api import ManagementAPI
+    from wizard.fleet.database import MuseLogins
     from wizard.fleet.portfolio import ApiKey, FleetMuse
     from wizard.muses import MuseTemplate
 
@@ -36,7 +37,10 @@ class MusePlan:
 
 
 async def plan_muse(
-    muse: FleetMuse, apis: dict[ApiKey, ManagementAPI | str], core: Sequence[migrations.MigrationFile]
+    muse: FleetMuse,
+    apis: dict[ApiKey, ManagementAPI | str],
+    core: Sequence[migrations.MigrationFile],
+    logins: MuseLogins | None = None,
 ) -> MusePlan:
     """Read-only: the pending files, or the reason to skip (drift, conflicts, impure template, unreachable)."""
     import psycopg
@@ -56,7 +60,7 @@ async def plan_muse(
         if impure:
             return MusePlan(muse.name, muse.clone_id, skip=f"its template breaks the purity rules: {impure[0]}")
         files = target_files(muse, core, template)
-        async with muse_database(api, muse.ref) as url, await connect(url) as conn:
+        async with muse_database(api, muse.ref, logins) as url, await connect(url) as conn:
             held = await holdings(conn, files, core)
             drift = await core_differences_in(conn, held.applied_core)
             failing = [] if drift else await verify_database_in(conn, None, held.applied_core)
@@ -76,11 +80,12 @@ async def plan_fleet(
     core: Sequence[migrations.MigrationFile],
     *,
     concurrency: int,
+    logins: MuseLogins | None = None,
 ) -> list[MusePlan]:
     """Every Muse's plan, looked at `concurrency` at a time, in the order given."""
     from wizard.fleet.portfolio import bounded
 
-    return await bounded(muses, lambda muse: plan_muse(muse, apis, core), concurrency)
+    return await bounded(muses, lambda muse: plan_muse(muse, apis, core, logins), concurrency)
 
 
 async def upgrade_muse(
@@ -89,6 +94,7 @@ async def upgrade_muse(
     core: Sequence[migrations.MigrationFile],
     *,
     on_progress: Callable[[str], None] | None = None,
+    logins: MuseLogins | None = None,
 ) -> int:
     """Apply what is pending (looked at again now: a resumed roll-out applies nothing twice), check, and bring
     the folder up to date. Returns how many files this call applied; UpgradeFailed when a step fails."""
@@ -103,7 +109,7 @@ async def upgrade_muse(
     try:
         template = load_template(muse.template)
         files = target_files(muse, core, template)
-        async with muse_database(api, muse.ref) as url:
+        async with muse_database(api, muse.ref, logins) as url:
             async with await connect(url) as conn:
                 held = await holdings(conn, files, core)
             applied = 0
