@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 from tests.support.clone_helpers import assert_no_secret_in_files, history, project_db_url, projects_named
+from tests.support.pilot_keys import fill
 from wizard.app import MuseKitApp
 from wizard.clone import credentials, load_journal
 from wizard.sandbox import Faults
@@ -74,7 +75,7 @@ async def connect(pilot, token: str, shots: list[str] | None = None) -> None:
     await wait_for(pilot, lambda: on(app, "WelcomeScreen"), "the welcome screen")
     await pilot.press("n")
     await wait_for(pilot, lambda: on(app, "ConnectScreen"), "the connect screen")
-    await pilot.press(*token)
+    await fill(pilot, token)
     await wait_for(pilot, lambda: not app.screen.query_one("#next").disabled, "organizations and regions")
     if shots is not None:
         shots.append(screen_text(app))
@@ -95,7 +96,7 @@ async def choose_muse(pilot, slug: str) -> None:
 
 async def create_project(pilot, name: str) -> None:
     app = pilot.app
-    await pilot.press(*name)
+    await fill(pilot, name)
     await wait_for(pilot, lambda: app.screen.checked_name == name, "the name check")
     assert "is free" in static_text(app, "#name-check")
     await pilot.press("ctrl+n")
@@ -239,7 +240,7 @@ async def test_resume_a_clone_that_stopped_after_the_core_migrations(sandbox, en
         await pilot.press("enter")
         # no token in the keyring or the environment: the wizard asks for it, then resumes
         await wait_for(pilot, lambda: on(app, "ConnectScreen"), "the token prompt")
-        await pilot.press(*sandbox.token)
+        await fill(pilot, sandbox.token)
         await wait_for(pilot, lambda: not app.screen.query_one("#next").disabled, "the token check")
         await pilot.press("ctrl+n")
         # the database password is not needed: after create, the engine connects with temporary login roles
@@ -261,25 +262,34 @@ async def test_scaffold_a_muse_and_apply_it(sandbox, env, vault):
         await pilot.press("s")
         await wait_for(pilot, lambda: on(app, "ScaffoldScreen"), "the scaffold screen")
         screen = app.screen
-        await pilot.press(*"petsitter", "tab", *"PetSitter")
+        await fill(pilot, "petsitter")
+        await pilot.press("tab")
+        await fill(pilot, "PetSitter")
         # inline validation: what is still missing is listed, by field
         await wait_for(pilot, lambda: any(p.field == "description" for p in screen.problems), "problems")
         assert "description" in static_text(app, "#sc-problems")
-        await pilot.press("tab", *"Pet sitting: the pets a user looks after.")
+        await pilot.press("tab")
+        await fill(pilot, "Pet sitting: the pets a user looks after.")
         screen.query_one("#sc-tables").focus()
         await pilot.press("t")
         await wait_for(pilot, lambda: on(app, "TableDialog"), "the table dialog")
-        await pilot.press(*"pets", "tab", *"The pets a user looks after", "enter")
+        await fill(pilot, "pets")
+        await pilot.press("tab")
+        await fill(pilot, "The pets a user looks after")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen, "the table")
         await pilot.press("e")
         await wait_for(pilot, lambda: on(app, "EnumDialog"), "the enum dialog")
-        await pilot.press(*"pet_size", "tab", *"small, medium, large", "enter")
+        await fill(pilot, "pet_size")
+        await pilot.press("tab")
+        await fill(pilot, "small, medium, large")
+        await pilot.press("enter")
         await wait_for(pilot, lambda: app.screen is screen, "the enum")
         screen.query_one("#sc-tables").focus()
         for column, kind, nullable in (("species", "text", False), ("size", "pet_size", True)):
             await pilot.press("a")
             await wait_for(pilot, lambda: on(app, "ColumnDialog"), "the column dialog")
-            await pilot.press(*column)
+            await fill(pilot, column)
             app.screen.query_one("#column-type").value = kind
             if not nullable:
                 app.screen.query_one("#column-nullable").value = False
@@ -332,7 +342,7 @@ async def test_a_rejected_token_is_shown_and_a_good_one_recovers(sandbox, env):
         assert "project JWT" in static_text(app, "#token-check")
         token.value = ""
         # well formed, but not a token Supabase knows: 401, shown with what to do
-        await pilot.press(*("sbp_" + "0" * 40))
+        await fill(pilot, "sbp_" + "0" * 40)
         await wait_for(pilot, lambda: screen.query_one("#error").display, "the error")
         error = static_text(app, "#error")
         assert "rejected the access token" in error and "HTTP 401" in error
@@ -341,7 +351,7 @@ async def test_a_rejected_token_is_shown_and_a_good_one_recovers(sandbox, env):
         assert on(app, "ConnectScreen")
         # retyping the token recovers; nothing else needs redoing
         token.value = ""
-        await pilot.press(*sandbox.token)
+        await fill(pilot, sandbox.token)
         await wait_for(pilot, lambda: not screen.query_one("#next").disabled, "the organizations")
         assert not screen.query_one("#error").display
         await pilot.press("ctrl+n")
@@ -355,7 +365,7 @@ async def test_when_the_regions_endpoint_fails_every_region_is_offered(sandbox, 
         await pilot.press("n")
         await wait_for(pilot, lambda: on(app, "ConnectScreen"), "the connect screen")
         screen = app.screen
-        await pilot.press(*sandbox.token)
+        await fill(pilot, sandbox.token)
         await wait_for(pilot, lambda: not screen.query_one("#next").disabled, "organizations and regions")
         # the regions request now fails on every attempt (4 x HTTP 500): advice only, so not blocking
         sandbox.set_faults(error_burst=4)
@@ -403,7 +413,7 @@ async def test_init_failed_is_shown_and_a_retry_recovers(sandbox, env, vault):
 
 async def test_quitting_during_a_step_asks_and_leaves_a_resumable_clone(sandbox, env, vault):
     # the new project stays COMING_UP for 15 s: time enough to use the UI while the step runs (even on a
-    # busy machine), and the resume below waits for the rest
+    # busy machine); once the app has quit, it is made healthy so the resume need not wait out the rest
     sandbox.set_faults(slow_health=15.0)
     app = new_app(sandbox, env)
     async with app.run_test(size=SIZE) as pilot:
@@ -446,6 +456,7 @@ async def test_quitting_during_a_step_asks_and_leaves_a_resumable_clone(sandbox,
     stopped = load_journal(folder)
     assert stopped.project_ref and stopped.last_error.message == "interrupted"
     assert stopped.steps["healthy"].status == "failed"
+    sandbox.finish_provisioning()
 
     again = new_app(sandbox, env)
     async with again.run_test(size=SIZE) as pilot:

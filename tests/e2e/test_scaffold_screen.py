@@ -12,6 +12,7 @@ import pytest
 from textual import events
 from textual.widgets import DataTable, Select
 
+from tests.support.pilot_keys import fill
 from wizard.app import MuseKitApp
 from wizard.muses import load_template
 from wizard.scaffold import ColumnSpec, MuseSpec, TableSpec, write_template
@@ -105,7 +106,10 @@ async def test_keys_typed_right_after_tab_land_in_the_next_field(env):
 async def add_table(pilot, screen, name: str) -> None:
     await pilot.press("t")
     await dialog(pilot, "TableDialog")
-    await pilot.press(*name, "tab", *f"The {name}", "enter")
+    await fill(pilot, name)
+    await pilot.press("tab")
+    await fill(pilot, f"The {name}")
+    await pilot.press("enter")
     await back_to(pilot, screen)
 
 
@@ -113,7 +117,8 @@ async def add_column(pilot, screen, name: str) -> str:
     await pilot.press("a")
     column_dialog = await dialog(pilot, "ColumnDialog")
     heading = column_dialog.heading
-    await pilot.press(*name, "enter")
+    await fill(pilot, name)
+    await pilot.press("enter")
     await back_to(pilot, screen)
     return heading
 
@@ -229,7 +234,10 @@ async def test_a_column_references_a_table_of_the_muse_or_a_core_table(env):
     app = new_app(env)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_scaffold(pilot, dest_root=env / "templates")
-        await pilot.press(*"dogwalk", "tab", *"Dog walks", "tab", *"Dogs and their walks.")
+        for text in ("dogwalk", "Dog walks"):
+            await fill(pilot, text)
+            await pilot.press("tab")
+        await fill(pilot, "Dogs and their walks.")
         screen.query_one("#sc-tables").focus()
         await add_table(pilot, screen, "dogs")
         await add_table(pilot, screen, "walks")
@@ -239,7 +247,7 @@ async def test_a_column_references_a_table_of_the_muse_or_a_core_table(env):
         offered = [value for _, value in references._options if isinstance(value, str)]
         assert offered[:2] == ["dogs", "walks"] and {"users", "organizations", "products"} <= set(offered[2:])
         assert not column_dialog.query_one("#column-on-delete").display
-        await pilot.press(*"dog_id")
+        await fill(pilot, "dog_id")
         references.value = "dogs"
         await wait_for(pilot, lambda: column_dialog.query_one("#column-type", Select).value == "uuid", "uuid")
         assert column_dialog.query_one("#column-on-delete").display
@@ -336,7 +344,10 @@ async def test_a_saved_template_goes_to_your_folder_and_is_listed_beside_the_shi
         screen = ScaffoldScreen()  # the default destination: your template folder
         await app.push_screen(screen)
         await wait_for(pilot, lambda: screen.focused is not None, "the scaffold")
-        await pilot.press(*"diary", "tab", *"Diary", "tab", *"A diary.")
+        for text in ("diary", "Diary"):
+            await fill(pilot, text)
+            await pilot.press("tab")
+        await fill(pilot, "A diary.")
         screen.tables.append(
             {
                 "name": "entries",

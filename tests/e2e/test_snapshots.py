@@ -13,6 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.support.keyrings import MemoryKeyring
+from tests.support.pilot_keys import fill
 from wizard.api import HealthChanged
 from wizard.app import Choices, MuseKitApp
 from wizard.clone import STEPS, CloneEvent, CloneInputs, ConnectionRecord, ErrorRecord, Journal, StepRecord, registry
@@ -225,9 +226,12 @@ def test_scaffold_empty(snap_compare, size):
 def test_scaffold_filled(snap_compare, size):
     from wizard.screens.scaffold import ScaffoldScreen
 
-    async def fill(pilot):
+    async def fill_form(pilot):
         screen = pilot.app.screen
-        await pilot.press(*"petsitter", "tab", *"PetSitter", "tab", *"Pets a user looks after.")
+        for text in ("petsitter", "PetSitter"):
+            await fill(pilot, text)
+            await pilot.press("tab")
+        await fill(pilot, "Pets a user looks after.")
         screen.enums.append({"name": "pet_size", "values": ["small", "medium", "large"]})
         screen.tables.append(
             {
@@ -242,7 +246,9 @@ def test_scaffold_filled(snap_compare, size):
         screen._refresh()
 
     assert snap_compare(
-        make_app(), terminal_size=size, run_before=push(lambda: ScaffoldScreen(dest_root=HOME / "muse-templates"), fill)
+        make_app(),
+        terminal_size=size,
+        run_before=push(lambda: ScaffoldScreen(dest_root=HOME / "muse-templates"), fill_form),
     )
 
 
@@ -393,9 +399,13 @@ def run_stage(stage: str):
             )
         )
         await settle(pilot)
-        for message in _events_until(stage):  # one at a time, each where the app delivers it
+        messages = _events_until(stage)
+        # each where the app delivers it, in order: a run of messages to one target is handled in order
+        # anyway, so the pause (>= 20 ms each) comes only before the target changes
+        for message, following in zip(messages, [*messages[1:], None], strict=True):
             (pilot.app if isinstance(message, ApiNotice) else screen).post_message(message)
-            await pilot.pause()
+            if following is None or isinstance(following, ApiNotice) != isinstance(message, ApiNotice):
+                await pilot.pause()
         if stage == "readme":
             from wizard.readme import MuseSources, build_doc, render_table_list
 

@@ -30,6 +30,7 @@ from tests.e2e.test_snapshots import (
 )
 from tests.support.clone_helpers import assert_no_secret_in_files, project_db_url
 from tests.support.keyrings import MemoryKeyring, NoKeyring
+from tests.support.pilot_keys import fill
 from wizard.app import MuseKitApp
 from wizard.clone import STEPS, CloneEvent, ErrorRecord, Journal, StepRecord, list_clones, load_journal, registry
 from wizard.messages import CloneProgress, CloneStopped, RunPrepared
@@ -217,9 +218,9 @@ async def test_the_run_screen_shows_the_verification_by_level_with_every_finding
         await wait_for(pilot, lambda: on(app, "WelcomeScreen"), "the welcome screen")
         run = RunScreen(FOLDER, autostart=False)
         await app.push_screen(run)
-        for message in feed_events(run, outcome):
+        for message in feed_events(run, outcome):  # all to one screen, which handles them in order
             run.post_message(message)
-            await pilot.pause()
+        await pilot.pause()
         if outcome == "failed":
             run.post_message(CloneStopped("failed", "verify", FAILED_VERIFY))
         await wait_for(pilot, lambda: run.query_one("#stages").current == "apply", "the apply stage")
@@ -376,7 +377,7 @@ async def test_no_keyring_the_password_waits_for_saved_and_a_lost_one_is_replace
         assert "old one stops working" in screen_text(again)
         await pilot.press("y")
         await wait_for(pilot, lambda: on(again, "ConnectScreen"), "the token prompt")  # no keyring, no env
-        await pilot.press(*sandbox.token)
+        await fill(pilot, sandbox.token)
         await wait_for(pilot, lambda: not again.screen.query_one("#next").disabled, "the token check")
         await pilot.press("ctrl+n")
         await wait_for(pilot, lambda: on(again, "NewPasswordScreen"), "the new password", timeout=60)
@@ -420,6 +421,7 @@ async def test_a_resume_says_what_it_does_and_never_shows_the_old_failure(faultl
         await wait_for(pilot, lambda: app.return_code is not None, "the app to exit", timeout=30)
     folder = env / "work" / "resume-status"
     assert load_journal(folder).steps["healthy"].status == "failed"
+    sandbox.finish_provisioning()  # the slow health served its purpose: the resume need not wait out the rest
 
     again = MuseKitApp(api_url=sandbox.url, workdir=env / "work")
     seen_status: set[str] = set()
@@ -500,9 +502,9 @@ def test_snapshot_run_verify_failed_with_its_findings(snap_compare, size, steady
 
     async def feed(pilot) -> None:
         screen = pilot.app.screen
-        for message in feed_events(screen, "failed"):
+        for message in feed_events(screen, "failed"):  # all to one screen, which handles them in order
             screen.post_message(message)
-            await pilot.pause()
+        await pilot.pause()
         screen.post_message(CloneStopped("failed", "verify", FAILED_VERIFY))
         await settle(pilot)
 

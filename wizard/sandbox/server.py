@@ -6,6 +6,7 @@ thread with its own event loop, and the projects' clusters (started as needed, i
     handle.pooler_host, handle.session_port, handle.transaction_port   # 127.x.y.z, 5432, 6543
     handle.cluster(ref)                 # a project's EmbeddedPostgres (started), for tests
     handle.set_faults(error_burst=2)    # change faults while it runs
+    handle.finish_provisioning()        # projects still coming up are ready now (tests)
     handle.stop()                       # stops uvicorn, the pooler, then every cluster
 """
 
@@ -75,6 +76,7 @@ class SandboxHandle:
     pooler: Pooler = field(repr=False)
     organization_slug: str
     _faults: FaultInjector = field(repr=False)
+    _state: SandboxState = field(repr=False)
     _server: uvicorn.Server = field(repr=False)
     _thread: threading.Thread = field(repr=False)
     _lock_file: TextIO = field(repr=False)
@@ -109,6 +111,16 @@ class SandboxHandle:
     def set_faults(self, faults: Faults | None = None, **changes: float) -> Faults:
         """Replace all faults (`set_faults(Faults(...))`) or change some (`set_faults(latency=0.5)`)."""
         return self._faults.set(faults, **changes)
+
+    def finish_provisioning(self) -> list[str]:
+        """For tests: every project still coming up is ready now (ACTIVE_HEALTHY, or INIT_FAILED if it
+        was to fail), as if its health delay (`slow_health`, `health_not_found`) had run out; a test that
+        needed the delay to act while a project provisions need not wait out the rest. Returns the refs
+        it changed."""
+        finished = self._state.finish_provisioning(time.time())
+        if finished:
+            self._state.save()
+        return finished
 
     def stop(self) -> None:
         """Stop serving (API, then pooler), then stop every cluster. Idempotent."""
@@ -239,6 +251,7 @@ def _start(
         pooler=pooler,
         organization_slug=state.organizations[0].slug,
         _faults=injector,
+        _state=state,
         _server=server,
         _thread=thread,
         _lock_file=lock_file,

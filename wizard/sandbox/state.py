@@ -141,6 +141,17 @@ class SandboxState:
     def remove_project(self, ref: str) -> None:
         self.projects = [p for p in self.projects if p.ref != ref]
 
+    def finish_provisioning(self, now: float) -> list[str]:
+        """Every project still coming up (or still unknown to the pooler) is ready at `now`, with the
+        outcome it was given at creation. Returns the refs it changed."""
+        finished = []
+        for project in list(self.projects):
+            if not project.pooler_ready(now):
+                project.ready_at = min(project.ready_at, now)
+                project.pooler_ready_at = min(project.pooler_ready_at, now)
+                finished.append(project.ref)
+        return finished
+
 
 def set_aside_v1(data_dir: Path, state_file: str) -> Path | None:
     """If `data_dir` holds a version-1 sandbox (one shared cluster in `postgres/`), move its state
