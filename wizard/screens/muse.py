@@ -26,7 +26,7 @@ class MuseScreen(WizardScreen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("ctrl+n", "next", "Use this Muse"),
-        Binding("s", "scaffold", "Scaffold a new Muse"),
+        Binding("s", "scaffold", "Scaffold", tooltip="Scaffold a new Muse template"),
         Binding("ctrl+r", "retry", "Reload"),
     ]
     AUTO_FOCUS = "#templates"
