@@ -45,6 +45,7 @@ class ProjectScreen(WizardScreen[None]):
         self.taken: str | None = None  # message when the name is already used in the organization
         self.checked_name: str | None = None
         self._folder_edited = False
+        self._auto_folder = str(self.workdir) + "/"  # what the screen itself last put in the folder field
         self._starting = False
 
     def compose(self) -> ComposeResult:
@@ -64,7 +65,7 @@ class ProjectScreen(WizardScreen[None]):
                 "The Supabase project's name; also the folder's, unless you change it.", id="name-check", classes="hint"
             )
             yield Label("Muse folder", classes="field-label")
-            yield FormInput(value=str(self.workdir) + "/", id="folder")
+            yield FormInput(value=self._auto_folder, id="folder")
             yield Label("Database password", classes="field-label")
             with RadioSet(id="password-mode"):
                 yield RadioButton("Generate a strong one (shown once)", value=True, id="generate")
@@ -85,7 +86,8 @@ class ProjectScreen(WizardScreen[None]):
     def _name_changed(self, event: Input.Changed) -> None:
         name = event.value
         if not self._folder_edited:
-            self.query_one("#folder", Input).value = str(self._default_folder(name))
+            self._auto_folder = str(self._default_folder(name))
+            self.query_one("#folder", Input).value = self._auto_folder
         self.taken, self.checked_name = None, None
         problem = project_name_problem(name)
         hint = self.query_one("#name-check", Static)
@@ -100,8 +102,10 @@ class ProjectScreen(WizardScreen[None]):
 
     @on(Input.Changed, "#folder")
     def _folder_changed(self, event: Input.Changed) -> None:
-        expected = self._default_folder(self.query_one("#name", Input).value)
-        self._folder_edited = event.value != str(expected)
+        if event.value != event.input.value:
+            return  # stale: the field changed since (a name typed fast sets it again), its own event follows
+        # edited when it is not what the screen put there (the name may have changed again meanwhile)
+        self._folder_edited = event.value != self._auto_folder
 
     @work(exclusive=True, group="name", exit_on_error=False)
     async def _check_name(self, name: str) -> None:
