@@ -36,7 +36,9 @@ from .journal import (
 )
 from .names import MAX_PROJECT_NAME, default_folder, folder_slug, project_name_problem
 from .registry import CloneListing, forget, list_clones
+from .run_log import append_run_log, read_run_log, run_log_path
 from .session import ApiSession, Connection, NoAccessToken, UntrustedApiUrl, api_session, api_url_for
+from .verify import VerifyOutcome
 
 __all__ = [
     "DB_PASSWORD_ENV",
@@ -66,8 +68,10 @@ __all__ = [
     "SecretStore",
     "StepRecord",
     "UntrustedApiUrl",
+    "VerifyOutcome",
     "api_session",
     "api_url_for",
+    "append_run_log",
     "default_folder",
     "failpoint",
     "find_access_token",
@@ -79,5 +83,7 @@ __all__ = [
     "list_clones",
     "load_journal",
     "project_name_problem",
+    "read_run_log",
+    "run_log_path",
     "save_journal",
 ]

@@ -28,11 +28,13 @@ from wizard.clone.journal import (
     now,
     save_journal,
 )
+from wizard.clone.run_log import RunLog
+from wizard.clone.verify import VerifyOutcome
 from wizard.errors import ExitCode, MusekitError
 from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
 
 if TYPE_CHECKING:
-    from wizard.api import LoginSession, ManagementAPI
+    from wizard.api import ApiEvent, LoginSession, ManagementAPI
     from wizard.guard import PurityFinding
 
 # Test hook: the process kills itself (SIGKILL) at a named point, e.g. "before:healthy",
@@ -52,9 +54,28 @@ class CloneEvent:
     total: int | None = None
     file: str | None = None  # migration events: the file name
     seconds: float | None = None  # migration events: set once the file is applied
+    verify: VerifyOutcome | None = None  # the verify step's done/failed events: what its checks found
 
     def as_dict(self) -> dict[str, object]:
-        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
+        data = {k: v for k, v in self.__dict__.items() if v is not None and v != "" and k != "verify"}
+        if self.verify is not None:
+            data["verify"] = self.verify.as_dict()
+        return data
+
+    def log_line(self) -> str:
+        """How the event reads in the run log."""
+        title = STEP_TITLES.get(self.step or "", self.step or "")
+        if self.kind == "step_started":
+            return f"▶ {title}"
+        if self.kind == "step_done":
+            return f"✓ {title}: {self.message}"
+        if self.kind == "step_failed":
+            return f"✗ {title}: {self.message}"
+        if self.kind == "warning":
+            return f"   ! {self.message}"
+        if self.kind == "migration" and self.seconds is None:
+            return f"   {self.message} ({self.current} of {self.total})" if self.total else f"   {self.message}"
+        return f"   {self.message}"
 
 
 EventSink = Callable[[CloneEvent], None]
@@ -126,7 +147,9 @@ class Clone:
         self.journal = journal
         self.api = api
         self.store = store
-        self._emit = on_event or (lambda ev: None)
+        self._on_event = on_event
+        self._run_log = RunLog(self.folder)
+        self._new = False  # made by `start`: its first run is no resume
         self._password = db_password
         self._login: LoginSession | None = None  # temporary login roles: the database with only the token
         self._on_new_password = on_new_password
@@ -169,8 +192,9 @@ class Clone:
             _remove_litter(folder, created)
             raise
         clone = cls(folder, journal, api, **kwargs)
-        clone._template, clone._lock = template, lock
+        clone._template, clone._lock, clone._new = template, lock, True
         registry.register(folder, journal)
+        clone._run_log.write("── a new clone")
         clone._emit(CloneEvent("step_started", "validate", STEP_TITLES["validate"], 1, len(STEPS)))
         clone._warn(warnings, "validate")
         clone._emit(CloneEvent("step_done", "validate", note, 1, len(STEPS)))
@@ -194,18 +218,30 @@ class Clone:
         with self._lock:
             try:
                 return await self._run_steps()
+            except BaseException as exc:
+                self._run_log.release()
+                self._run_log.write(self._stopped_line(exc))
+                raise
             finally:
                 await self._close_login()
 
     async def _run_steps(self) -> Journal:
         self.journal = load_journal(self.folder)  # the file is the truth, not what another process held
+        checking = self.journal.finished
+        if checking:
+            self._run_log.hold()  # a check that finds nothing to do writes nothing, its log included
+        if not self._new:
+            self._run_log.write("── checking a finished clone" if checking else "── resumed")
+        self._new = False
         if self.journal.steps["connection"].status == "done":
             await self._refresh_connection()
         if self.journal.finished:
             try:
                 await self.check()
+                self._run_log.drop()
                 return self.journal
             except _Redo as redo:  # e.g. a core migration shipped since, or a journal that says too much
+                self._run_log.release()
                 self._reopen(redo)
         redone: set[str] = set()
         while (step := self._next_step()) is not None:
@@ -217,7 +253,20 @@ class Clone:
                 redone.add(redo.step)
                 self._reopen(redo)
         self._log(None, f"done: {self.folder}")
+        self._run_log.write("── finished")
         return self.journal
+
+    def _stopped_line(self, exc: BaseException) -> str:
+        """The run log's last line of a run that did not finish."""
+        step, reason, message = self.journal.current_step, "failed", str(exc)
+        if isinstance(exc, CloneError):
+            step, message = exc.step, exc.message
+        elif not isinstance(exc, Exception):  # Ctrl-C, cancellation
+            reason, message = "interrupted", "stopped on request"
+        elif not isinstance(exc, MusekitError):
+            message = f"unexpected {type(exc).__name__}: {exc}"
+        first = message.splitlines()[0] if message else ""
+        return f"── stopped ({reason}) during {STEP_TITLES.get(step or '', 'the clone')}: {first}"
 
     def _next_step(self) -> str | None:
         return next((s for s in STEPS if self.journal.steps[s].status != "done"), None)
@@ -254,16 +303,28 @@ class Clone:
             raise
         self.journal.mark(step, "done", note=note)
         save_journal(self.folder, self.journal)
-        self._emit(CloneEvent("step_done", step, note or STEP_TITLES[step], index, len(STEPS)))
+        found = self.journal.steps[step].verify
+        self._emit(CloneEvent("step_done", step, note or STEP_TITLES[step], index, len(STEPS), verify=found))
         failpoint(f"after:{step}")
 
     def _record_failure(self, step: str, message: str) -> None:
         self.journal.fail(step, message)
         save_journal(self.folder, self.journal)
-        self._emit(CloneEvent("step_failed", step, message))
+        self._emit(CloneEvent("step_failed", step, message, verify=self.journal.steps[step].verify))
+
+    def _emit(self, ev: CloneEvent) -> None:
+        """Every event the clone reports: into its run log, then to whoever listens."""
+        self._run_log.write(ev.log_line())
+        if self._on_event is not None:
+            self._on_event(ev)
 
     def _log(self, step: str | None, message: str) -> None:
         self._emit(CloneEvent("log", step, message))
+
+    def api_event(self, ev: ApiEvent) -> None:
+        """What the Management API client reported while this clone runs (the caller shows it): into
+        the run log, where the clone's own events are."""
+        self._run_log.write(f"   api: {ev}")
 
     @property
     def template(self) -> MuseTemplate:
@@ -362,6 +423,7 @@ class Clone:
         await self._step_connection()
         if self.journal.connection != before:
             await self._close_login()
+            self._run_log.release()  # the journal changes: the check is no longer a mere look
             self._log("connection", "the database address changed since the last run; journal updated")
             save_journal(self.folder, self.journal)
 
@@ -430,16 +492,20 @@ class Clone:
         return f"{len(result.applied)} applied under the core-purity guard"
 
     async def _step_verify(self) -> str:
-        from wizard.muses import verify_database
+        """musekit's checks decide; what they found is recorded as data (the journal, the step's events),
+        and the note or the error is made from it."""
+        from wizard.muses import verify_findings
 
         await self._all_applied()
-        problems = await verify_database(await self._db_url(), self.template)
-        if problems:
-            count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-            raise CloneError("verify", f"{count}:\n" + "\n".join(f"  - {p}" for p in problems), self.folder)
-        return f"no lint findings; RLS on every table; core untouched; {await self._platform_advice()}"
+        record = self.journal.steps["verify"]
+        found = VerifyOutcome.of(await verify_findings(await self._db_url(), self.template))
+        if not found.passed:
+            record.verify = found
+            raise CloneError("verify", found.failure_message(), self.folder)
+        record.verify = await self._platform_advice(found)
+        return record.verify.note()
 
-    async def _platform_advice(self) -> str:
+    async def _platform_advice(self, found: VerifyOutcome) -> VerifyOutcome:
         """The platform's own advisors, shown beside musekit's checks (they decide nothing: musekit's do)."""
         from wizard.api import ManagementApiError
         from wizard.muses import platform_advice
@@ -447,11 +513,11 @@ class Clone:
         try:
             advice = await platform_advice(self.api, self._ref())
         except ManagementApiError as exc:
-            return f"platform advisors unavailable ({str(exc).splitlines()[0]})"
-        for lint in advice.lints:
-            if lint.level in ("ERROR", "WARN"):
-                self._emit(CloneEvent("warning", "verify", f"platform advisor {lint.level} {lint.name}: {lint.detail}"))
-        return advice.summary()
+            return found.without_platform(str(exc).splitlines()[0])
+        found = found.with_platform(advice)
+        for line in found.platform:
+            self._emit(CloneEvent("warning", "verify", f"platform advisor {line}"))
+        return found
 
     async def _step_readme(self) -> str:
         from wizard.readme import write_table_list

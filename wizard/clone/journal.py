@@ -11,9 +11,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    field_validator,
+    model_serializer,
+)
 
 from wizard.clone.names import project_name_problem
+from wizard.clone.verify import VerifyOutcome
 from wizard.errors import ExitCode, MusekitError
 from wizard.fs import write_atomic
 
@@ -64,6 +73,15 @@ class StepRecord(BaseModel):
     finished_at: datetime | None = None
     attempts: int = 0
     note: str | None = None
+    # the verify step's findings when its checks last ran to the end (journals before it: absent)
+    verify: VerifyOutcome | None = None
+
+    @model_serializer(mode="wrap")
+    def _only_what_is_recorded(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if data.get("verify") is None:
+            data.pop("verify", None)  # the other steps' records stay as they were
+        return data
 
 
 class CloneInputs(BaseModel):
@@ -142,6 +160,7 @@ class Journal(BaseModel):
         rec = self.steps[step]
         if status == "running":
             rec.started_at, rec.attempts = now(), rec.attempts + 1
+            rec.verify = None  # what an earlier run found is no answer for this one
         if status in ("done", "failed"):
             rec.finished_at = now()
         rec.status = status
@@ -153,6 +172,21 @@ class Journal(BaseModel):
     def fail(self, step: str, message: str) -> None:
         self.mark(step, "failed")
         self.last_error = ErrorRecord(step=step, message=message, at=now())
+
+    def verify_outcome(self) -> VerifyOutcome | None:
+        """What the verify step found when its checks last ran to the end (passed, or found problems);
+        None when they have not, or could not run. A journal from before the step recorded it: read
+        back from the step's note or its error."""
+        rec = self.steps["verify"]
+        if rec.status not in ("done", "failed"):
+            return None
+        if rec.verify is not None:
+            return rec.verify
+        if rec.status == "done":
+            return VerifyOutcome.from_legacy_note(rec.note)
+        if self.last_error is not None and self.last_error.step == "verify":
+            return VerifyOutcome.from_legacy_failure(self.last_error.message)
+        return None
 
 
 def journal_path(folder: Path) -> Path:

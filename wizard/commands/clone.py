@@ -11,6 +11,7 @@ from wizard.errors import ExitCode, MusekitError, exit_codes_help
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from wizard.api import ApiEvent
     from wizard.clone import ApiSession as Session
     from wizard.clone import Clone, SecretStore
     from wizard.commands.output import ClonePrinter
@@ -199,9 +200,16 @@ async def run_clone(
     from wizard.clone import api_session
 
     folder_hint = getattr(args, "dir", None) or "."
+    running: list[Clone] = []  # once made, the clone logs the API's events beside its own
+
+    def api_event(ev: ApiEvent) -> None:
+        printer.api_event(ev)
+        for clone in running:
+            clone.api_event(ev)
+
     try:
         async with api_session(
-            sandbox=sandbox, store=store, interactive=not args.json, on_event=printer.api_event, base_url=base_url
+            sandbox=sandbox, store=store, interactive=not args.json, on_event=api_event, base_url=base_url
         ) as session:
             if session.sandbox is not None:
                 printer.info(
@@ -211,6 +219,7 @@ async def run_clone(
             clone = await clone_factory(session)
             if clone is None:
                 return ExitCode.USAGE
+            running.append(clone)
             journal = await clone.run()
     except MusekitError as exc:
         printer.failure(exc, folder_hint)

@@ -1,6 +1,7 @@
 from wizard.muses.advisors import PlatformAdvice, platform_advice
 from wizard.muses.apply import (
     PurityError,
+    VerifyFindings,
     apply_muse,
     apply_template,
     core_differences,
@@ -11,6 +12,8 @@ from wizard.muses.apply import (
     template_model,
     verify_database,
     verify_database_in,
+    verify_findings,
+    verify_findings_in,
 )
 from wizard.muses.preview import preview_text
 from wizard.muses.templates import (
@@ -39,6 +42,7 @@ __all__ = [
     "TemplateCatalog",
     "TemplateError",
     "TemplateFolder",
+    "VerifyFindings",
     "apply_muse",
     "apply_template",
     "core_differences",
@@ -57,4 +61,6 @@ __all__ = [
     "template_model",
     "verify_database",
     "verify_database_in",
+    "verify_findings",
+    "verify_findings_in",
 ]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import psycopg
 
     from wizard.guard import Fingerprint, PurityFinding
+    from wizard.lints import Finding
     from wizard.sql import SchemaModel, SqlSource
 
 BeforeFile = Callable[[migrations.MigrationFile], Awaitable[None] | None]
@@ -243,14 +244,34 @@ async def apply_template(
     return TemplateApplyResult(core_result, muse_result)
 
 
+LINT_LEVELS = ("ERROR", "WARN", "INFO")
+
+
+@dataclass(frozen=True)
+class VerifyFindings:
+    """What verifying a database found, by check; nothing in any group means all is well."""
+
+    lints: tuple[Finding, ...]
+    core: tuple[str, ...]  # every way the live core differs from the canonical one
+    rls: tuple[str, ...]  # RLS disabled on a public table, or rows a stranger can read
+
+    def lines(self) -> list[str]:
+        """One line per problem, lints first (as `musekit verify` and the clone print them)."""
+        return [*(str(f) for f in self.lints), *self.core, *self.rls]
+
+    def lint_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(LINT_LEVELS, 0)
+        for finding in self.lints:
+            counts[finding.level] = counts.get(finding.level, 0) + 1
+        return counts
+
+
 async def verify_database(
     url: str, template: MuseTemplate | None = None, core: Sequence[migrations.MigrationFile] | None = None
 ) -> list[str]:
     """Lint findings, RLS-probe problems and every way the live core differs from the shipped one (or from
     `core`, the core files the database should hold), one line each; empty when all is well."""
-    conn = await connect(url)
-    async with conn:
-        return await verify_database_in(conn, template, core)
+    return (await verify_findings(url, template, core)).lines()
 
 
 async def verify_database_in(
@@ -259,13 +280,31 @@ async def verify_database_in(
     core: Sequence[migrations.MigrationFile] | None = None,
 ) -> list[str]:
     """verify_database() on an open connection."""
+    return (await verify_findings_in(conn, template, core)).lines()
+
+
+async def verify_findings(
+    url: str, template: MuseTemplate | None = None, core: Sequence[migrations.MigrationFile] | None = None
+) -> VerifyFindings:
+    """verify_database()'s problems grouped by check."""
+    conn = await connect(url)
+    async with conn:
+        return await verify_findings_in(conn, template, core)
+
+
+async def verify_findings_in(
+    conn: psycopg.AsyncConnection,
+    template: MuseTemplate | None = None,
+    core: Sequence[migrations.MigrationFile] | None = None,
+) -> VerifyFindings:
+    """verify_findings() on an open connection."""
     from wizard.lints import run_lints
 
-    problems = [str(f) for f in await run_lints(conn)]
-    problems += await core_differences_in(conn, core)
+    lints = tuple(await run_lints(conn))
+    core_problems = tuple(await core_differences_in(conn, core))
     muse_tables = [t.name for t in template_model(template).tables if t.schema == "public"] if template else []
-    problems += await rls_probe_in(conn, muse_tables)  # last: it pins the session's search_path
-    return problems
+    rls = tuple(await rls_probe_in(conn, muse_tables))  # last: it pins the session's search_path
+    return VerifyFindings(lints=lints, core=core_problems, rls=rls)
 
 
 # -- the canonical core: the shipped core migrations on an empty database of the platform shim ----

@@ -1,7 +1,8 @@
 """The running clone: the nine steps on the left; on the right what is happening now (one status
 line, so no wait is silent) above the stage the clone is in — provision, core migrations, apply +
-verify, README — each fed by the engine's events. Every event is also appended to the clone's run log
-(`.musekit/run.log`), which the Done screen and the Welcome list reopen.
+verify, README — each fed by the engine's events. The engine appends every event to the clone's run log
+(`.musekit/run.log`), which the Done screen and the Welcome list reopen; this screen hands it the API
+client's events of the run to log beside its own.
 
 The clone runs in this screen's worker (`Clone.open(...).run()`); the UI keeps answering keys. A
 failed step shows the engine's message here with a retry, which re-opens the clone from its journal,
@@ -25,7 +26,6 @@ from textual.worker import Worker, WorkerState
 from wizard.clone import STEP_TITLES, STEPS
 from wizard.messages import CloneFinished, CloneProgress, CloneStopped, ReadmeSection, RunPrepared
 from wizard.screens.base import WizardScreen
-from wizard.screens.run_log import append_run_log
 from wizard.widgets import (
     ApplyVerifyView,
     CoreMigrationsView,
@@ -91,6 +91,7 @@ class RunScreen(WizardScreen[None]):
         super().__init__()
         self.folder = Path(folder)
         self._clone = clone  # a clone just started (holding its folder's lock): the first run uses it
+        self._clone_in_run: Clone | None = None  # the clone the worker runs now: it logs the API's events
         self._db_password = db_password
         self.autostart = autostart
         self.worker: Worker[None] | None = None
@@ -144,9 +145,6 @@ class RunScreen(WizardScreen[None]):
         status.update(plain(f"{mark} {text}"))
         status.set_classes(f"activity {state}")
 
-    def _log(self, text: str) -> None:
-        append_run_log(self.folder, self.host.clock(), text)
-
     async def stop(self) -> None:
         """Cancel the run and wait until the engine has recorded where it stopped."""
         worker = self.worker
@@ -166,12 +164,10 @@ class RunScreen(WizardScreen[None]):
         try:
             if self._clone is not None:
                 clone, self._clone = self._clone, None
-                self._log("── a new clone")
             else:
                 self.activity("Reading the clone's journal…")
                 journal = load_journal(self.folder)
                 step = journal.current_step
-                self._log("── resumed" if not journal.finished else "── checking a finished clone")
                 self.activity(
                     "Starting the local sandbox…" if journal.inputs.sandbox else "Connecting to the Management API…"
                 )
@@ -187,7 +183,11 @@ class RunScreen(WizardScreen[None]):
             self._prepared(clone)
             already_finished = clone.journal.finished
             self._opening_activity(clone.journal)
-            journal = await clone.run()
+            self._clone_in_run = clone
+            try:
+                journal = await clone.run()
+            finally:
+                self._clone_in_run = None
         except CloneError as exc:
             self.post_message(CloneStopped("failed", exc.step, exc.message))
         except asyncio.CancelledError:
@@ -281,7 +281,6 @@ class RunScreen(WizardScreen[None]):
     def _progress(self, message: CloneProgress) -> None:
         message.stop()
         ev = message.event
-        self._log(_log_line(ev))
         self._show_activity(ev)
         stepper = self.query_one(Stepper)
         if ev.kind in ("step_started", "step_done", "step_failed") and ev.step:
@@ -313,7 +312,8 @@ class RunScreen(WizardScreen[None]):
         """What the Management API client reported (the app hands every event here)."""
         from wizard.api import HealthChanged
 
-        self._log(f"   api: {ev}")
+        if self._clone_in_run is not None:
+            self._clone_in_run.api_event(ev)
         if isinstance(ev, HealthChanged):
             self.activity(f"Waiting until the project is healthy: {ev.new}")
             self.query_one(ProvisionView).health_changed(ev.ref, ev.new, str(ev))
@@ -328,9 +328,6 @@ class RunScreen(WizardScreen[None]):
     def _stopped(self, message: CloneStopped) -> None:
         self.failed = True
         title = STEP_TITLES.get(message.step or "", "The clone")
-        self._log(
-            f"── stopped ({message.reason}) during {title}: {message.message.splitlines()[0] if message.message else ''}"
-        )
         self.activity(f"Stopped during: {title}" if message.reason == "interrupted" else f"{title} failed", "failed")
         if message.reason == "interrupted":
             self.query_one(ErrorPanel).show_error(
@@ -342,7 +339,7 @@ class RunScreen(WizardScreen[None]):
         else:
             self.query_one(ErrorPanel).show_error(
                 f"{title} failed",
-                _failure_text(message),
+                _failure_text(message, self.query_one(ApplyVerifyView).results),
                 f"Press r to retry from this step (nothing done is lost), or escape to leave it resumable "
                 f"(`musekit resume {self.folder}`).",
             )
@@ -352,7 +349,6 @@ class RunScreen(WizardScreen[None]):
     def _finished_run(self, message: CloneFinished) -> None:
         self._finished = message
         self.finished_journal = message.journal
-        self._log("── checked: nothing changed" if message.checked else "── finished")
         self.activity("Checked: nothing changed" if message.checked else "Finished: your Muse is ready", "done")
         self.refresh_bindings()
         if self.app.screen is self:  # not under a modal (the password notice, help): that would be replaced
@@ -432,25 +428,10 @@ class RunScreen(WizardScreen[None]):
         )
 
 
-def _log_line(ev: CloneEvent) -> str:
-    title = STEP_TITLES.get(ev.step or "", ev.step or "")
-    if ev.kind == "step_started":
-        return f"▶ {title}"
-    if ev.kind == "step_done":
-        return f"✓ {title}: {ev.message}"
-    if ev.kind == "step_failed":
-        return f"✗ {title}: {ev.message}"
-    if ev.kind == "warning":
-        return f"   ! {ev.message}"
-    if ev.kind == "migration" and ev.seconds is None:
-        return f"   {ev.message} ({ev.current} of {ev.total})" if ev.total else f"   {ev.message}"
-    return f"   {ev.message}"
-
-
-def _failure_text(message: CloneStopped) -> str:
-    """The engine's message; for the verify step's findings, a pointer to their list (shown above, by group)."""
+def _failure_text(message: CloneStopped, found: VerifyResults) -> str:
+    """The engine's message; for the verify step's findings (`found`, as the verify view shows them), a
+    pointer to their list (shown above, by group)."""
     if message.step == "verify":
-        found = VerifyResults.from_failure(message.message)
         if found.state == "failed":
             many = found.problem_count != 1
             return (

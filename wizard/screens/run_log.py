@@ -1,12 +1,10 @@
 """The run log of a clone: its journal's steps (status, attempts, when, what each found), its last error,
-and the events of the wizard's runs of it, kept in `.musekit/run.log` beside the journal (never a
-secret: the engine's and the API client's messages carry none). Opened from the Done screen and from
-the Welcome list, with no connection and no secret."""
+and the events of its runs, which the engine keeps in `.musekit/run.log` beside the journal
+(`wizard.clone.run_log`; its functions are importable from here too). Opened from the Done screen and
+from the Welcome list, with no connection and no secret."""
 
 from __future__ import annotations
 
-import os
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,40 +13,16 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Header, Static, TextArea
 
+from wizard.clone import append_run_log as append_run_log
+from wizard.clone import read_run_log
+from wizard.clone import run_log_path as run_log_path
 from wizard.screens.base import WizardScreen
 from wizard.widgets import KeysFooter, age, plain
 
 if TYPE_CHECKING:
     from wizard.clone import Journal
 
-RUN_LOG = Path(".musekit") / "run.log"
 MARKS = {"done": "✓", "running": "▶", "failed": "✗", "pending": "·"}
-
-
-def run_log_path(folder: Path) -> Path:
-    return Path(folder) / RUN_LOG
-
-
-def append_run_log(folder: Path, when: datetime, text: str) -> None:
-    """One line per event, appended (mode 0600). Only where the clone's journal directory exists; a log
-    that cannot be written is skipped: it is a record for the founder, never needed to resume."""
-    directory = Path(folder) / RUN_LOG.parent
-    if not directory.is_dir():
-        return
-    lines = "".join(f"{when:%Y-%m-%d %H:%M:%S}  {line}\n" for line in text.splitlines() or [""])
-    try:
-        fd = os.open(run_log_path(folder), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as f:
-            f.write(lines)
-    except OSError:
-        pass
-
-
-def read_run_log(folder: Path) -> str | None:
-    try:
-        return run_log_path(folder).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 class RunLogScreen(WizardScreen[None]):

@@ -2,15 +2,13 @@
 under the core-purity guard, then what the verification found: lint findings counted by level, the
 RLS probe, core purity and the platform's advisors, each group expandable to its list.
 
-The engine reports the verify step as text (its note when it passes, its message when it fails, a
-warning event per platform advisor finding); `VerifyResults` reads those back into groups. The
-engine's lines are stable: a lint is `LEVEL id name object: message` (wizard.lints.Finding), an RLS
-problem `public.<table>: …`, a core difference `the core differs …`."""
+The engine reports what its verify step found as data (`wizard.clone.VerifyOutcome`) on the step's
+done and failed events and in the journal; `VerifyResults` is built from it. Events and journals
+from before the engine did (only text) are read back by `VerifyOutcome.from_legacy_*`."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, Unpack
 
 from rich.text import Text
@@ -25,15 +23,11 @@ STEPS = ("muse_migrations", "verify")
 LEVELS = ("ERROR", "WARN", "INFO")
 
 if TYPE_CHECKING:
-    from wizard.clone import CloneEvent, Journal
+    from wizard.clone import CloneEvent, Journal, VerifyOutcome
 
 VerifyState = Literal["pending", "running", "passed", "failed", "error"]
 
-_PROBLEMS = re.compile(r"^\d+ problems?:$")
-_LINT = re.compile(r"^(ERROR|WARN|INFO) \S+ ")
-_RLS = re.compile(r"^public\.[^:]+: ")
 _PLATFORM_WARNING = "platform advisor "
-_PASSED_CHECKS = "core untouched"
 
 
 @dataclass(frozen=True)
@@ -45,54 +39,61 @@ class VerifyResults:
     rls: tuple[str, ...] = ()
     core: tuple[str, ...] = ()
     other: tuple[str, ...] = ()  # anything else the step said (e.g. why it could not run)
-    platform: tuple[str, ...] = ()  # the platform advisors' ERROR and WARN findings, as reported live
+    platform: tuple[str, ...] = ()  # the platform advisors' ERROR and WARN findings
     platform_summary: str = ""  # e.g. "platform advisors: 1 WARN, 3 INFO"
+    lint_levels: tuple[tuple[str, int], ...] = ()  # the lint findings counted by level
 
     @classmethod
-    def from_note(cls, note: str | None) -> VerifyResults:
-        """A verify step that passed: its journal note, e.g. `no lint findings; …; core untouched; platform …`."""
-        _, _, platform = (note or "").partition(f"{_PASSED_CHECKS}; ")
-        return cls("passed", platform_summary=platform.strip())
-
-    @classmethod
-    def from_failure(cls, message: str) -> VerifyResults:
-        """A verify step that failed: `N problems:` then one `  - line` each; anything else means the
-        checks could not run (the message says why)."""
-        lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-        if not lines or not _PROBLEMS.match(lines[0]):
-            return cls("error", other=tuple(lines[:1]) or ("the verification failed",))
-        groups: dict[str, list[str]] = {"lints": [], "rls": [], "core": [], "other": []}
-        for line in lines[1:]:
-            problem = line.removeprefix("- ").strip()
-            groups[_group_of(problem)].append(problem)
+    def from_outcome(cls, outcome: VerifyOutcome) -> VerifyResults:
         return cls(
-            "failed",
-            lints=tuple(groups["lints"]),
-            rls=tuple(groups["rls"]),
-            core=tuple(groups["core"]),
-            other=tuple(groups["other"]),
+            "passed" if outcome.passed else "failed",
+            lints=outcome.lints,
+            rls=outcome.rls,
+            core=outcome.core,
+            other=outcome.other,
+            platform=outcome.platform,
+            platform_summary=outcome.platform_summary,
+            lint_levels=tuple(outcome.lint_counts.items()),
         )
+
+    @classmethod
+    def could_not_run(cls, message: str) -> VerifyResults:
+        """A verify step that failed before its checks ran to the end: the first line says why."""
+        lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+        return cls("error", other=tuple(lines[:1]) or ("the verification failed",))
 
     @classmethod
     def from_journal(cls, journal: Journal) -> VerifyResults:
         step = journal.steps["verify"]
-        if step.status == "done":
-            return cls.from_note(step.note)
+        outcome = journal.verify_outcome()
+        if outcome is not None:
+            return cls.from_outcome(outcome)
         if step.status == "failed" and journal.last_error and journal.last_error.step == "verify":
-            return cls.from_failure(journal.last_error.message)
+            return cls.could_not_run(journal.last_error.message)
         return cls("running" if step.status == "running" else "pending")
 
-    def with_platform_warning(self, message: str) -> VerifyResults:
-        from dataclasses import replace
+    @classmethod
+    def from_note(cls, note: str | None) -> VerifyResults:
+        """A passed verify step known only by its note (an event or journal from before the engine
+        reported data)."""
+        from wizard.clone import VerifyOutcome
 
+        return cls.from_outcome(VerifyOutcome.from_legacy_note(note))
+
+    @classmethod
+    def from_failure(cls, message: str) -> VerifyResults:
+        """A failed verify step known only by its message (an event or journal from before the engine
+        reported data)."""
+        from wizard.clone import VerifyOutcome
+
+        outcome = VerifyOutcome.from_legacy_failure(message)
+        return cls.could_not_run(message) if outcome is None else cls.from_outcome(outcome)
+
+    def with_platform_warning(self, message: str) -> VerifyResults:
         return replace(self, platform=(*self.platform, message.removeprefix(_PLATFORM_WARNING)))
 
     def lint_counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(LEVELS, 0)
-        for line in self.lints:
-            level = line.split(" ", 1)[0]
-            counts[level] = counts.get(level, 0) + 1
-        return counts
+        return dict.fromkeys(LEVELS, 0) | dict(self.lint_levels)
 
     @property
     def problem_count(self) -> int:
@@ -143,16 +144,6 @@ class VerifyResults:
             ("Other", self.other),
             ("Platform advisors (advice only)", self.platform),
         ]
-
-
-def _group_of(problem: str) -> str:
-    if _LINT.match(problem):
-        return "lints"
-    if problem.startswith("the core "):
-        return "core"
-    if _RLS.match(problem):
-        return "rls"
-    return "other"
 
 
 def _count(items: tuple[str, ...], noun: str) -> str:
@@ -248,11 +239,28 @@ class ApplyVerifyView(Vertical):
         elif kind == "step_done" and step == "verify":
             result.update("✓ Verification passed")
             result.set_classes("valid")
-            passed = VerifyResults.from_note(message)
-            view.show(VerifyResults("passed", platform=view.results.platform, platform_summary=passed.platform_summary))
+            view.show(_passed(event, view.results))
         elif kind == "step_failed" and step == "verify":
-            found = VerifyResults.from_failure(message)
+            found = _failed(event)
             said = f"found {_count(found.lints + found.rls + found.core + found.other, 'problem')}"
             result.update(plain(f"✗ Verification {said if found.state == 'failed' else 'could not run'}"))
             result.set_classes("invalid")
             view.show(found)
+
+    @property
+    def results(self) -> VerifyResults:
+        """What the verification view shows now."""
+        return self.query_one(VerifyResultsView).results
+
+
+def _passed(event: CloneEvent, live: VerifyResults) -> VerifyResults:
+    if event.verify is not None:
+        return VerifyResults.from_outcome(event.verify)
+    passed = VerifyResults.from_note(event.message)  # an event without data: its platform findings came as warnings
+    return replace(passed, platform=live.platform)
+
+
+def _failed(event: CloneEvent) -> VerifyResults:
+    if event.verify is not None:
+        return VerifyResults.from_outcome(event.verify)
+    return VerifyResults.from_failure(event.message)  # the checks could not run (or an event without data)
