@@ -86,8 +86,8 @@ class RunLogScreen(WizardScreen[None]):
         if text:
             return text
         return (
-            "No events were kept for this clone: it ran from the command line (`musekit clone` prints them), or "
-            "before the wizard kept a log. The steps above come from its journal."
+            "No events were kept for this clone: it ran before musekit kept a run log. The steps above come "
+            "from its journal."
         )
 
     def action_back(self) -> None:
