@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from wizard.api.login_role import SESSION_ROLE, LoginRole, connect_login_role
 
 if TYPE_CHECKING:
+    import psycopg
+
     from wizard.api.client import ManagementAPI
     from wizard.api.database_url import DatabaseConnection
     from wizard.api.events import EventCallback
@@ -36,6 +38,16 @@ class LoginSession:
         self._on_event = on_event
         self._role: LoginRole | None = None
         self._url: RoleUrl | None = None
+        self._spare: psycopg.AsyncConnection | None = None  # the connection that proved the login
+
+    async def connect(self) -> psycopg.AsyncConnection:
+        """A connection as `postgres` (autocommit), for the caller to close: the one that proved the login
+        when it is still unused (a Muse looked at once needs no second login), else a new one."""
+        from wizard.pg import connect
+
+        url = await self.url()
+        spare, self._spare = self._spare, None
+        return spare if spare is not None else await connect(url)
 
     async def url(self) -> RoleUrl:
         if self._url is None or self._role is None or self._expires_soon(self._role):
@@ -46,6 +58,7 @@ class LoginSession:
         """Remove the login roles (best effort: they expire on their own after their ttl)."""
         from wizard.api.errors import ManagementApiError
 
+        await self._drop_spare()
         if self._role is None:
             return
         self._role, self._url = None, None
@@ -63,12 +76,18 @@ class LoginSession:
     async def _new_url(self) -> RoleUrl:
         from wizard.pg import RoleUrl
 
+        await self._drop_spare()  # it logged in as the role being replaced
         role = await self.api.create_login_role(self.ref)
         self._role = role
         url = role.session_url(self.connection)
-        probe = await connect_login_role(url, on_event=self._on_event)  # waits for the pooler to know the role
-        await probe.close()
+        # waits for the pooler to know the role; kept for connect()
+        self._spare = await connect_login_role(url, on_event=self._on_event)
         return RoleUrl(url.reveal(), SESSION_ROLE)
+
+    async def _drop_spare(self) -> None:
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            await spare.close()
 
     @staticmethod
     def _expires_soon(role: LoginRole) -> bool:

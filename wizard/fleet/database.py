@@ -32,6 +32,9 @@ class MuseLogins:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def url(self, api: ManagementAPI, ref: str) -> str:
+        return await (await self.session(api, ref)).url()
+
+    async def session(self, api: ManagementAPI, ref: str) -> LoginSession:
         from wizard.api import LoginSession
 
         async with self._locks.setdefault(ref, asyncio.Lock()):
@@ -39,7 +42,17 @@ class MuseLogins:
             if session is None:
                 session = LoginSession(api, ref, await api.database_connection(ref))
                 self._sessions[ref] = session
-            return await session.url()
+            return session
+
+    @staticmethod
+    @asynccontextmanager
+    async def or_new(logins: MuseLogins | None) -> AsyncIterator[MuseLogins]:
+        """`logins` as it is, or a new one removed after the block."""
+        if logins is not None:
+            yield logins
+            return
+        async with MuseLogins() as own:
+            yield own
 
     async def __aenter__(self) -> MuseLogins:
         return self
@@ -50,16 +63,20 @@ class MuseLogins:
 
 
 @asynccontextmanager
-async def muse_database(api: ManagementAPI, ref: str, logins: MuseLogins | None = None) -> AsyncIterator[str]:
-    """A URL for the project's database as `postgres`, valid inside the block. With `logins`, the Muse's
-    login role is kept for the rest of the command; without, it is removed after the block."""
+async def muse_connection(
+    api: ManagementAPI, ref: str, logins: MuseLogins | None = None
+) -> AsyncIterator[psycopg.AsyncConnection]:
+    """A connection to the project's database as `postgres` for the block (the one that proved the login,
+    when the Muse's login role is new), closed after it. With `logins`, the Muse's login role is kept for
+    the rest of the command; without, it is removed after the block."""
     from wizard.api import LoginSession
 
     if logins is not None:
-        yield await logins.url(api, ref)
+        async with await (await logins.session(api, ref)).connect() as conn:
+            yield conn
         return
-    async with LoginSession(api, ref, await api.database_connection(ref)) as login:
-        yield await login.url()
+    async with LoginSession(api, ref, await api.database_connection(ref)) as login, await login.connect() as conn:
+        yield conn
 
 
 def target_files(

@@ -111,10 +111,9 @@ async def _look(
     core: Sequence[migrations.MigrationFile],
     project_status: str | None,
 ) -> MuseStatus:
-    from wizard.fleet.database import holdings, muse_database, target_files
+    from wizard.fleet.database import holdings, muse_connection, target_files
     from wizard.lints import run_report
     from wizard.muses import core_differences_in, load_template
-    from wizard.pg import connect
 
     assert muse.ref is not None
     template = load_template(muse.template)
@@ -123,7 +122,7 @@ async def _look(
     if project_status != "ACTIVE_HEALTHY":
         return replace(base, project_status=project_status, problem=f"the project is {project_status}")
     files = target_files(muse, core, template)
-    async with muse_database(api, muse.ref) as url, await connect(url) as conn:
+    async with muse_connection(api, muse.ref) as conn:
         held = await holdings(conn, files, core)
         drift = await core_differences_in(conn, held.applied_core)
         report = await run_report(conn)

@@ -45,10 +45,9 @@ async def plan_muse(
     """Read-only: the pending files, or the reason to skip (drift, conflicts, impure template, unreachable)."""
     import psycopg
 
-    from wizard.fleet.database import holdings, muse_database, target_files
+    from wizard.fleet.database import holdings, muse_connection, target_files
     from wizard.fleet.portfolio import reachable
     from wizard.muses import core_differences_in, load_template, static_findings, verify_database_in
-    from wizard.pg import connect
 
     api = reachable(muse, apis)
     if isinstance(api, str):
@@ -60,7 +59,7 @@ async def plan_muse(
         if impure:
             return MusePlan(muse.name, muse.clone_id, skip=f"its template breaks the purity rules: {impure[0]}")
         files = target_files(muse, core, template)
-        async with muse_database(api, muse.ref, logins) as url, await connect(url) as conn:
+        async with muse_connection(api, muse.ref, logins) as conn:
             held = await holdings(conn, files, core)
             drift = await core_differences_in(conn, held.applied_core)
             failing = [] if drift else await verify_database_in(conn, None, held.applied_core)
@@ -100,18 +99,18 @@ async def upgrade_muse(
     the folder up to date. Returns how many files this call applied; UpgradeFailed when a step fails."""
     import psycopg
 
-    from wizard.fleet.database import holdings, muse_database, target_files
+    from wizard.fleet.database import MuseLogins, holdings, muse_connection, target_files
     from wizard.muses import apply_muse, load_template, verify_database
-    from wizard.pg import connect
 
     say = on_progress or (lambda _: None)
     assert muse.ref is not None
     try:
         template = load_template(muse.template)
         files = target_files(muse, core, template)
-        async with muse_database(api, muse.ref, logins) as url:
-            async with await connect(url) as conn:
+        async with MuseLogins.or_new(logins) as logins:  # one login role for the whole upgrade
+            async with muse_connection(api, muse.ref, logins) as conn:
                 held = await holdings(conn, files, core)
+            url = await logins.url(api, muse.ref)
             applied = 0
             if held.pending_core:
                 say(f"{muse.name}: applying {len(held.pending_core)} core migration(s) in one transaction")
