@@ -33,16 +33,18 @@ class LoginSession:
         connection: DatabaseConnection,
         *,
         on_event: EventCallback | None = None,
+        keep_probe: bool = False,
     ) -> None:
         self.api, self.ref, self.connection = api, ref, connection
         self._on_event = on_event
+        self._keep_probe = keep_probe  # for a caller that will connect() at once; else no idle connection
         self._role: LoginRole | None = None
         self._url: RoleUrl | None = None
         self._spare: psycopg.AsyncConnection | None = None  # the connection that proved the login
 
     async def connect(self) -> psycopg.AsyncConnection:
-        """A connection as `postgres` (autocommit), for the caller to close: the one that proved the login
-        when it is still unused (a Muse looked at once needs no second login), else a new one."""
+        """A connection as `postgres` (autocommit), for the caller to close: with `keep_probe`, the one that
+        proved the login while it is unused (a Muse looked at once needs no second login), else a new one."""
         from wizard.pg import connect
 
         url = await self.url()
@@ -80,8 +82,11 @@ class LoginSession:
         role = await self.api.create_login_role(self.ref)
         self._role = role
         url = role.session_url(self.connection)
-        # waits for the pooler to know the role; kept for connect()
-        self._spare = await connect_login_role(url, on_event=self._on_event)
+        probe = await connect_login_role(url, on_event=self._on_event)  # waits for the pooler to know the role
+        if self._keep_probe:
+            self._spare = probe  # for connect()
+        else:
+            await probe.close()
         return RoleUrl(url.reveal(), SESSION_ROLE)
 
     async def _drop_spare(self) -> None:

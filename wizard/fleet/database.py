@@ -40,7 +40,7 @@ class MuseLogins:
         async with self._locks.setdefault(ref, asyncio.Lock()):
             session = self._sessions.get(ref)
             if session is None:
-                session = LoginSession(api, ref, await api.database_connection(ref))
+                session = LoginSession(api, ref, await api.database_connection(ref), keep_probe=True)
                 self._sessions[ref] = session
             return session
 
@@ -75,7 +75,10 @@ async def muse_connection(
         async with await (await logins.session(api, ref)).connect() as conn:
             yield conn
         return
-    async with LoginSession(api, ref, await api.database_connection(ref)) as login, await login.connect() as conn:
+    async with (
+        LoginSession(api, ref, await api.database_connection(ref), keep_probe=True) as login,
+        await login.connect() as conn,
+    ):
         yield conn
 
 
