@@ -7,14 +7,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from tests.support.clone_helpers import assert_no_secret_in_files, history, project_db_url, projects_named
-from tests.support.pilot_keys import fill
+from tests.support.pilot import fill, on, screen_text, static_text, wait_for
 from wizard.app import MuseKitApp
 from wizard.clone import credentials, load_journal
 from wizard.sandbox import Faults
@@ -41,32 +40,7 @@ def new_app(sandbox, tmp_path: Path, **kwargs) -> MuseKitApp:
     return MuseKitApp(api_url=sandbox.url, workdir=tmp_path / "work", **kwargs)
 
 
-# -- driving helpers ------------------------------------------------------------------------------
-async def wait_for(pilot, predicate, what: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out waiting for {what}; screen is {pilot.app.screen!r}\n{screen_text(pilot.app)}"
-            )
-        await pilot.pause(0.05)
-
-
-def on(app, name: str) -> bool:
-    return type(app.screen).__name__ == name
-
-
-def screen_text(app) -> str:
-    """What the terminal shows (the SVG export's text, joined)."""
-    import html
-    import re
-
-    svg = app.export_screenshot()
-    return html.unescape("".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
-
-
-def static_text(app, selector: str) -> str:
-    return str(app.screen.query_one(selector).render())
+# -- driving helpers (on, screen_text, static_text, wait_for: tests.support.pilot) ---------------------
 
 
 async def connect(pilot, token: str, shots: list[str] | None = None) -> None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_app_flows import on, screen_text, wait_for
 from tests.support.clone_helpers import DB_PASSWORD, history, project_db_url, sandbox_world
 from tests.support.clone_helpers import run_musekit as musekit
+from tests.support.pilot import on, screen_text, wait_for
 from wizard.app import MuseKitApp
 from wizard.muses import core_files
 

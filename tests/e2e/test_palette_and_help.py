@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -18,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, Header, Static
 
 from tests.support.keyrings import MemoryKeyring, NoKeyring
+from tests.support.pilot import wait_for
 from wizard.app import MuseKitApp
 from wizard.clone import STEPS, CloneInputs, Journal, StepRecord, list_clones, registry
 from wizard.screens.base import WizardScreen
@@ -66,16 +66,6 @@ def register_clone(tmp_path: Path, name: str, *, finished: bool) -> Path:
 
 
 # -- driving helpers ------------------------------------------------------------------------------
-async def wait_for(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"timed out waiting for {what}; screen is {pilot.app.screen!r}\n{screen_text(pilot.app)}"
-            )
-        await pilot.pause(0.02)
-
-
 def on(app, name: str) -> bool:
     return type(app.screen).__name__ == name
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import html
 import re
-import time
 
 import pytest
 from textual.widgets import DataTable
 
+from tests.support.pilot import wait_for
 from wizard.app import MuseKitApp
 from wizard.screens.muse import MuseScreen
 from wizard.widgets import SchemaPreview
@@ -24,14 +24,6 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("MUSEKIT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("SUPABASE_ACCESS_TOKEN", raising=False)
     return tmp_path
-
-
-async def wait_for(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}\n{screen_text(pilot.app)}")
-        await pilot.pause(0.02)
 
 
 def screen_text(app) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_app_flows import on, screen_text, wait_for
 from tests.support.clone_helpers import DB_PASSWORD, assert_no_secret_in_files, run_musekit, sandbox_world
 from tests.support.legacy_journal import old_journal_json
+from tests.support.pilot import on, screen_text, wait_for
 from wizard.app import MuseKitApp
 from wizard.clone import STEPS, load_journal, read_run_log, run_log_path
 from wizard.muses import core_files

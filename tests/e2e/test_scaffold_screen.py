@@ -5,14 +5,13 @@ pushed directly, as the Muse screen would."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 from textual import events
 from textual.widgets import DataTable, Select
 
-from tests.support.pilot_keys import fill
+from tests.support.pilot import fill, wait_for
 from wizard.app import MuseKitApp
 from wizard.muses import load_template
 from wizard.scaffold import ColumnSpec, MuseSpec, TableSpec, write_template
@@ -32,14 +31,6 @@ def env(tmp_path, monkeypatch):
 
 def new_app(tmp_path: Path) -> MuseKitApp:
     return MuseKitApp(workdir=tmp_path / "work", exit_after_first_paint=False)
-
-
-async def wait_for(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; screen is {pilot.app.screen!r}")
-        await pilot.pause(0.02)
 
 
 def on(app, name: str) -> bool:

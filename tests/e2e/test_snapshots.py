@@ -13,7 +13,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.support.keyrings import MemoryKeyring
-from tests.support.pilot_keys import fill
+from tests.support.pilot import fill
 from wizard.api import HealthChanged
 from wizard.app import Choices, MuseKitApp
 from wizard.clone import STEPS, CloneEvent, CloneInputs, ConnectionRecord, ErrorRecord, Journal, StepRecord, registry

@@ -16,7 +16,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import Input, Tree
 
-from tests.e2e.test_app_flows import choose_muse, connect, create_project, on, screen_text, static_text, wait_for
+from tests.e2e.test_app_flows import choose_muse, connect, create_project
 from tests.e2e.test_snapshots import (
     FOLDER,
     HOME,
@@ -30,7 +30,7 @@ from tests.e2e.test_snapshots import (
 )
 from tests.support.clone_helpers import assert_no_secret_in_files, project_db_url
 from tests.support.keyrings import MemoryKeyring, NoKeyring
-from tests.support.pilot_keys import fill
+from tests.support.pilot import fill, on, screen_text, static_text, wait_for
 from wizard.app import MuseKitApp
 from wizard.clone import STEPS, CloneEvent, ErrorRecord, Journal, StepRecord, list_clones, load_journal, registry
 from wizard.messages import CloneProgress, CloneStopped, RunPrepared

@@ -4,22 +4,13 @@ any screen opens."""
 
 from __future__ import annotations
 
-import time
-
 from tests.support.muses_cli import GOOD_SQL, write_muse
+from tests.support.pilot import wait_for
 from wizard.app import MuseKitApp
 from wizard.cli import main
 from wizard.screens.muse import MuseScreen
 
 SIZE = (120, 40)
-
-
-async def wait_for(pilot, predicate, what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}; screen is {pilot.app.screen!r}")
-        await pilot.pause(0.02)
 
 
 async def test_the_wizard_offers_the_templates_of_a_templates_folder(tmp_path, monkeypatch):
