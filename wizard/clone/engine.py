@@ -34,6 +34,8 @@ from wizard.errors import ExitCode, MusekitError
 from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
 
 if TYPE_CHECKING:
+    import psycopg
+
     from wizard.api import ApiEvent, LoginSession, ManagementAPI
     from wizard.guard import PurityFinding
 
@@ -528,16 +530,17 @@ class Clone:
     # -- a finished clone: check, change nothing -------------------------------------------------
     async def check(self) -> list[str]:
         """Read-only confirmation that a finished clone still matches reality. Returns what was checked."""
-        from wizard.readme import table_list_is_current
+        from wizard.readme import table_list_is_current_in
 
         ref = self._ref()
         project = await self.api.get_project(ref)
         checked = [f"project {ref} is {project.status}"]
-        applied = await self._all_applied()
-        checked.append("migration files match the templates")
-        checked.append(f"all {applied} migrations applied")
-        if not await table_list_is_current(self.folder, self.template, db_url=await self._db_url()):
-            raise _Redo("readme", "the README table list is out of date")
+        async with await self._connect() as conn:  # one login for the whole check
+            applied = await self._all_applied(conn)
+            checked.append("migration files match the templates")
+            checked.append(f"all {applied} migrations applied")
+            if not await table_list_is_current_in(self.folder, self.template, conn):
+                raise _Redo("readme", "the README table list is out of date")
         checked.append("README table list is current")
         for line in checked:
             self._log(None, line)
@@ -552,20 +555,24 @@ class Clone:
     def _folder_files(self) -> list[migrations.MigrationFile]:
         return migrations.load_folder(self.folder / MIGRATIONS_DIR)
 
-    async def _all_applied(self) -> int:
+    async def _all_applied(self, conn: psycopg.AsyncConnection | None = None) -> int:
         """How many of the folder's migrations are applied; _Redo when the journal says they all are
-        and the database disagrees (or the folder lacks files)."""
+        and the database disagrees (or the folder lacks files). On `conn`, or on a connection of its own."""
         for f in [*core_files(), *self.template.files]:
             dest = self.folder / MIGRATIONS_DIR / f.path.name
             if not dest.exists() or dest.read_bytes() != f.path.read_bytes():
                 raise _Redo("files", f"{dest} is missing or differs from the template")
-        plan = await migrations.apply(await self._db_url(), self._folder_files(), dry_run=True, include_all=True)
+        if conn is None:
+            async with await self._connect() as own:
+                plan = await migrations.read_plan(own, self._folder_files(), include_all=True)
+        else:
+            plan = await migrations.read_plan(conn, self._folder_files(), include_all=True)
         if plan.pending:
             core = {f.version for f in core_files()}
             step = "core_migrations" if any(f.version in core for f in plan.pending) else "muse_migrations"
             names = ", ".join(f.filename for f in plan.pending)
             raise _Redo(step, f"{len(plan.pending)} migrations are not applied in the database ({names})")
-        return len(plan.already_applied)
+        return len(plan.applied)
 
     def _checked_folder_files(self, step: str) -> list[migrations.MigrationFile]:
         """The folder's files, each of the core's and the template's being byte for byte the copy
@@ -655,8 +662,20 @@ class Clone:
                 transaction_port=rec.transaction_port or rec.port,
             )
             step = self.journal.current_step
-            self._login = LoginSession(self.api, self._ref(), conn, on_event=lambda ev: self._log(step, str(ev)))
+            self._login = LoginSession(
+                self.api,
+                self._ref(),
+                conn,
+                on_event=lambda ev: self._log(step, str(ev)),
+                keep_probe=self.journal.finished,  # a finished clone's check connects at once (_connect)
+            )
         return await self._login.url()
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        """A connection as `postgres` through the login session (its probe, when the session kept it)."""
+        await self._db_url()
+        assert self._login is not None  # _db_url made it
+        return await self._login.connect()
 
     async def _close_login(self) -> None:
         if self._login is not None:

@@ -17,6 +17,7 @@ from wizard.readme.files import (
     ensure_readme,
     find_block,
     table_list_is_current,
+    table_list_is_current_in,
     update_readme,
     write_table_list,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "resume_command",
     "table_list_from_catalog",
     "table_list_is_current",
+    "table_list_is_current_in",
     "update_readme",
     "write_supabase_config",
     "write_table_list",

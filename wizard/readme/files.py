@@ -12,13 +12,16 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from wizard.migrations import MigrationFile, load_folder
 from wizard.muses import MuseTemplate, core_files, load_template
 from wizard.readme.catalog import table_list_from_catalog
 from wizard.readme.doc import ReadmeDatabaseError, ReadmeError, TableListDoc, render_table_list
 from wizard.sql import SchemaModel, SqlSource, parse_sql_files
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = [
     "END",
@@ -34,6 +37,7 @@ __all__ = [
     "ensure_readme",
     "render_table_list",
     "table_list_is_current",
+    "table_list_is_current_in",
     "update_readme",
     "write_table_list",
 ]
@@ -139,18 +143,23 @@ async def build_doc(sources: MuseSources, db_url: str | None = None) -> TableLis
     muse_files = {s.path for s in sources.muse}
     if db_url is None:
         return TableListDoc.from_model(model, muse_files)
-    import psycopg
-
     from wizard.pg import connect, describe_url
 
     conn = await connect(db_url)  # DatabaseError (never showing the password) when it can't
+    async with conn:
+        return await _doc_from_catalog(conn, model, muse_files, describe_url(db_url))
+
+
+async def _doc_from_catalog(
+    conn: psycopg.AsyncConnection, model: SchemaModel, muse_files: set[str], where: str
+) -> TableListDoc:
+    import psycopg
+
     try:
         return await table_list_from_catalog(conn, model, muse_files)
     except psycopg.Error as exc:
         reason = " ".join(str(exc).split()) or type(exc).__name__
-        raise ReadmeDatabaseError(f"reading the catalog as {describe_url(db_url)} failed: {reason}") from None
-    finally:
-        await conn.close()
+        raise ReadmeDatabaseError(f"reading the catalog as {where} failed: {reason}") from None
 
 
 # --- the README file ------------------------------------------------------------------------------
@@ -315,6 +324,14 @@ async def write_table_list(folder: Path, template: MuseTemplate, db_url: str | N
     sources = MuseSources.for_template(folder, template)
     body = render_table_list(await build_doc(sources, db_url))
     return update_readme(sources, body).changed
+
+
+async def table_list_is_current_in(folder: Path, template: MuseTemplate, conn: psycopg.AsyncConnection) -> bool:
+    """table_list_is_current() against the catalog on an open connection. Writes nothing."""
+    sources = MuseSources.for_template(folder, template)
+    where = f"user {conn.info.user} at {conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+    doc = await _doc_from_catalog(conn, parse_sources(sources), {s.path for s in sources.muse}, where)
+    return not update_readme(sources, render_table_list(doc), write=False).changed
 
 
 async def table_list_is_current(folder: Path, template: MuseTemplate, db_url: str | None = None) -> bool:
