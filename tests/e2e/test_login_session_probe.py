@@ -4,12 +4,10 @@ closed at once, so a clone holds no idle pooler connection between its steps. cl
 
 from __future__ import annotations
 
-import uuid
-
-import httpx
 import psycopg
 import pytest
 
+from tests.support.clone_helpers import new_project
 from wizard.api import LoginSession, ManagementAPI
 from wizard.sandbox import Faults
 
@@ -19,18 +17,7 @@ PASSWORD = "Probe-Test-Passw0rd-8086"
 @pytest.fixture(scope="module")
 def ref(sandbox) -> str:
     sandbox.set_faults(Faults())
-    r = httpx.post(
-        f"{sandbox.url}/v1/projects",
-        headers={"Authorization": f"Bearer {sandbox.token}"},
-        json={
-            "db_pass": PASSWORD,
-            "name": f"probe-{uuid.uuid4().hex[:8]}",
-            "organization_slug": sandbox.organization_slug,
-            "region": "us-east-1",
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["ref"]
+    return new_project(sandbox, "probe", PASSWORD)
 
 
 async def login_role_backends(api: ManagementAPI, ref: str) -> list[int]:

@@ -4,12 +4,11 @@ does, and a bad request is the API's own 400 with no secret in any message."""
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import psycopg
 import pytest
 
+from tests.support.clone_helpers import new_project
 from tests.support.request_counter import CountingTransport
 from wizard.api import InvalidInput, ManagementAPI, NotFound
 from wizard.clone import generate_db_password
@@ -35,18 +34,7 @@ async def api(sandbox):
 
 @pytest.fixture(scope="module")
 def ref(sandbox) -> str:
-    r = httpx.post(
-        f"{sandbox.url}/v1/projects",
-        headers={"Authorization": f"Bearer {sandbox.token}"},
-        json={
-            "db_pass": OLD_PASSWORD,
-            "name": f"reset-{uuid.uuid4().hex[:8]}",
-            "organization_slug": sandbox.organization_slug,
-            "region": "us-east-1",
-        },
-    )
-    assert r.status_code == 201, r.text
-    return r.json()["ref"]
+    return new_project(sandbox, "reset", OLD_PASSWORD)
 
 
 async def login(api: ManagementAPI, ref: str, password: str) -> str:

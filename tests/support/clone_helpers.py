@@ -56,6 +56,26 @@ def projects_named(api_url: str, token: str, name: str) -> list[dict]:
     return [p for p in r.json() if p["name"] == name]
 
 
+def new_project(sandbox, prefix: str, password: str) -> str:
+    """A project made straight through the sandbox's API (no clone), named `<prefix>-<random>`; its ref."""
+    import uuid
+
+    import httpx
+
+    r = httpx.post(
+        f"{sandbox.url}/v1/projects",
+        headers={"Authorization": f"Bearer {sandbox.token}"},
+        json={
+            "db_pass": password,
+            "name": f"{prefix}-{uuid.uuid4().hex[:8]}",
+            "organization_slug": sandbox.organization_slug,
+            "region": "us-east-1",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["ref"])
+
+
 def project_db_url(api_url: str, token: str, ref: str, password: str) -> str:
     import httpx
 
