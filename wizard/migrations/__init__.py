@@ -4,6 +4,7 @@ from wizard.migrations.engine import (
     MigrationEvent,
     Progress,
     apply,
+    apply_on,
     read_plan,
 )
 from wizard.migrations.errors import (
@@ -35,6 +36,7 @@ __all__ = [
     "StatementFailed",
     "TransactionEscaped",
     "apply",
+    "apply_on",
     "load_folder",
     "read_plan",
 ]

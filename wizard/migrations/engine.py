@@ -107,18 +107,83 @@ async def apply[SnapshotT](
     t0 = time.monotonic()
     conn = await connect(url)
     try:
-        plan = make_plan(files, await read_history(conn), include_all=include_all).select(only)
-        if dry_run or not (plan.pending or plan.backfill):
-            return ApplyResult([], plan.applied, plan.pending, dry_run, time.monotonic() - t0)
-        await acquire_lock(conn, lock_timeout, progress)
-        await ensure_history_tables(conn)
-        plan = make_plan(files, await read_history(conn), include_all=include_all).select(only)
-        await backfill(conn, plan.backfill)
-        runner = _Runner(conn, progress, before_file, atomic)
-        applied = await (runner.run_atomic(plan.pending, guard) if atomic else runner.run(plan.pending))
-        return ApplyResult(applied, plan.applied, [], False, time.monotonic() - t0)
+        options = _Options(dry_run, progress, lock_timeout, include_all, atomic, before_file, only)
+        return await _apply(conn, files, options, guard, t0)
     finally:
         await conn.close()  # closing the session releases the advisory lock
+
+
+async def apply_on[SnapshotT](
+    conn: psycopg.AsyncConnection,
+    files: Sequence[MigrationFile],
+    *,
+    progress: Progress | None = None,
+    lock_timeout: float = 30.0,
+    include_all: bool = False,
+    atomic: bool = False,
+    guard: Guard[SnapshotT] | None = None,
+    only: set[str] | None = None,
+) -> ApplyResult:
+    """apply() on an open connection the caller goes on using (e.g. to verify what was applied): the
+    session is discarded afterwards (DISCARD ALL: the lock released, and whatever role, setting or
+    temporary object the files left in it gone), so what runs next sees a session as a new one would.
+    Use it for trusted files only (the core): a Muse's files are applied and checked on sessions of their own."""
+    options = _Options(False, progress, lock_timeout, include_all, atomic, None, only)
+    t0 = time.monotonic()
+    cur = await conn.execute("select current_user::text, session_user::text")
+    roles = await cur.fetchone()
+    assert roles is not None  # a SELECT without FROM returns exactly one row
+    try:
+        return await _apply(conn, files, options, guard, t0)
+    finally:
+        await _discard_session(conn, *roles)
+
+
+async def _discard_session(conn: psycopg.AsyncConnection, role: str, login: str) -> None:
+    """Leave the session as a new one would be (stepped down to `role` again when the login is another role,
+    see pg.RoleUrl), or closed when it cannot be: nobody must go on in a session the files changed."""
+    import psycopg
+    from psycopg import sql
+
+    if conn.closed:
+        return
+    try:
+        await conn.rollback()  # a failed file may leave the session's transaction open
+        await conn.execute("discard all")
+        if role != login:
+            await conn.execute(sql.SQL("set session role {}").format(sql.Identifier(role)))
+    except psycopg.Error:
+        await conn.close()
+
+
+@dataclass(frozen=True)
+class _Options:
+    dry_run: bool
+    progress: Progress | None
+    lock_timeout: float
+    include_all: bool
+    atomic: bool
+    before_file: BeforeFile | None
+    only: set[str] | None
+
+
+async def _apply[SnapshotT](
+    conn: psycopg.AsyncConnection,
+    files: Sequence[MigrationFile],
+    o: _Options,
+    guard: Guard[SnapshotT] | None,
+    t0: float,
+) -> ApplyResult:
+    plan = make_plan(files, await read_history(conn), include_all=o.include_all).select(o.only)
+    if o.dry_run or not (plan.pending or plan.backfill):
+        return ApplyResult([], plan.applied, plan.pending, o.dry_run, time.monotonic() - t0)
+    await acquire_lock(conn, o.lock_timeout, o.progress)
+    await ensure_history_tables(conn)
+    plan = make_plan(files, await read_history(conn), include_all=o.include_all).select(o.only)
+    await backfill(conn, plan.backfill)
+    runner = _Runner(conn, o.progress, o.before_file, o.atomic)
+    applied = await (runner.run_atomic(plan.pending, guard) if o.atomic else runner.run(plan.pending))
+    return ApplyResult(applied, plan.applied, [], False, time.monotonic() - t0)
 
 
 async def acquire_lock(conn: psycopg.AsyncConnection, timeout: float, progress: Progress | None) -> None:
