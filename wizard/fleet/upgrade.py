@@ -100,7 +100,8 @@ async def upgrade_muse(
     import psycopg
 
     from wizard.fleet.database import MuseLogins, holdings, muse_connection, target_files
-    from wizard.muses import apply_muse, load_template, verify_database
+    from wizard.muses import apply_muse, load_template, verify_database_in
+    from wizard.readme import write_table_list_in
 
     say = on_progress or (lambda _: None)
     assert muse.ref is not None
@@ -108,23 +109,23 @@ async def upgrade_muse(
         template = load_template(muse.template)
         files = target_files(muse, core, template)
         async with MuseLogins.or_new(logins) as logins:  # one login role for the whole upgrade
-            async with muse_connection(api, muse.ref, logins) as conn:
+            async with muse_connection(api, muse.ref, logins) as conn:  # one session for the core part and the checks
                 held = await holdings(conn, files, core)
-            url = await logins.url(api, muse.ref)
-            applied = 0
-            if held.pending_core:
-                say(f"{muse.name}: applying {len(held.pending_core)} core migration(s) in one transaction")
-                only = {f.version for f in held.pending_core}
-                result = await migrations.apply(url, files, only=only, include_all=True, atomic=True)
-                applied += len(result.applied)
-            if held.pending_own:
-                say(f"{muse.name}: applying {len(held.pending_own)} {template.slug} migration(s) under the guard")
-                applied += len((await apply_muse(url, files, template)).applied)
-            problems = await verify_database(url, template, core)
-            if problems:
-                raise UpgradeFailed(f"{len(problems)} check(s) failed after the upgrade: {problems[0]}")
-            _write_folder(muse, template, files)
-            await _refresh_readme(muse, template, url)
+                applied = 0
+                if held.pending_core:
+                    say(f"{muse.name}: applying {len(held.pending_core)} core migration(s) in one transaction")
+                    only = {f.version for f in held.pending_core}
+                    result = await migrations.apply_on(conn, files, only=only, include_all=True, atomic=True)
+                    applied += len(result.applied)
+                if held.pending_own:  # the template's files run and are checked by the guard on sessions of their own
+                    say(f"{muse.name}: applying {len(held.pending_own)} {template.slug} migration(s) under the guard")
+                    url = await logins.url(api, muse.ref)
+                    applied += len((await apply_muse(url, files, template)).applied)
+                problems = await verify_database_in(conn, template, core)
+                if problems:
+                    raise UpgradeFailed(f"{len(problems)} check(s) failed after the upgrade: {problems[0]}")
+                _write_folder(muse, template, files)
+                await write_table_list_in(muse.folder, template, conn)
     except UpgradeFailed:
         raise
     except (MusekitError, psycopg.Error, OSError) as exc:
@@ -140,9 +141,3 @@ def _write_folder(muse: FleetMuse, template: MuseTemplate, files: Sequence[migra
         dest = muse.migrations_dir / f.filename
         if not dest.exists():
             write_atomic(dest, f.path.read_bytes())
-
-
-async def _refresh_readme(muse: FleetMuse, template: MuseTemplate, url: str) -> None:
-    from wizard.readme import write_table_list
-
-    await write_table_list(muse.folder, template, db_url=url)

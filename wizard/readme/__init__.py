@@ -20,6 +20,7 @@ from wizard.readme.files import (
     table_list_is_current_in,
     update_readme,
     write_table_list,
+    write_table_list_in,
 )
 from wizard.readme.next_steps import NextStep, musekit_command, next_steps, render_next_steps, resume_command
 from wizard.readme.supabase_config import (
@@ -58,4 +59,5 @@ __all__ = [
     "update_readme",
     "write_supabase_config",
     "write_table_list",
+    "write_table_list_in",
 ]

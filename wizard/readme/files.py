@@ -40,6 +40,7 @@ __all__ = [
     "table_list_is_current_in",
     "update_readme",
     "write_table_list",
+    "write_table_list_in",
 ]
 
 START = "<!-- musekit:tables:start -->"
@@ -326,12 +327,21 @@ async def write_table_list(folder: Path, template: MuseTemplate, db_url: str | N
     return update_readme(sources, body).changed
 
 
+async def write_table_list_in(folder: Path, template: MuseTemplate, conn: psycopg.AsyncConnection) -> bool:
+    """write_table_list() from the catalog on an open connection. Returns whether the README changed."""
+    sources = MuseSources.for_template(folder, template)
+    return update_readme(sources, render_table_list(await _doc_on(conn, sources))).changed
+
+
 async def table_list_is_current_in(folder: Path, template: MuseTemplate, conn: psycopg.AsyncConnection) -> bool:
     """table_list_is_current() against the catalog on an open connection. Writes nothing."""
     sources = MuseSources.for_template(folder, template)
+    return not update_readme(sources, render_table_list(await _doc_on(conn, sources)), write=False).changed
+
+
+async def _doc_on(conn: psycopg.AsyncConnection, sources: MuseSources) -> TableListDoc:
     where = f"user {conn.info.user} at {conn.info.host}:{conn.info.port}/{conn.info.dbname}"
-    doc = await _doc_from_catalog(conn, parse_sources(sources), {s.path for s in sources.muse}, where)
-    return not update_readme(sources, render_table_list(doc), write=False).changed
+    return await _doc_from_catalog(conn, parse_sources(sources), {s.path for s in sources.muse}, where)
 
 
 async def table_list_is_current(folder: Path, template: MuseTemplate, db_url: str | None = None) -> bool:
