@@ -95,13 +95,18 @@ async def check_unsupported_reg_types(conn: psycopg.AsyncConnection, ctx: Contex
 # would need (row header 23 bytes, 4-byte alignment); bloat = pages / otta. Flagged above 70x
 # with more than 20 MB wasted.
 TABLE_BLOAT_SQL = """
-with stats as (
+with candidates as (  -- waste <= pages * block size: only a table over 20 MB can be flagged (pg_stats is costly)
+  select n.nspname, c.relname
+  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+  where c.relkind = 'r' and c.relpages::numeric * pg_catalog.current_setting('block_size')::numeric > 20 * 1024 * 1024
+),
+stats as (
   select s.schemaname, s.tablename,
          pg_catalog.sum((1 - s.null_frac) * s.avg_width) as datawidth,
          pg_catalog.max(s.null_frac) as maxfracsum,
-         23 + (select 1 + pg_catalog.count(*) / 8 from pg_catalog.pg_stats s2
-               where s2.null_frac <> 0 and s2.schemaname = s.schemaname and s2.tablename = s.tablename) as nullhdr
+         23 + (1 + pg_catalog.count(*) filter (where s.null_frac <> 0) / 8) as nullhdr
   from pg_catalog.pg_stats s
+  join candidates k on k.nspname = s.schemaname and k.relname = s.tablename
   group by s.schemaname, s.tablename
 ),
 widths as (
