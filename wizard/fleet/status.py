@@ -14,8 +14,13 @@ if TYPE_CHECKING:
     from wizard import migrations
     from wizard.api import ManagementAPI
     from wizard.fleet.portfolio import ApiKey, FleetMuse
+    from wizard.lints import Level
 
 DEFAULT_CONCURRENCY = DEFAULT_FLEET_CONCURRENCY
+COUNTED_LEVELS: tuple[Level, ...] = (
+    "ERROR",
+    "WARN",
+)  # a row counts these; the INFO-only checks (table bloat, indexes) do not run
 
 
 @dataclass(frozen=True)
@@ -125,7 +130,7 @@ async def _look(
     async with muse_connection(api, muse.ref) as conn:
         held = await holdings(conn, files, core)
         drift = await core_differences_in(conn, held.applied_core)
-        report = await run_report(conn)
+        report = await run_report(conn, levels=COUNTED_LEVELS)
     levels = [f.level for f in report.findings]
     own = [f for f in files if f.version not in {c.version for c in core}]
     return replace(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 from wizard.lints.catalog import read_context, rows
-from wizard.lints.model import Finding, NotApplicable, Report, UnknownSchemaError
+from wizard.lints.model import Finding, Level, NotApplicable, Report, UnknownSchemaError
 from wizard.lints.registry import CHECK_LIST, LINTS_BY_ID
 from wizard.pg import connect
 
@@ -62,8 +62,11 @@ async def _require_schemas(conn: psycopg.AsyncConnection, schemas: tuple[str, ..
         )
 
 
-async def run_report(conn: psycopg.AsyncConnection, schemas: Sequence[str] | None = None) -> Report:
-    """Every lint. `schemas`: the schemas the Data API exposes (None: read them as splinter does)."""
+async def run_report(
+    conn: psycopg.AsyncConnection, schemas: Sequence[str] | None = None, levels: Collection[Level] | None = None
+) -> Report:
+    """Every lint, or those of `levels` (a check none of whose lints has one of them does not run).
+    `schemas`: the schemas the Data API exposes (None: read them as splinter does)."""
     async with conn.transaction():
         # search_path pg_catalog only (pg_temp last): policy expressions and fixes deparse with every
         # other name schema-qualified (`auth.uid()` spelled out whatever the role's search_path is),
@@ -78,7 +81,7 @@ async def run_report(conn: psycopg.AsyncConnection, schemas: Sequence[str] | Non
         assert row is not None  # a SELECT without FROM returns exactly one row
         previous = row[:2]
         try:
-            return await _run(conn, schemas)
+            return await _run(conn, schemas, levels)
         finally:
             await conn.execute(
                 "select pg_catalog.set_config('search_path', %s, true),"
@@ -87,21 +90,24 @@ async def run_report(conn: psycopg.AsyncConnection, schemas: Sequence[str] | Non
             )
 
 
-async def _run(conn: psycopg.AsyncConnection, schemas: Sequence[str] | None) -> Report:
+async def _run(
+    conn: psycopg.AsyncConnection, schemas: Sequence[str] | None, levels: Collection[Level] | None
+) -> Report:
     exposed, source = await exposed_schemas(conn, schemas)
     ctx = await read_context(conn, exposed)
     found: list[Finding] = []
     not_applicable: list[NotApplicable] = []
-    for check in CHECK_LIST:
+    checks = [c for c in CHECK_LIST if levels is None or any(lint.level in levels for lint in c.lints)]
+    for check in checks:
         reason = check.requires(ctx) if check.requires else None
         if reason:
             not_applicable += [NotApplicable(lint, reason) for lint in check.lints]
         else:
             found += await check.run(conn, ctx)
-    found.sort(key=Finding.sort_key)
+    found = sorted((f for f in found if levels is None or f.level in levels), key=Finding.sort_key)
     counted = [f for f in found if LINTS_BY_ID[f.id].counts]
     advisory = [f for f in found if not LINTS_BY_ID[f.id].counts]
-    ran = sum(len(c.lints) for c in CHECK_LIST) - len(not_applicable)
+    ran = sum(len(c.lints) for c in checks) - len(not_applicable)
     return Report(counted, advisory, not_applicable, exposed, source, ran)
 
 

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from wizard.lints import LINTS, LINTS_BY_ID, Finding, Report, report_url
+from wizard.lints import LINTS, LINTS_BY_ID, Finding, Report, report_url, run_report
 from wizard.lints.catalog import read_context
 from wizard.lints.registry import CHECK_LIST
 
@@ -136,6 +136,9 @@ async def test_flawed_schema_gets_exactly_the_expected_findings(pg, make_db, cas
     counted = {(i, k) for i, k in schema.expected if LINTS_BY_ID[i].counts}
     assert keys(report.findings) == counted
     assert schema.expected - counted <= keys(report.advisory)
+    async with await psycopg.AsyncConnection.connect(url) as conn:  # as `fleet status` runs them
+        serious = await run_report(conn, levels=("ERROR", "WARN"))
+    assert keys(serious.findings) == {(i, k) for i, k in counted if LINTS_BY_ID[i].level != "INFO"}
     for f in every_finding(report):
         lint = LINTS_BY_ID[f.id]
         assert (f.name, f.title, f.level, f.facing, f.categories) == (
