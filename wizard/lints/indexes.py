@@ -162,19 +162,19 @@ async def check_unused_indexes(conn: psycopg.AsyncConnection, ctx: Context) -> l
 # Identical: the same definition once the index's own name is taken out of it.
 DUPLICATE_INDEX_SQL = f"""
 select n.nspname, c.relname, c.relkind::text,
-       pg_catalog.array_agg(x.indexname::text order by x.indexname),
-       pg_catalog.array_agg(x.indexname order by x.indexname)::text,
-       pg_catalog.array_agg(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(x.indexname)
-                            order by x.indexname),
+       pg_catalog.array_agg(ic.relname::text order by ic.relname),
+       pg_catalog.array_agg(ic.relname order by ic.relname)::text,
+       pg_catalog.array_agg(pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(ic.relname)
+                            order by ic.relname),
        pg_catalog.array_agg(exists (select from pg_catalog.pg_constraint k
                                     where k.conindid = ic.oid and k.contype in ('p', 'u', 'x'))
-                            order by x.indexname)
-from pg_catalog.pg_indexes x
-join pg_catalog.pg_namespace n on n.nspname = x.schemaname
-join pg_catalog.pg_class c on c.relname = x.tablename and c.relnamespace = n.oid
-join pg_catalog.pg_class ic on ic.relname = x.indexname and ic.relnamespace = n.oid
-where c.relkind in ('r', 'm') and {PROJECT_SCHEMA} and {not_extension_member("c.oid")}
-group by n.nspname, c.relkind, c.relname, pg_catalog.replace(x.indexdef, x.indexname, '')
+                            order by ic.relname)
+from pg_catalog.pg_index i  -- pg_indexes, without deparsing the catalog's own indexes first
+join pg_catalog.pg_class c on c.oid = i.indrelid
+join pg_catalog.pg_class ic on ic.oid = i.indexrelid
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind in ('r', 'm') and ic.relkind in ('i', 'I') and {PROJECT_SCHEMA} and {not_extension_member("c.oid")}
+group by n.nspname, c.relkind, c.relname, pg_catalog.replace(pg_catalog.pg_get_indexdef(ic.oid), ic.relname, '')
 having pg_catalog.count(*) > 1
 order by 1, 2, 5
 """
