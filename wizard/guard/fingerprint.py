@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -291,44 +291,49 @@ async def core_fingerprint(conn: psycopg.AsyncConnection, core: SchemaModel) -> 
     objects = CoreObjects.from_model(core)
     labels = {name: "table" for name in objects.tables | objects.attached_tables}
     labels.update({name: "view" for name in objects.views})
-    out: dict[str, dict[str, str]] = {}
+    relations, key = sorted(labels), {name: f"{labels[name]} {name}" for name in labels}
+    reads: list[tuple[str, list[str] | None, Reader]] = [
+        (_RELATION_SQL, relations, lambda rows, out: _relation_rows(rows, key, out)),
+        (_COLUMN_SQL, relations, lambda rows, out: _column_rows(rows, key, out)),
+        (_CHILDREN_SQL, relations, lambda rows, out: _children_rows(rows, key, out)),
+        (_TYPE_SQL, sorted(objects.types), _type_rows),
+        (_FUNCTION_SQL, sorted(objects.functions), _function_rows),
+        (_SCHEMA_SQL, sorted(objects.schemas), _schema_rows),
+        (_CONTENTS_SQL, sorted(objects.schemas_created), _contents_rows),
+        *((query, None, reader) for query, reader in _PLATFORM_READS),
+    ]
+    if conn.info.server_version < 150000:
+        reads = [r for r in reads if r[0] != _PUBLICATION_SCHEMA_SQL]
     async with pinned_catalog_session(conn):
-        await _relations(conn, labels, out)
-        await _types(conn, sorted(objects.types), out)
-        await _functions(conn, sorted(objects.functions), out)
-        await _schemas(conn, sorted(objects.schemas), sorted(objects.schemas_created), out)
-        await _platform(conn, out)
+        results = await _fetch_all(conn, [(query, names) for query, names, _ in reads])
+    out: dict[str, dict[str, str]] = {}
+    for (_, _, reader), rows in zip(reads, results, strict=True):
+        reader(rows, out)
     ordered = {key: dict(sorted(facets.items())) for key, facets in sorted(out.items())}
     return Fingerprint(objects=ordered)
 
 
-async def _rows(conn: psycopg.AsyncConnection, query: str, names: list[str] | None = None) -> list[tuple[Any, ...]]:
-    cur = await conn.execute(query, {"names": names} if names is not None else None, prepare=False)
-    return await cur.fetchall()
+Rows = list[tuple[Any, ...]]
+Out = dict[str, dict[str, str]]
+Reader = Callable[[Rows, Out], None]
 
 
-async def _relations(conn: psycopg.AsyncConnection, labels: dict[str, str], out: dict[str, dict[str, str]]) -> None:
-    names = sorted(labels)
-    key = {name: f"{labels[name]} {name}" for name in names}
-    for (
-        name,
-        relkind,
-        owner,
-        rls,
-        force,
-        options,
-        replident,
-        comment,
-        acl,
-        pubs,
-        children,
-        parents,
-        viewdef,
-    ) in await _rows(conn, _RELATION_SQL, names):
+async def _fetch_all(conn: psycopg.AsyncConnection, queries: list[tuple[str, list[str] | None]]) -> list[Rows]:
+    """Every query's rows, all sent at once (one round trip: a pipeline)."""
+    async with conn.pipeline():
+        cursors = [
+            await conn.execute(query, {"names": names} if names is not None else None, prepare=False)
+            for query, names in queries
+        ]
+        return [await cur.fetchall() for cur in cursors]
+
+
+def _relation_rows(rows: Rows, key: dict[str, str], out: Out) -> None:
+    for name, relkind, owner, rls, force, options, replident, comment, acl, pubs, children, parents, viewdef in rows:
         facets = out.setdefault(key[name], {})
         facets.update(
             {
-                "kind": _RELKINDS.get(relkind, relkind),
+                "kind": _RELKINDS.get(relkind) or relkind,
                 "owner": owner,
                 "row level security": _onoff(rls),
                 "force row level security": _onoff(force),
@@ -343,18 +348,24 @@ async def _relations(conn: psycopg.AsyncConnection, labels: dict[str, str], out:
         facets.update({f"publication {p}": "member" for p in pubs})
         facets.update({f"child table {c}": "inherits" for c in children})
         facets.update({f"parent table {p}": "inherits" for p in parents})
-    for name, column, definition, comment, acl in await _rows(conn, _COLUMN_SQL, names):
+
+
+def _column_rows(rows: Rows, key: dict[str, str], out: Out) -> None:
+    for name, column, definition, comment, acl in rows:
         facets = out.setdefault(key[name], {})
         facets[f"column {column}"] = definition
         if comment:
             facets[f"column {column} comment"] = comment
         facets.update({f"column {column} privilege {item}": "granted" for item in acl})
-    for name, facet, definition in await _rows(conn, _CHILDREN_SQL, names):
+
+
+def _children_rows(rows: Rows, key: dict[str, str], out: Out) -> None:
+    for name, facet, definition in rows:
         out.setdefault(key[name], {})[facet] = definition
 
 
-async def _types(conn: psycopg.AsyncConnection, names: list[str], out: dict[str, dict[str, str]]) -> None:
-    for name, typtype, owner, comment, acl, labels, base, checks in await _rows(conn, _TYPE_SQL, names):
+def _type_rows(rows: Rows, out: Out) -> None:
+    for name, typtype, owner, comment, acl, labels, base, checks in rows:
         facets = out.setdefault(f"type {name}", {})
         facets.update({"kind": typtype, "owner": owner, "comment": comment})
         if labels:
@@ -365,8 +376,7 @@ async def _types(conn: psycopg.AsyncConnection, names: list[str], out: dict[str,
         facets.update({f"privilege {item}": "granted" for item in acl})
 
 
-async def _functions(conn: psycopg.AsyncConnection, names: list[str], out: dict[str, dict[str, str]]) -> None:
-    rows = await _rows(conn, _FUNCTION_SQL, names)
+def _function_rows(rows: Rows, out: Out) -> None:
     for signature, definition, owner, secdef, config, volatility, leakproof, strict, parallel, comment, acl in rows:
         facets = out.setdefault(f"function {signature}", {})
         facets.update(
@@ -385,14 +395,15 @@ async def _functions(conn: psycopg.AsyncConnection, names: list[str], out: dict[
         facets.update({f"privilege {item}": "granted" for item in acl})
 
 
-async def _schemas(
-    conn: psycopg.AsyncConnection, names: list[str], created: list[str], out: dict[str, dict[str, str]]
-) -> None:
-    for name, owner, comment, acl in await _rows(conn, _SCHEMA_SQL, names):
+def _schema_rows(rows: Rows, out: Out) -> None:
+    for name, owner, comment, acl in rows:
         facets = out.setdefault(f"schema {name}", {})
         facets.update({"owner": owner, "comment": comment})
         facets.update({f"privilege {item}": "granted" for item in acl})
-    for name, facet in await _rows(conn, _CONTENTS_SQL, created):
+
+
+def _contents_rows(rows: Rows, out: Out) -> None:
+    for name, facet in rows:
         out.setdefault(f"schema {name}", {})[facet] = "present"
 
 
@@ -400,9 +411,36 @@ _ROLE_ATTRIBUTES = ("superuser", "inherit", "createrole", "createdb", "login", "
 _DEFACL_KINDS = {"r": "tables", "S": "sequences", "f": "functions", "T": "types", "n": "schemas", "L": "large objects"}
 
 
-async def _platform(conn: psycopg.AsyncConnection, out: dict[str, dict[str, str]]) -> None:
-    await _roles(conn, out)
-    for owner, connlimit, allowconn, istemplate, acl in await _rows(conn, _DATABASE_SQL):
+def _role_rows(rows: Rows, out: Out) -> None:
+    for name, *flags, connlimit, validuntil in rows:
+        facets = out.setdefault(f"role {name}", {})
+        facets.update({attr: _onoff(flag) for attr, flag in zip(_ROLE_ATTRIBUTES, flags, strict=True)})
+        facets.update({"connection limit": str(connlimit), "valid until": validuntil})
+
+
+def _membership_rows(rows: Rows, out: Out) -> None:
+    for member, role, grantor, admin, inherit, set_option in rows:
+        options = [f"admin option {_onoff(admin)}"]
+        options += [
+            f"{label} {_onoff(value == 'true')}" for label, value in (("inherit", inherit), ("set", set_option))
+        ]
+        if not inherit:  # before PostgreSQL 16 a membership has no inherit/set options of its own
+            options = options[:1]
+        out.setdefault(f"role {member}", {})[f"member of {role} (granted by {grantor})"] = ", ".join(options)
+
+
+def _setting_rows(rows: Rows, out: Out) -> None:
+    for setrole, role, this_database, setting in rows:
+        name, _, value = setting.partition("=")
+        if setrole == 0:
+            out.setdefault("database", {})[f"setting {name}"] = value
+        else:
+            scope = "in this database" if this_database else "in every database"
+            out.setdefault(f"role {role}", {})[f"setting {name} {scope}"] = value
+
+
+def _database_rows(rows: Rows, out: Out) -> None:
+    for owner, connlimit, allowconn, istemplate, acl in rows:
         facets = out.setdefault("database", {})
         facets.update(
             {
@@ -413,13 +451,22 @@ async def _platform(conn: psycopg.AsyncConnection, out: dict[str, dict[str, str]
             }
         )
         facets.update({f"privilege {item}": "granted" for item in acl})
-    for role, schema, kind, acl in await _rows(conn, _DEFAULT_ACL_SQL):
+
+
+def _default_acl_rows(rows: Rows, out: Out) -> None:
+    for role, schema, kind, acl in rows:
         where = f"in schema {schema}" if schema else "in every schema"
         facets = out.setdefault(f"default privileges of {role} {where}", {})
         facets.update({f"on {_DEFACL_KINDS.get(kind, kind)} privilege {item}": "granted" for item in acl})
-    for name, version, schema, owner in await _rows(conn, _EXTENSION_SQL):
+
+
+def _extension_rows(rows: Rows, out: Out) -> None:
+    for name, version, schema, owner in rows:
         out[f"extension {name}"] = {"version": version, "schema": schema, "owner": owner}
-    for name, owner, alltables, *actions, viaroot in await _rows(conn, _PUBLICATION_SQL):
+
+
+def _publication_rows(rows: Rows, out: Out) -> None:
+    for name, owner, alltables, *actions, viaroot in rows:
         published = [a for a, on in zip(("insert", "update", "delete", "truncate"), actions, strict=True) if on]
         out[f"publication {name}"] = {
             "owner": owner,
@@ -427,10 +474,15 @@ async def _platform(conn: psycopg.AsyncConnection, out: dict[str, dict[str, str]
             "publishes": ", ".join(published),
             "via root": _onoff(viaroot),
         }
-    if conn.info.server_version >= 150000:
-        for name, schema in await _rows(conn, _PUBLICATION_SCHEMA_SQL):
-            out.setdefault(f"publication {name}", {})[f"schema {schema}"] = "published"
-    for name, event, function, owner, enabled, tags in await _rows(conn, _EVENT_TRIGGER_SQL):
+
+
+def _publication_schema_rows(rows: Rows, out: Out) -> None:
+    for name, schema in rows:
+        out.setdefault(f"publication {name}", {})[f"schema {schema}"] = "published"
+
+
+def _event_trigger_rows(rows: Rows, out: Out) -> None:
+    for name, event, function, owner, enabled, tags in rows:
         out[f"event trigger {name}"] = {
             "event": event,
             "function": function,
@@ -440,26 +492,18 @@ async def _platform(conn: psycopg.AsyncConnection, out: dict[str, dict[str, str]
         }
 
 
-async def _roles(conn: psycopg.AsyncConnection, out: dict[str, dict[str, str]]) -> None:
-    for name, *flags, connlimit, validuntil in await _rows(conn, _ROLE_SQL):
-        facets = out.setdefault(f"role {name}", {})
-        facets.update({attr: _onoff(flag) for attr, flag in zip(_ROLE_ATTRIBUTES, flags, strict=True)})
-        facets.update({"connection limit": str(connlimit), "valid until": validuntil})
-    for member, role, grantor, admin, inherit, set_option in await _rows(conn, _MEMBERSHIP_SQL):
-        options = [f"admin option {_onoff(admin)}"]
-        options += [
-            f"{label} {_onoff(value == 'true')}" for label, value in (("inherit", inherit), ("set", set_option))
-        ]
-        if not inherit:  # before PostgreSQL 16 a membership has no inherit/set options of its own
-            options = options[:1]
-        out.setdefault(f"role {member}", {})[f"member of {role} (granted by {grantor})"] = ", ".join(options)
-    for setrole, role, this_database, setting in await _rows(conn, _SETTING_SQL):
-        name, _, value = setting.partition("=")
-        if setrole == 0:
-            out.setdefault("database", {})[f"setting {name}"] = value
-        else:
-            scope = "in this database" if this_database else "in every database"
-            out.setdefault(f"role {role}", {})[f"setting {name} {scope}"] = value
+# The platform around the core, read in this order (a later reader may add to what an earlier one made).
+_PLATFORM_READS: tuple[tuple[str, Reader], ...] = (
+    (_ROLE_SQL, _role_rows),
+    (_MEMBERSHIP_SQL, _membership_rows),
+    (_SETTING_SQL, _setting_rows),
+    (_DATABASE_SQL, _database_rows),
+    (_DEFAULT_ACL_SQL, _default_acl_rows),
+    (_EXTENSION_SQL, _extension_rows),
+    (_PUBLICATION_SQL, _publication_rows),
+    (_PUBLICATION_SCHEMA_SQL, _publication_schema_rows),  # PostgreSQL 15+ only
+    (_EVENT_TRIGGER_SQL, _event_trigger_rows),
+)
 
 
 def _onoff(flag: bool) -> str:
