@@ -15,7 +15,7 @@ import json
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -332,13 +332,18 @@ _canonical_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str,
 def canonical_key(core: Sequence[migrations.MigrationFile] | None = None) -> str:
     """sha256 of the core files (the shipped ones by default), the platform shim and the fingerprint's
     own queries."""
+    return _canonical_key(tuple((f.filename, f.text) for f in (core_files() if core is None else core)))
+
+
+@lru_cache(maxsize=8)  # asked once per Muse a command looks at
+def _canonical_key(core: tuple[tuple[str, str], ...]) -> str:
     from importlib.resources import files
 
     from wizard.guard import fingerprint
 
     digest = hashlib.sha256()
     parts = [Path(fingerprint.__file__).read_bytes(), files("wizard.pg").joinpath("platform_shim.sql").read_bytes()]
-    parts += [f"{f.filename}\n{f.text}".encode() for f in (core_files() if core is None else core)]
+    parts += [f"{filename}\n{text}".encode() for filename, text in core]
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
