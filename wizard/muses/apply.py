@@ -15,7 +15,7 @@ import json
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -46,56 +46,50 @@ class PurityError(migrations.MigrationError):
         )
 
 
-def _sources(files: Sequence[migrations.MigrationFile]) -> list[SqlSource]:
+def _sources(files: Sequence[migrations.MigrationFile]) -> tuple[SqlSource, ...]:
     from wizard.sql import SqlSource
 
-    return [SqlSource(path=str(f.path), text=f.text) for f in files]
+    return tuple(SqlSource(path=str(f.path), text=f.text) for f in files)
 
 
 def core_model(files: Sequence[migrations.MigrationFile] | None = None) -> SchemaModel:
     """The model of the core: the shipped core files, or `files` (e.g. the core a Muse has applied so far,
     or a newer core a portfolio roll-out brings)."""
-    if files is None:
-        return _shipped_core_model()
-    key = _files_key(files)
-    if key not in _core_models:
-        from wizard.sql import parse_sql_files
+    from wizard.sql import parse_sql_once
 
-        _core_models[key] = parse_sql_files(_sources(files))
-    return _core_models[key]
+    return parse_sql_once(_sources(core_files() if files is None else files))
 
 
-_core_models: dict[tuple[tuple[str, str], ...], SchemaModel] = {}
+def template_model(template: MuseTemplate) -> SchemaModel:
+    from wizard.sql import parse_sql_once
+
+    return parse_sql_once(_sources(template.files))
 
 
 def _files_key(files: Sequence[migrations.MigrationFile]) -> tuple[tuple[str, str], ...]:
     return tuple((f.filename, f.checksum) for f in files)
 
 
-@cache
-def _shipped_core_model() -> SchemaModel:
-    from wizard.sql import parse_sql_files
-
-    return parse_sql_files(_sources(core_files()))
-
-
-def template_model(template: MuseTemplate) -> SchemaModel:
-    from wizard.sql import parse_sql_files
-
-    return parse_sql_files(_sources(template.files))
-
-
 def static_findings(template: MuseTemplate) -> list[PurityFinding]:
     """Every purity finding of the template's SQL: errors refuse it; warnings (dynamic SQL the
     fingerprint will judge, declared writes to core rows) are shown before anything is applied."""
-    from wizard.guard import check_static
+    manifest = template.manifest
+    key = (_files_key(template.files), tuple(manifest.schemas), tuple(manifest.core_data_writes))
+    if key not in _static_findings:
+        from wizard.guard import check_static
 
-    return check_static(
-        template_model(template),
-        core_model(),
-        declared_schemas=template.manifest.schemas,
-        core_data_writes=template.manifest.core_data_writes,
-    )
+        _static_findings[key] = tuple(
+            check_static(
+                template_model(template),
+                core_model(),
+                declared_schemas=manifest.schemas,
+                core_data_writes=manifest.core_data_writes,
+            )
+        )
+    return list(_static_findings[key])
+
+
+_static_findings: dict[tuple[object, ...], tuple[PurityFinding, ...]] = {}
 
 
 class CoreChangedError(migrations.MigrationError):

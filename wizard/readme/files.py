@@ -7,7 +7,6 @@ writes are atomic; a README whose markers are broken is refused with the file an
 
 from __future__ import annotations
 
-import functools
 import re
 import stat
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from wizard.migrations import MigrationFile, load_folder
 from wizard.muses import MuseTemplate, core_files, load_template
 from wizard.readme.catalog import table_list_from_catalog
 from wizard.readme.doc import ReadmeDatabaseError, ReadmeError, TableListDoc, render_table_list
-from wizard.sql import SchemaModel, SqlSource, parse_sql_files
+from wizard.sql import SchemaModel, SqlSource, parse_sql_once
 
 if TYPE_CHECKING:
     import psycopg
@@ -128,14 +127,7 @@ def _sources(files: tuple[MigrationFile, ...] | list[MigrationFile]) -> tuple[Sq
 
 
 def parse_sources(sources: MuseSources) -> SchemaModel:
-    return _parsed((*sources.core, *sources.muse))
-
-
-@functools.lru_cache(maxsize=8)
-def _parsed(sources: tuple[SqlSource, ...]) -> SchemaModel:
-    """Parsed once per process for the same texts (a roll-out writes the README of many Muses of one
-    template); only the builder mutates a model, so sharing it is safe."""
-    return parse_sql_files(list(sources))
+    return parse_sql_once((*sources.core, *sources.muse))
 
 
 async def build_doc(sources: MuseSources, db_url: str | None = None) -> TableListDoc:

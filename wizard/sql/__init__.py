@@ -1,4 +1,4 @@
-from wizard.sql.builder import parse_sql_files, parse_sql_paths
+from wizard.sql.builder import parse_sql_files, parse_sql_once, parse_sql_paths
 from wizard.sql.model import (
     Column,
     Effect,
@@ -24,5 +24,6 @@ __all__ = [
     "View",
     "canonical_type",
     "parse_sql_files",
+    "parse_sql_once",
     "parse_sql_paths",
 ]

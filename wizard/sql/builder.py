@@ -6,6 +6,7 @@ the objects alone; they still appear in `SchemaModel.statements` with their effe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -80,6 +81,13 @@ def parse_sql_files(files: Sequence[SqlSource]) -> SchemaModel:
         for stmt in parse_source(source):
             builder.apply(stmt)
     return builder.finish()
+
+
+@functools.lru_cache(maxsize=16)
+def parse_sql_once(files: tuple[SqlSource, ...]) -> SchemaModel:
+    """parse_sql_files(), once per process for the same paths and texts: a command that looks at many Muses
+    of one template parses it once. Callers share the model: only the builder changes a model."""
+    return parse_sql_files(files)
 
 
 def parse_sql_paths(paths: Sequence[Path], *, relative_to: Path | None = None) -> SchemaModel:
