@@ -47,7 +47,7 @@ async def plan_muse(
 
     from wizard.fleet.database import holdings, muse_connection, target_files
     from wizard.fleet.portfolio import reachable
-    from wizard.muses import core_differences_in, load_template, static_findings, verify_database_in
+    from wizard.muses import load_template, static_findings, verify_findings_in
 
     api = reachable(muse, apis)
     if isinstance(api, str):
@@ -61,10 +61,10 @@ async def plan_muse(
         files = target_files(muse, core, template)
         async with muse_connection(api, muse.ref, logins) as conn:
             held = await holdings(conn, files, core)
-            drift = await core_differences_in(conn, held.applied_core)
-            failing = [] if drift else await verify_database_in(conn, None, held.applied_core)
+            checked = await verify_findings_in(conn, None, held.applied_core)  # the core compared once
     except (MusekitError, psycopg.Error, OSError) as exc:
         return MusePlan(muse.name, muse.clone_id, skip=str(exc).splitlines()[0])
+    drift, failing = list(checked.core), checked.lines()
     if drift or failing:
         what, found = ("core drift", drift) if drift else ("a failing check", failing)
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
