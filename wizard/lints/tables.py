@@ -93,12 +93,18 @@ async def check_unsupported_reg_types(conn: psycopg.AsyncConnection, ctx: Contex
 # -- 0020 table_bloat -------------------------------------------------------------------------------------
 # The classic estimate from the planner statistics: `otta` is the number of pages the live rows
 # would need (row header 23 bytes, 4-byte alignment); bloat = pages / otta. Flagged above 70x
-# with more than 20 MB wasted.
-TABLE_BLOAT_SQL = """
-with candidates as (  -- waste <= pages * block size: only a table over 20 MB can be flagged (pg_stats is costly)
-  select n.nspname, c.relname
-  from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-  where c.relkind = 'r' and c.relpages::numeric * pg_catalog.current_setting('block_size')::numeric > 20 * 1024 * 1024
+# with more than 20 MB wasted. As waste <= pages * block size, only a table over 20 MB can be flagged:
+# planning the estimate alone costs about 20 ms on a new session (pg_stats is a large view), so it
+# runs only when such a table exists, and reads pg_stats for those tables only.
+_LARGE_TABLE = """
+select n.nspname, c.relname
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where c.relkind = 'r' and c.relpages::numeric * pg_catalog.current_setting('block_size')::numeric > 20 * 1024 * 1024"""
+
+LARGE_TABLE_EXISTS_SQL = f"select exists ({_LARGE_TABLE})"
+
+TABLE_BLOAT_SQL = f"""
+with candidates as ({_LARGE_TABLE}
 ),
 stats as (
   select s.schemaname, s.tablename,
@@ -140,7 +146,9 @@ order by 1, 2
 
 
 async def check_table_bloat(conn: psycopg.AsyncConnection, ctx: Context) -> list[Finding]:
-    out = []
+    out: list[Finding] = []
+    if not (await rows(conn, LARGE_TABLE_EXISTS_SQL))[0][0]:
+        return out
     for schema, table, qtable, pages, needed, ratio, waste in await rows(conn, TABLE_BLOAT_SQL):
         out.append(
             TABLE_BLOAT.finding(
