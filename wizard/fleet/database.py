@@ -25,7 +25,11 @@ class FolderConflict(MusekitError):
 
 class MuseLogins:
     """One temporary login role per Muse for a whole command (an upgrade's plan, then its roll-out): made on
-    first use, renewed before its ttl runs out, every one removed at the end of the `async with`."""
+    first use, renewed before its ttl runs out, every one removed at the end of the `async with`. The first
+    REUSED Muses also keep their connection from one block to the next (see muse_connection): one backend,
+    its catalog caches warm, per Muse, without holding a connection to every project of a large portfolio."""
+
+    REUSED = 64
 
     def __init__(self) -> None:
         self._sessions: dict[str, LoginSession] = {}
@@ -40,7 +44,8 @@ class MuseLogins:
         async with self._locks.setdefault(ref, asyncio.Lock()):
             session = self._sessions.get(ref)
             if session is None:
-                session = LoginSession(api, ref, await api.database_connection(ref), keep_probe=True)
+                reuse = len(self._sessions) < self.REUSED
+                session = LoginSession(api, ref, await api.database_connection(ref), keep_probe=True, reuse=reuse)
                 self._sessions[ref] = session
             return session
 
@@ -67,13 +72,20 @@ async def muse_connection(
     api: ManagementAPI, ref: str, logins: MuseLogins | None = None
 ) -> AsyncIterator[psycopg.AsyncConnection]:
     """A connection to the project's database as `postgres` for the block (the one that proved the login,
-    when the Muse's login role is new), closed after it. With `logins`, the Muse's login role is kept for
-    the rest of the command; without, it is removed after the block."""
+    when the Muse's login role is new). With `logins`, the Muse's login role is kept for the rest of the
+    command, and so may the connection be (given back after the block, discarded); without, both are
+    removed after the block."""
     from wizard.api import LoginSession
 
     if logins is not None:
-        async with await (await logins.session(api, ref)).connect() as conn:
+        session = await logins.session(api, ref)
+        conn = await session.connect()
+        try:
             yield conn
+        except BaseException:
+            await conn.close()
+            raise
+        await session.release(conn)  # the Muse's next block (its roll-out after its plan) goes on in it
         return
     async with (
         LoginSession(api, ref, await api.database_connection(ref), keep_probe=True) as login,

@@ -128,6 +128,8 @@ async def apply_on[SnapshotT](
     session is discarded afterwards (DISCARD ALL: the lock released, and whatever role, setting or
     temporary object the files left in it gone), so what runs next sees a session as a new one would.
     Use it for trusted files only (the core): a Muse's files are applied and checked on sessions of their own."""
+    from wizard.pg import discard_session
+
     options = _Options(False, progress, lock_timeout, include_all, atomic, None, only)
     t0 = time.monotonic()
     cur = await conn.execute("select current_user::text, session_user::text")
@@ -136,24 +138,8 @@ async def apply_on[SnapshotT](
     try:
         return await _apply(conn, files, options, guard, t0)
     finally:
-        await _discard_session(conn, *roles)
-
-
-async def _discard_session(conn: psycopg.AsyncConnection, role: str, login: str) -> None:
-    """Leave the session as a new one would be (stepped down to `role` again when the login is another role,
-    see pg.RoleUrl), or closed when it cannot be: nobody must go on in a session the files changed."""
-    import psycopg
-    from psycopg import sql
-
-    if conn.closed:
-        return
-    try:
-        await conn.rollback()  # a failed file may leave the session's transaction open
-        await conn.execute("discard all")
-        if role != login:
-            await conn.execute(sql.SQL("set session role {}").format(sql.Identifier(role)))
-    except psycopg.Error:
-        await conn.close()
+        role, login = roles
+        await discard_session(conn, role if role != login else None)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from wizard.pg.connect import (
     connect,
     describe_target,
     describe_url,
+    discard_session,
     parse_url,
     tls_options,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "create_migrator_role",
     "describe_target",
     "describe_url",
+    "discard_session",
     "drop_database",
     "free_port",
     "leftover_servers",

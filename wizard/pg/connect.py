@@ -177,6 +177,24 @@ async def _step_down(conn: psycopg.AsyncConnection, role: str, parsed: dict[str,
         raise
 
 
+async def discard_session(conn: psycopg.AsyncConnection, role: str | None = None) -> None:
+    """Leave the session as a new one would be: no transaction, role, setting, temporary object or advisory
+    lock left by the work done in it (DISCARD ALL), stepped down to `role` again when given (a RoleUrl's
+    session role); closed when that fails, so nobody goes on in a session of unknown state."""
+    import psycopg
+    from psycopg import sql
+
+    if conn.closed:
+        return
+    try:
+        await conn.rollback()  # an error may leave the session's transaction open
+        await conn.execute("discard all")
+        if role is not None:
+            await conn.execute(sql.SQL("SET SESSION ROLE {}").format(sql.Identifier(role)))
+    except psycopg.Error:
+        await conn.close()
+
+
 def describe_url(url: str) -> str:
     """`user X at host:port/db` of a URL, without the password."""
     try:
