@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.support.databases import apply_core
-from wizard.guard import Fingerprint, check_static, core_fingerprint, diff_fingerprints
+from wizard.guard import Fingerprint, check_static, core_fingerprint, core_part, diff_fingerprints
 from wizard.settings import core_migrations_dir, muses_root
 from wizard.sql import SchemaModel, SqlSource, parse_sql_paths
 
@@ -71,6 +71,16 @@ async def test_fingerprint_is_deterministic_and_comparable_across_databases(core
         )
     assert first == again == elsewhere and first.digest == elsewhere.digest
     assert diff_fingerprints(first, elsewhere) == []
+
+
+async def test_the_core_part_reads_the_same_without_the_platform(core_db):
+    async with await connect(core_db) as conn, conn.transaction(force_rollback=True):
+        await conn.execute("create role musekit_platform_extra")
+        full = await core_fingerprint(conn, core())
+        core_only = await core_fingerprint(conn, core(), platform=False)
+    assert "role musekit_platform_extra" in full.objects and "role musekit_platform_extra" not in core_only.objects
+    assert core_only.objects["database"]["owner"] == full.objects["database"]["owner"]  # the owner is read
+    assert core_part(core_only, core()) == core_part(full, core())
 
 
 @pytest.mark.parametrize("slug", ["socioscheduler", "realtor"])

@@ -282,12 +282,13 @@ async def _set_local(conn: psycopg.AsyncConnection, settings: list[tuple[str, st
     )
 
 
-async def core_fingerprint(conn: psycopg.AsyncConnection, core: SchemaModel) -> Fingerprint:
+async def core_fingerprint(conn: psycopg.AsyncConnection, core: SchemaModel, *, platform: bool = True) -> Fingerprint:
     """Read the fingerprint of the core objects named by `core`, and of the platform state around
-    them (roles, settings, default privileges, extensions, publications, event triggers), through
-    `conn` (inside the caller's transaction, if any; nothing is written). Every catalog name is
-    schema-qualified and the session's settings are pinned while reading, so neither a Muse's
-    objects named like catalog relations nor a changed search_path can make it lie."""
+    them (roles, settings, default privileges, extensions, publications, event triggers; of these only
+    the database's owner and privileges without `platform`, for a comparison of the core alone: see
+    core_part), through `conn` (inside the caller's transaction, if any; nothing is written). Every
+    catalog name is schema-qualified and the session's settings are pinned while reading, so neither a
+    Muse's objects named like catalog relations nor a changed search_path can make it lie."""
     objects = CoreObjects.from_model(core)
     labels = {name: "table" for name in objects.tables | objects.attached_tables}
     labels.update({name: "view" for name in objects.views})
@@ -300,7 +301,7 @@ async def core_fingerprint(conn: psycopg.AsyncConnection, core: SchemaModel) -> 
         (_FUNCTION_SQL, sorted(objects.functions), _function_rows),
         (_SCHEMA_SQL, sorted(objects.schemas), _schema_rows),
         (_CONTENTS_SQL, sorted(objects.schemas_created), _contents_rows),
-        *((query, None, reader) for query, reader in _PLATFORM_READS),
+        *((query, None, reader) for query, reader in _PLATFORM_READS if platform or query is _DATABASE_SQL),
     ]
     if conn.info.server_version < 150000:
         reads = [r for r in reads if r[0] != _PUBLICATION_SCHEMA_SQL]
