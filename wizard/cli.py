@@ -76,7 +76,9 @@ def environment_help() -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line. `only`: the one command to register (a headless command need not import every
+    other command's module); None: all of them, as `musekit --help` lists them."""
     import argparse  # not for the wizard, which starts without a parser (see _main)
 
     parser = argparse.ArgumentParser(
@@ -101,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         try:
             module = importlib.import_module(f"wizard.commands.{module_name}")
         except ModuleNotFoundError as exc:
@@ -145,7 +149,8 @@ def _main(argv: list[str] | None) -> int:
     if set(sys.argv[1:] if argv is None else argv) <= {"--sandbox"}:
         # the wizard: its first frame need not wait for every command's module and parser
         return run_wizard(sandbox=bool(sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(only=words[0] if words and words[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     run = getattr(args, "_run", None)
     if run is not None:

@@ -50,3 +50,12 @@ def test_top_level_help_lists_every_environment_variable_and_the_state():
         assert meaning.split("(")[0].strip()[:40] in " ".join(text.split()), meaning
     assert str(settings.data_dir()) in text
     assert "musekit sandbox --reset" in text and "make clean" in text
+
+
+@pytest.mark.parametrize("name", sorted(n for n in COMMANDS if " " not in n))
+def test_a_command_alone_parses_and_helps_as_among_all(name):
+    """`musekit <command> …` registers that command only (see cli._main): the same parser as in the full set."""
+    alone = _subparsers(build_parser(only=name))
+    assert sorted(alone) == sorted(n for n in COMMANDS if n == name or n.startswith(f"{name} "))
+    for sub, parser in alone.items():
+        assert parser.format_help() == COMMANDS[sub].format_help()
