@@ -101,7 +101,17 @@ async def test_the_table_lists_both_muses_and_d_shows_their_schema_diff(env):
         await wait_for(pilot, lambda: on(app, "WelcomeScreen"), "back to Welcome")
 
 
-async def test_one_selected_muse_is_upgraded_to_a_newer_core(env):
+async def test_one_selected_muse_is_upgraded_to_a_newer_core(env, monkeypatch):
+    from wizard.api import ManagementAPI
+
+    made: list[str] = []  # login roles the API made, by project (the real calls, only counted)
+    real = ManagementAPI.create_login_role
+
+    async def counted(self, ref, **kwargs):
+        made.append(ref)
+        return await real(self, ref, **kwargs)
+
+    monkeypatch.setattr(ManagementAPI, "create_login_role", counted)
     before_b = versions(env, "muse-b")
     app = MuseKitApp(workdir=env["root"])
     async with app.run_test(size=SIZE) as pilot:
@@ -109,6 +119,7 @@ async def test_one_selected_muse_is_upgraded_to_a_newer_core(env):
         assert "2 with pending migrations" in screen_text(app)  # the newer core's file, on both
         await pilot.press("up", "space")  # the first row: muse-a
         await wait_for(pilot, lambda: "1 selected" in screen_text(app), "the selection")
+        made.clear()
         await pilot.press("u")
         await wait_for(pilot, lambda: "1 to upgrade" in screen_text(app), "the plan", timeout=120)
         text = screen_text(app)
@@ -122,6 +133,7 @@ async def test_one_selected_muse_is_upgraded_to_a_newer_core(env):
         await wait_for(pilot, lambda: "Roll-out finished" in screen_text(app), "the final report", timeout=240)
         text = screen_text(app)
         assert "upgraded" in text and "1 file(s) applied and verified" in text
+        assert len(made) == 1  # one login role served the plan and the roll-out (as `musekit fleet upgrade`)
 
         await pilot.press("escape")  # back to the table, checked again
         await wait_for(pilot, lambda: "1 with pending migrations" in screen_text(app), "the fresh status", timeout=180)

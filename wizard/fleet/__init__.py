@@ -1,6 +1,7 @@
 """The portfolio: every Muse in the registry at once — its status, core (and template) roll-outs with a
 canary and a resumable journal. Every database is reached with only the access token (login roles)."""
 
+from wizard.fleet.access import UpgradeAccess
 from wizard.fleet.core import core_for
 from wizard.fleet.database import MuseLogins
 from wizard.fleet.portfolio import ApiKey, FleetMuse, management_apis, portfolio
@@ -27,6 +28,7 @@ __all__ = [
     "MuseStatus",
     "Rollout",
     "RolloutError",
+    "UpgradeAccess",
     "UpgradeFailed",
     "core_for",
     "fleet_status",

@@ -8,6 +8,7 @@ it, as `musekit fleet upgrade --resume` does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -43,10 +44,11 @@ from wizard.widgets import (
 )
 
 if TYPE_CHECKING:
-    from wizard.fleet import FleetMuse, MusePlan, MuseStatus, Rollout
+    from wizard.fleet import FleetMuse, MusePlan, MuseStatus, Rollout, UpgradeAccess
 
 View = Literal["fleet-status", "fleet-plan", "fleet-rollout", "fleet-diff"]
 CANARY = 1  # as `musekit fleet upgrade`: one Muse upgraded and verified before the others
+ACCESS_CLOSE_S = 5.0  # removing the login roles may not hold the screen up longer (they expire anyway)
 
 
 class FleetScreen(WizardScreen[None]):
@@ -111,6 +113,7 @@ class FleetScreen(WizardScreen[None]):
         self.summary = ""
         self.rollout_worker: Worker[None] | None = None
         self.plan_worker: Worker[None] | None = None
+        self.access: UpgradeAccess | None = None  # the plan's clients and login roles, for its roll-out
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,6 +133,9 @@ class FleetScreen(WizardScreen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh()
+
+    async def on_unmount(self) -> None:
+        await self.drop_access()
 
     # -- what is shown ---------------------------------------------------------------------------------
     @property
@@ -260,16 +266,29 @@ class FleetScreen(WizardScreen[None]):
 
     @work(exclusive=True, group="fleet-plan", exit_on_error=False)
     async def _plan(self, muses: list[FleetMuse]) -> None:
-        from wizard.fleet import core_for, management_apis, plan_fleet
+        from wizard.fleet import UpgradeAccess, core_for, plan_fleet
 
+        await self.drop_access()  # an earlier plan's
+        access: UpgradeAccess | None = None
         try:
             core = await asyncio.to_thread(core_for, self.core_dir)
-            async with management_apis(muses, self.host.store, interactive=False) as apis:
-                plans = await plan_fleet(muses, apis, core, concurrency=self.concurrency)
+            access = self.access = await UpgradeAccess.open(muses, self.host.store, interactive=False)
+            plans = await plan_fleet(muses, access.apis, core, concurrency=self.concurrency, logins=access.logins)
+        except asyncio.CancelledError:
+            await self.drop_access(access)
+            raise
         except Exception as exc:
+            await self.drop_access(access)
             self.post_message(FleetPlanned([], error_text(exc)))
         else:
             self.post_message(FleetPlanned(plans, None))
+
+    async def drop_access(self, access: UpgradeAccess | None = None) -> None:
+        """Remove the login roles of `access` (default: the current plan's), best effort and within a few
+        seconds: they expire on their own."""
+        if access is None or access is self.access:
+            access, self.access = self.access, None
+        await _close(access)
 
     @on(FleetPlanned)
     def _planned(self, message: FleetPlanned) -> None:
@@ -308,46 +327,52 @@ class FleetScreen(WizardScreen[None]):
         from wizard.fleet import new_rollout
 
         rollout = new_rollout(plans, core_dir=self.core_dir, canary=CANARY, keep_going=False)
-        self._run_rollout(rollout)
+        access, self.access = self.access, None  # the plan's login roles serve its roll-out
+        self._run_rollout(rollout, access)
 
     def action_resume(self) -> None:
         if self.unfinished is None or self.rolling:
             return
         rollout, self.unfinished = self.unfinished, None
-        self._run_rollout(rollout)
+        self._run_rollout(rollout, None)
 
-    def _run_rollout(self, rollout: Rollout) -> None:
+    def _run_rollout(self, rollout: Rollout, access: UpgradeAccess | None) -> None:
         self.show_view("fleet-rollout")
         self.activity(f"Rolling out to {sum(1 for m in rollout.muses if m.state != 'skipped')} Muse(s)…")
-        self.rollout_worker = self._roll(rollout)
+        self.rollout_worker = self._roll(rollout, access)
         self.refresh_bindings()
 
     @work(exclusive=True, group="fleet-rollout", exit_on_error=False)
-    async def _roll(self, rollout: Rollout) -> None:
-        from wizard.fleet import core_for, management_apis, portfolio, run_rollout, save_rollout
+    async def _roll(self, rollout: Rollout, access: UpgradeAccess | None) -> None:
+        from wizard.fleet import UpgradeAccess, core_for, portfolio, run_rollout, save_rollout
 
         try:
             core = await asyncio.to_thread(core_for, rollout.core_dir)
             ids = {m.clone_id for m in rollout.muses}
             muses = [m for m in await asyncio.to_thread(portfolio) if m.clone_id in ids]
-            async with management_apis(muses, self.host.store, interactive=False) as apis:
-                save_rollout(rollout)  # journaled before the first Muse is touched
-                self.post_message(RolloutStarted(rollout.model_copy(deep=True)))
-                done = await run_rollout(
-                    rollout,
-                    {m.clone_id: m for m in muses},
-                    apis,
-                    core,
-                    concurrency=self.concurrency,
-                    say=self._say,
-                )
+            if access is None:  # a roll-out resumed from its journal: no plan before it
+                access = await UpgradeAccess.open(muses, self.host.store, interactive=False)
+            save_rollout(rollout)  # journaled before the first Muse is touched
+            self.post_message(RolloutStarted(rollout.model_copy(deep=True)))
+            done = await run_rollout(
+                rollout,
+                {m.clone_id: m for m in muses},
+                access.apis,
+                core,
+                concurrency=self.concurrency,
+                say=self._say,
+                logins=access.logins,
+            )
         except asyncio.CancelledError:
+            await _close(access)
             self.post_message(RolloutFinished(None, "stopped on request"))
             raise
         except Exception as exc:
-            self.post_message(RolloutFinished(None, error_text(exc)))
+            finished = RolloutFinished(None, error_text(exc))
         else:
-            self.post_message(RolloutFinished(done, None))
+            finished = RolloutFinished(done, None)
+        await _close(access)  # before the report: the roll-out is over only once its login roles are gone
+        self.post_message(finished)
 
     def _say(self, line: str) -> None:
         self.post_message(RolloutLine(line))
@@ -431,8 +456,10 @@ class FleetScreen(WizardScreen[None]):
         if view == "fleet-status":
             self.dismiss(None)
             return
-        if view == "fleet-plan" and self.plan_worker is not None:
-            self.plan_worker.cancel()
+        if view == "fleet-plan":
+            if self.plan_worker is not None:
+                self.plan_worker.cancel()
+            self.run_worker(self.drop_access(), group="fleet-access")  # no roll-out of this plan
         self.show_view("fleet-status")
         if view == "fleet-rollout":  # versions changed: look again
             self.action_refresh()
@@ -481,3 +508,9 @@ def confirm_text(plans: Sequence[MusePlan]) -> str:
         "its template's under the purity guard, then the checks: a Muse that fails keeps what it had. The "
         "roll-out is journaled: if it stops, R in this list (or `musekit fleet upgrade --resume`) finishes it."
     )
+
+
+async def _close(access: UpgradeAccess | None) -> None:
+    if access is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(access.close(), ACCESS_CLOSE_S)
