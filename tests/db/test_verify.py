@@ -657,3 +657,23 @@ def test_command_exit_2_for_bad_usage(db_url, capsys, monkeypatch):
     assert (code, out) == (2, "") and "percent-encode" in err and SECRET not in err
     code, out, err = run_cli(capsys, "--db-url", db_url, "--schema", "public", "--schema", "nope")
     assert (code, out) == (2, "") and "schema nope does not exist" in err
+
+
+async def test_a_lint_run_costs_a_few_round_trips_not_one_per_check(db_url, monkeypatch):
+    """Every check's first query goes in one pipeline (lints.catalog.fetched_ahead): a hosted project is
+    tens of milliseconds away, and a verify used to wait for about 30 round trips."""
+    execute(db_url, owned_table("notes"))
+    trips: list[str] = []
+    real = psycopg.AsyncConnection.execute
+
+    async def counted(self, query, params=None, **kwargs):
+        if self._pipeline is None:  # outside a pipeline, each execute waits for its answer
+            trips.append(str(query)[:40])
+        return await real(self, query, params, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "execute", counted)
+    async with await psycopg.AsyncConnection.connect(db_url, autocommit=True) as conn:
+        findings = await run_lints(conn)
+    monkeypatch.undo()
+    assert findings == await lint(db_url)  # the same findings as a run on its own connection
+    assert len(trips) <= 8, trips

@@ -7,7 +7,9 @@ for them."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -80,9 +82,63 @@ def api_privileges(kind: str = "table", oid: str = "c.oid") -> str:
              order by r.rolname, priv)"""
 
 
-async def rows(conn: psycopg.AsyncConnection, query: str, **params: object) -> list[tuple[Any, ...]]:
+Rows = list[tuple[Any, ...]]
+Query = tuple[str, dict[str, object]]
+
+# While the runner asks a check which query it sends first (FirstQuery), and the rows it fetched ahead
+# for those queries (each served once; any other query goes to the server as it comes).
+_ASKING: ContextVar[bool] = ContextVar("musekit_lints_asking", default=False)
+_FETCHED: ContextVar[dict[str, Rows] | None] = ContextVar("musekit_lints_fetched", default=None)
+
+
+class FirstQuery(Exception):
+    """Raised by rows() while a check is only asked which query it sends first."""
+
+    def __init__(self, query: str, params: dict[str, object]) -> None:
+        super().__init__(query)
+        self.query, self.params = query, params
+
+
+def _key(query: str, params: dict[str, object]) -> str:
+    return f"{query}\x00{sorted(params.items())!r}"
+
+
+async def rows(conn: psycopg.AsyncConnection, query: str, **params: object) -> Rows:
+    if _ASKING.get():
+        raise FirstQuery(query, params)
+    fetched = _FETCHED.get()
+    if fetched is not None and (ahead := fetched.pop(_key(query, params), None)) is not None:
+        return ahead
     cur = await conn.execute(query, params)
     return await cur.fetchall()
+
+
+async def first_query(
+    run: Callable[[psycopg.AsyncConnection, Context], Awaitable[object]], conn: psycopg.AsyncConnection, ctx: Context
+) -> Query | None:
+    """The query `run` sends first (it goes no further), or None when it reads no rows (the context only)."""
+    token = _ASKING.set(True)
+    try:
+        await run(conn, ctx)
+    except FirstQuery as asked:
+        return asked.query, asked.params
+    finally:
+        _ASKING.reset(token)
+    return None
+
+
+@asynccontextmanager
+async def fetched_ahead(conn: psycopg.AsyncConnection, queries: Sequence[Query]) -> AsyncIterator[None]:
+    """Within the block, rows() answers these queries from one round trip (a pipeline) made now: a lint
+    run costs one round trip for its checks' first queries instead of one per check."""
+    async with conn.pipeline():
+        cursors = [await conn.execute(query, params) for query, params in queries]
+        results = [await cur.fetchall() for cur in cursors]
+    token = _FETCHED.set({_key(q, p): r for (q, p), r in zip(queries, results, strict=True)})
+    try:
+        yield
+    finally:
+        _FETCHED.reset(token)
 
 
 def params(ctx: Context, skip: Sequence[str] = SYSTEM_SCHEMAS) -> dict[str, object]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
-from wizard.lints.catalog import read_context, rows
+from wizard.lints.catalog import fetched_ahead, first_query, read_context, rows
 from wizard.lints.model import Finding, Level, NotApplicable, Report, UnknownSchemaError
 from wizard.lints.registry import CHECK_LIST, LINTS_BY_ID
 from wizard.pg import connect
@@ -98,12 +98,15 @@ async def _run(
     found: list[Finding] = []
     not_applicable: list[NotApplicable] = []
     checks = [c for c in CHECK_LIST if levels is None or any(lint.level in levels for lint in c.lints)]
-    for check in checks:
-        reason = check.requires(ctx) if check.requires else None
-        if reason:
-            not_applicable += [NotApplicable(lint, reason) for lint in check.lints]
-        else:
-            found += await check.run(conn, ctx)
+    runnable = [c for c in checks if not (c.requires and c.requires(ctx))]
+    first = [q for c in runnable if (q := await first_query(c.run, conn, ctx)) is not None]
+    async with fetched_ahead(conn, first):
+        for check in checks:
+            reason = check.requires(ctx) if check.requires else None
+            if reason:
+                not_applicable += [NotApplicable(lint, reason) for lint in check.lints]
+            else:
+                found += await check.run(conn, ctx)
     found = sorted((f for f in found if levels is None or f.level in levels), key=Finding.sort_key)
     counted = [f for f in found if LINTS_BY_ID[f.id].counts]
     advisory = [f for f in found if not LINTS_BY_ID[f.id].counts]
