@@ -496,11 +496,12 @@ class Clone:
     async def _step_verify(self) -> str:
         """musekit's checks decide; what they found is recorded as data (the journal, the step's events),
         and the note or the error is made from it."""
-        from wizard.muses import verify_findings
+        from wizard.muses import verify_findings_in
 
-        await self._all_applied()
+        async with await self._connect() as conn:  # one login for the history and the checks
+            await self._all_applied(conn)
+            found = VerifyOutcome.of(await verify_findings_in(conn, self.template))
         record = self.journal.steps["verify"]
-        found = VerifyOutcome.of(await verify_findings(await self._db_url(), self.template))
         if not found.passed:
             record.verify = found
             raise CloneError("verify", found.failure_message(), self.folder)
@@ -555,18 +556,14 @@ class Clone:
     def _folder_files(self) -> list[migrations.MigrationFile]:
         return migrations.load_folder(self.folder / MIGRATIONS_DIR)
 
-    async def _all_applied(self, conn: psycopg.AsyncConnection | None = None) -> int:
+    async def _all_applied(self, conn: psycopg.AsyncConnection) -> int:
         """How many of the folder's migrations are applied; _Redo when the journal says they all are
-        and the database disagrees (or the folder lacks files). On `conn`, or on a connection of its own."""
+        and the database disagrees (or the folder lacks files)."""
         for f in [*core_files(), *self.template.files]:
             dest = self.folder / MIGRATIONS_DIR / f.path.name
             if not dest.exists() or dest.read_bytes() != f.path.read_bytes():
                 raise _Redo("files", f"{dest} is missing or differs from the template")
-        if conn is None:
-            async with await self._connect() as own:
-                plan = await migrations.read_plan(own, self._folder_files(), include_all=True)
-        else:
-            plan = await migrations.read_plan(conn, self._folder_files(), include_all=True)
+        plan = await migrations.read_plan(conn, self._folder_files(), include_all=True)
         if plan.pending:
             core = {f.version for f in core_files()}
             step = "core_migrations" if any(f.version in core for f in plan.pending) else "muse_migrations"
