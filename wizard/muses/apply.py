@@ -66,30 +66,23 @@ def template_model(template: MuseTemplate) -> SchemaModel:
     return parse_sql_once(_sources(template.files))
 
 
-def _files_key(files: Sequence[migrations.MigrationFile]) -> tuple[tuple[str, str], ...]:
-    return tuple((f.filename, f.checksum) for f in files)
-
-
 def static_findings(template: MuseTemplate) -> list[PurityFinding]:
     """Every purity finding of the template's SQL: errors refuse it; warnings (dynamic SQL the
     fingerprint will judge, declared writes to core rows) are shown before anything is applied."""
     manifest = template.manifest
-    key = (_files_key(template.files), tuple(manifest.schemas), tuple(manifest.core_data_writes))
-    if key not in _static_findings:
-        from wizard.guard import check_static
-
-        _static_findings[key] = tuple(
-            check_static(
-                template_model(template),
-                core_model(),
-                declared_schemas=manifest.schemas,
-                core_data_writes=manifest.core_data_writes,
-            )
-        )
-    return list(_static_findings[key])
+    return list(_static_findings(_sources(template.files), tuple(manifest.schemas), tuple(manifest.core_data_writes)))
 
 
-_static_findings: dict[tuple[object, ...], tuple[PurityFinding, ...]] = {}
+@lru_cache(maxsize=16)  # once per process for the same SQL and manifest: a fleet command checks many Muses
+def _static_findings(
+    sources: tuple[SqlSource, ...], schemas: tuple[str, ...], core_data_writes: tuple[str, ...]
+) -> tuple[PurityFinding, ...]:
+    from wizard.guard import check_static
+    from wizard.sql import parse_sql_once
+
+    return tuple(
+        check_static(parse_sql_once(sources), core_model(), declared_schemas=schemas, core_data_writes=core_data_writes)
+    )
 
 
 class CoreChangedError(migrations.MigrationError):
