@@ -332,7 +332,9 @@ async def table_list_is_current_in(folder: Path, template: MuseTemplate, conn: p
 
 
 async def _doc_on(conn: psycopg.AsyncConnection, sources: MuseSources) -> TableListDoc:
-    where = f"user {conn.info.user} at {conn.info.host}:{conn.info.port}/{conn.info.dbname}"
+    from wizard.pg import describe_target
+
+    where = describe_target(conn.info.get_parameters())  # never holds the password
     return await _doc_from_catalog(conn, parse_sources(sources), {s.path for s in sources.muse}, where)
 
 
