@@ -17,10 +17,8 @@ if TYPE_CHECKING:
     from wizard.lints import Level
 
 DEFAULT_CONCURRENCY = DEFAULT_FLEET_CONCURRENCY
-COUNTED_LEVELS: tuple[Level, ...] = (
-    "ERROR",
-    "WARN",
-)  # a row counts these; the INFO-only checks (table bloat, indexes) do not run
+# A row counts these; the INFO-only checks (table bloat, indexes) do not run.
+COUNTED_LEVELS: tuple[Level, ...] = ("ERROR", "WARN")
 
 
 @dataclass(frozen=True)
