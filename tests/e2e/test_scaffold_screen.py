@@ -348,7 +348,8 @@ async def test_a_saved_template_goes_to_your_folder_and_is_listed_beside_the_shi
         )
         screen._refresh()
         await wait_for(pilot, lambda: "create table public.entries" in screen.query_one("#sc-sql").text, "the SQL")
-        assert value(screen, "#dest") == str(user_templates_dir() / "diary")
+        # _refresh() read the slug from its field: the last key's Changed may still be on its way
+        await wait_for(pilot, lambda: value(screen, "#dest") == str(user_templates_dir() / "diary"), "the dest")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: on(app, "ProjectScreen"), "the project screen")
         folder = user_templates_dir() / "diary"
