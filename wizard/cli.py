@@ -17,6 +17,7 @@ from wizard.errors import ExitCode, MusekitError, exit_codes_help
 
 if TYPE_CHECKING:
     import argparse
+    from types import FrameType
 
 # name -> module in wizard.commands; each module defines HELP, register(parser) and run(args) -> int
 COMMANDS: dict[str, str] = {
@@ -135,9 +136,14 @@ class _Sigterm:
             signal.signal(signal.SIGTERM, cls._forward)
 
     @classmethod
-    def _forward(cls, signum: int, frame: object) -> None:
+    def _forward(cls, signum: int, frame: FrameType | None) -> None:
         cls.received = True
-        signal.raise_signal(signal.SIGINT)  # asyncio.run turns it into a cancellation of the running step
+        # what SIGINT would do: asyncio.run's handler cancels the running step, Python's raises
+        # KeyboardInterrupt. Called, not raised: a script's background job inherits SIGINT ignored.
+        on_sigint = signal.getsignal(signal.SIGINT)
+        if not callable(on_sigint):
+            raise KeyboardInterrupt
+        on_sigint(signal.SIGINT, frame)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -109,14 +109,23 @@ def test_two_clones_of_one_folder_at_once_make_one_project(world):
     assert len(projects_named(world["sandbox"].url, world["token"], "twins")) == 1
 
 
-@pytest.mark.parametrize(("signame", "exit_code"), [("SIGINT", 130), ("SIGTERM", 143)])
-def test_ctrl_c_or_sigterm_stops_with_its_exit_code_and_resume_finishes(world, signame, exit_code):
+@pytest.mark.parametrize(
+    ("signame", "exit_code", "launch"),
+    [
+        ("SIGINT", 130, []),
+        ("SIGTERM", 143, []),
+        # a script's background job inherits SIGINT ignored: SIGTERM must still stop the clone
+        ("SIGTERM", 143, ["sh", "-c", 'trap "" INT; exec "$0" "$@"']),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGTERM-with-SIGINT-ignored"],
+)
+def test_ctrl_c_or_sigterm_stops_with_its_exit_code_and_resume_finishes(world, signame, exit_code, launch):
     import signal
     import time
 
     import httpx
 
-    name = f"interrupted-{signame.lower()}"
+    name = f"interrupted-{signame.lower()}{'-bg' if launch else ''}"
     folder = world["root"] / name
     faults_url = f"{world['sandbox'].url}/_sandbox/faults"
     auth = {"Authorization": f"Bearer {world['token']}"}
@@ -124,6 +133,7 @@ def test_ctrl_c_or_sigterm_stops_with_its_exit_code_and_resume_finishes(world, s
     try:
         proc = subprocess.Popen(
             [
+                *launch,
                 sys.executable,
                 "-m",
                 "wizard",
