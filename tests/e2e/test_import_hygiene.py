@@ -83,3 +83,17 @@ def test_musekit_help_imports_no_heavy_library():
     assert "wizard.cli" in imported  # the import log is what we think it is
     offenders = sorted(m for m in imported if m.split(".")[0] in heavy)
     assert not offenders, f"`musekit --help` imported {offenders}"
+
+
+def test_the_api_client_leaves_out_httpx_command_line_client():
+    """httpx imports its CLI (click, rich.console, pygments) when click is installed, as uvicorn installs
+    it: about 0.1 s of every command that talks to the API, for a client musekit never runs."""
+    code = (
+        "import importlib.util, sys, wizard.api\n"
+        "print(importlib.util.find_spec('click') is not None, 'httpx' in sys.modules,"
+        " sorted(m for m, mod in sys.modules.items()"
+        " if mod is not None and (m.split('.')[0] in ('click', 'pygments') or m == 'httpx._main')))\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True []"
