@@ -155,6 +155,34 @@ def test_deleting_the_login_roles(api, sandbox, ref):
     assert valid(api.delete(f"/v1/projects/{ref}/cli/login-role")).status_code == 200  # nothing left: still ok
 
 
+def test_the_login_role_endpoints_share_one_kept_superuser_session_and_replace_one_that_ended(api, sandbox, ref):
+    """A status or an upgrade of a Muse makes and removes a login role: a new superuser backend for
+    each cost more than the DDL. One session is kept per cluster; one that ended is replaced."""
+
+    def kept_sessions(admin: psycopg.Connection) -> list[int]:
+        rows = admin.execute(
+            "select pid from pg_stat_activity where usename = current_user and pid <> pg_backend_pid()"
+            " and backend_type = 'client backend'"
+        ).fetchall()
+        return [pid for (pid,) in rows]
+
+    with psycopg.connect(sandbox.cluster(ref).admin_conninfo(), autocommit=True) as admin:
+        valid(api.post(f"/v1/projects/{ref}/cli/login-role", json={"read_only": False}))
+        [kept] = kept_sessions(admin)
+        valid(api.delete(f"/v1/projects/{ref}/cli/login-role"))
+        valid(api.post(f"/v1/projects/{ref}/cli/login-role", json={"read_only": True}))
+        assert kept_sessions(admin) == [kept]
+
+        admin.execute("select pg_terminate_backend(%s)", (kept,))
+        wait_until(lambda: kept_sessions(admin) == [])
+        login = valid(api.post(f"/v1/projects/{ref}/cli/login-role", json={"read_only": False})).json()
+        [replaced] = kept_sessions(admin)
+        assert replaced != kept
+        with psycopg.connect(session_url(sandbox, f"cli_login_postgres.{ref}", login["password"])) as conn:
+            assert conn.execute("select current_user").fetchone() == ("cli_login_postgres",)
+        valid(api.delete(f"/v1/projects/{ref}/cli/login-role"))
+
+
 def test_login_role_requests_are_validated(api, sandbox, ref):
     for body, fragment in [
         ({}, "read_only should not be empty"),

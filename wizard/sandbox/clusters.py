@@ -10,7 +10,9 @@ Layout under the sandbox's data dir:
     projects/<ref>/jwt_secret   the secret its API keys are signed with
 
 A project's cluster starts when first needed (its create, a query, a pooler login, a health
-check), keeps running until the sandbox stops, and is deleted with the project.
+check), keeps running until the sandbox stops, and is deleted with the project. Its superuser
+session for the login-role endpoints is kept while it runs (`admin`): a status or an upgrade of a
+Muse makes and removes a login role, and a new backend for each cost more than the DDL itself.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import secrets
 import shutil
 import subprocess
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -183,6 +188,37 @@ def build_template(clusters_dir: Path) -> Path:
     return stock.template
 
 
+@dataclass
+class _AdminSession:
+    """A cluster's kept superuser session, used by one request at a time."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    pg: EmbeddedPostgres | None = None  # the running cluster it belongs to
+    conn: psycopg.Connection | None = None
+
+    def open_on(self, pg: EmbeddedPostgres) -> psycopg.Connection:
+        """The session, (re)opened when it belongs to another run of the cluster or broke."""
+        if self.conn is None or self.pg is not pg or not self.alive():
+            self.close()
+            self.conn, self.pg = psycopg.connect(pg.admin_conninfo(), autocommit=True), pg
+        return self.conn
+
+    def alive(self) -> bool:
+        """Open and answering (a backend ended by a crash, or by an admin, shows only when used)."""
+        if self.conn is None or self.conn.closed:
+            return False
+        try:
+            self.conn.execute("")
+        except psycopg.Error:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        self.pg = self.conn = None
+
+
 class ProjectClusters:
     """The projects' clusters. Thread-safe: the API's worker threads and the pooler use it at once."""
 
@@ -192,6 +228,7 @@ class ProjectClusters:
         self._lock = threading.Lock()
         self._running: dict[str, EmbeddedPostgres] = {}
         self._starting: dict[str, threading.Lock] = {}
+        self._admins: dict[str, _AdminSession] = {}
 
     def prepare(self) -> None:
         """Adopt clusters a killed sandbox left running (so they stop with this one), and make the
@@ -257,7 +294,30 @@ class ProjectClusters:
                 self._running[ref] = pg
             return pg
 
+    @contextmanager
+    def admin(self, ref: str) -> Iterator[psycopg.Connection]:
+        """The project's superuser session (autocommit, through the private socket), kept while its
+        cluster runs and used by one caller at a time. A caller leaves no session state behind."""
+        pg = self.cluster(ref)
+        with self._lock:
+            session = self._admins.setdefault(ref, _AdminSession())
+        with session.lock:
+            conn = session.open_on(pg)
+            try:
+                yield conn
+            except psycopg.OperationalError:
+                session.close()
+                raise
+
+    def _close_admin(self, ref: str) -> None:
+        with self._lock:
+            session = self._admins.pop(ref, None)
+        if session is not None:
+            with session.lock:
+                session.close()
+
     def drop(self, ref: str) -> None:
+        self._close_admin(ref)
         with self._lock:
             pg = self._running.pop(ref, None)
         if pg is not None:
@@ -270,6 +330,8 @@ class ProjectClusters:
     def stop(self) -> None:
         """Stop every running cluster (in parallel) and the background worker."""
         self._stock.stop()
+        for ref in list(self._admins):
+            self._close_admin(ref)
         with self._lock:
             running, self._running = list(self._running.values()), {}
         if running:

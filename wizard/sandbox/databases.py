@@ -78,7 +78,7 @@ class ProjectDatabases:
         password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
         until = (datetime.now(UTC) + timedelta(seconds=ttl)).isoformat()
         ident = sql.Identifier(role)
-        with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:
+        with self.clusters.admin(ref) as conn:
             verifier = conn.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
             exists = conn.execute("select from pg_roles where rolname = %s", (role,)).fetchone() is not None
             attributes = "login nosuperuser nocreatedb nocreaterole nobypassrls noreplication"
@@ -97,13 +97,13 @@ class ProjectDatabases:
 
     def set_password(self, ref: str, password: str) -> None:
         """`postgres`'s new password (hashed here: the plain text never reaches the server, nor its log)."""
-        with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:
+        with self.clusters.admin(ref) as conn:
             verifier = conn.pgconn.encrypt_password(password.encode(), MIGRATOR.encode(), b"scram-sha-256").decode()
             conn.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(MIGRATOR), sql.Literal(verifier)))
 
     def delete_login_roles(self, ref: str) -> None:
         """Drop the login roles; PostgreSQL refuses while one of them still owns something."""
-        with psycopg.connect(self.clusters.cluster(ref).admin_conninfo(), autocommit=True) as conn:
+        with self.clusters.admin(ref) as conn:
             conn.execute(
                 sql.SQL("drop role if exists {}, {}").format(
                     sql.Identifier(LOGIN_ROLE), sql.Identifier(READ_ONLY_LOGIN_ROLE)
