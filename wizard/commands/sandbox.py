@@ -68,7 +68,8 @@ def register(p: argparse.ArgumentParser) -> None:
         type=float,
         default=3.0,
         metavar="SECONDS",
-        help="how long a new project stays COMING_UP before ACTIVE_HEALTHY; the platform takes 60-180 "
+        help="how long after its create request a new project turns ACTIVE_HEALTHY (COMING_UP until then); "
+        "the platform takes 60-180 "
         "(default: %(default)s)",
     )
     p.add_argument(

@@ -30,7 +30,8 @@ Where it differs from api.supabase.com, and why:
 - Only the database is real: auth, rest, realtime and storage are reported healthy (with the
   platform's `info`) once the project is, but nothing serves them.
 - A project is created synchronously (its cluster runs when POST answers 201 with status
-  UNKNOWN), then reads COMING_UP for the health delay, then ACTIVE_HEALTHY (or INIT_FAILED with
+  UNKNOWN), then reads COMING_UP until the health delay has passed since the create request (the
+  cluster's making counts in it, as on the platform), then ACTIVE_HEALTHY (or INIT_FAILED with
   the fault). DELETE while COMING_UP answers 400 "Project not ready for deletion.", as recorded;
   the SQL, login-role and advisors endpoints answer 400 until ACTIVE_HEALTHY (the real text is
   unknown), and the pooler refuses the tenant until then.

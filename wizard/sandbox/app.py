@@ -288,6 +288,7 @@ class _Handlers:
 
     async def create_project(self, request: Request) -> Response:
         sb = self.sb
+        arrived = time.time()
         extra = UNKNOWN_REGION[0] if sb.faults.get().foreign_projects else None
         body, region = parse_create_project(await self._json(request), extra)
         org = sb.state.organization(body.org())
@@ -311,7 +312,8 @@ class _Handlers:
             desired_instance_size=body.desired_instance_size,
         )
         await asyncio.to_thread(sb.dbs.create, ref, None if init_failed else body.db_pass)
-        project.ready_at = time.time() + delay
+        # the platform's clock runs from the request: the cluster's making is part of the delay
+        project.ready_at = max(arrived + delay, time.time())
         project.pooler_ready_at = project.ready_at + not_found if not_found else 0.0
         sb.state.add_project(project)
         sb.state.save()
