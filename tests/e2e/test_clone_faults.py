@@ -172,26 +172,57 @@ def test_ctrl_c_or_sigterm_stops_with_its_exit_code_and_resume_finishes(world, s
     assert len(projects_named(world["sandbox"].url, world["token"], name)) == 1
 
 
-@pytest.mark.parametrize("edited", ["20260101000300", "20260601000200"])  # a core copy, a Muse copy
-def test_an_edited_copy_in_the_folder_never_runs_on_resume(world, edited):
+@pytest.mark.parametrize(
+    ("edited", "said"), [("20260101000300", "musekit ships"), ("20260601000200", "purity check")]
+)  # a core copy, a Muse copy
+def test_an_edited_copy_in_the_folder_never_runs_on_resume(world, edited, said):
     """What runs is what was checked: the folder's copies must be the bytes the purity check passed."""
+    tampered_resume_runs_nothing(world, f"tampered-{edited}", edited, "edited", said)
+
+
+def test_a_muse_copy_under_another_name_never_runs_on_resume(world):
+    tampered_resume_runs_nothing(
+        world, "tampered-muse-renamed", "20260601000200", "renamed", "no purity check passed it"
+    )
+
+
+@pytest.mark.parametrize("how", ["renamed", "journal_too"])
+def test_a_core_copy_is_the_shipped_file_whatever_the_journal_says(world, how):
+    """Core migrations run without the guard: a core copy must be the file musekit ships, byte for byte and by
+    name. Neither a copy under another name nor a journal whose checksum was edited with it makes it run."""
+    tampered_resume_runs_nothing(
+        world, f"tampered-core-{how.replace('_', '-')}", "20260101000300", how, "musekit ships"
+    )
+
+
+def tampered_resume_runs_nothing(world, name: str, version: str, how: str, said: str) -> None:
+    import hashlib
+
     import psycopg
 
-    name = f"tampered-{edited}"
     folder = world["root"] / name
     stopped = run_musekit(
         "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
         env={**world["env"], "MUSEKIT_FAILPOINT": "after:files"}, cwd=world["root"],
     )  # fmt: skip
     assert stopped.returncode != 0
-    [copy] = (folder / "supabase" / "migrations").glob(f"{edited}_*.sql")
-    copy.write_text(copy.read_text() + "\nalter table public.users add column tampered int;\n")
+    [copy] = (folder / "supabase" / "migrations").glob(f"{version}_*.sql")
+    evil = copy.read_text() + "\nalter table public.users add column tampered int;\n"
+    if how == "renamed":
+        copy.unlink()
+        copy = copy.with_name(f"{version}_core_renamed.sql")
+    copy.write_text(evil)
+    if how == "journal_too":
+        path = folder / ".musekit" / "clone.json"
+        journal = json.loads(path.read_text())
+        journal["checked_files"][copy.name] = hashlib.sha256(evil.encode()).hexdigest()
+        path.write_text(json.dumps(journal))
 
     resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
-    assert resumed.returncode == 1
-    assert copy.name in resumed.stderr and "purity check" in resumed.stderr
     journal = json.loads((folder / ".musekit" / "clone.json").read_text())
     url = project_db_url(world["sandbox"].url, world["token"], journal["project_ref"], DB_PASSWORD)
+    assert resumed.returncode == 1
+    assert copy.name in resumed.stderr and said in resumed.stderr, resumed.stderr
     with psycopg.connect(url) as conn:
         assert conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone() == (None,)
         assert conn.execute("select to_regclass('public.users')").fetchone() == (None,)  # nothing ran at all

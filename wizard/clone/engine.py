@@ -579,15 +579,27 @@ class Clone:
             self.journal.checked_files = _checksums(self.template)
             save_journal(self.folder, self.journal)
         files = self._folder_files()
-        present = {f.filename: f for f in files}
-        for name, checksum in self.journal.checked_files.items():
-            f = present.get(name)
-            if f is not None and f.checksum != checksum:
+        # a core copy runs without the guard: it must be the file this musekit ships, whatever the journal
+        # (a file anyone can edit) says; a Muse copy must be one the purity check passed, unchanged
+        shipped = {f.version: f for f in core_files()}
+        for f in files:
+            core = shipped.get(f.version)
+            if core is not None and (f.filename, f.checksum) != (core.filename, core.checksum):
                 raise CloneError(
                     step,
-                    f"{f.path} is not the file the purity check passed (its sha256 differs from the checked "
-                    f"copy's). musekit runs only checked SQL: restore the file from the template "
-                    f"({self.journal.inputs.muse}), or put your change in a new migration after the clone.",
+                    f"{f.path} is not the core migration musekit ships for version {f.version} ({core.filename}, "
+                    f"byte for byte). The core is never changed: restore that file (delete this one and run "
+                    f"`musekit resume` again: it writes the shipped copy).",
+                    self.folder,
+                )
+            checked = self.journal.checked_files.get(f.filename)
+            if core is None and checked != f.checksum:
+                what = "its sha256 differs from the checked copy's" if checked else "no purity check passed it"
+                raise CloneError(
+                    step,
+                    f"{f.path} is not a file the purity check passed ({what}). musekit runs only checked SQL: "
+                    f"restore the file from the template ({self.journal.inputs.muse}), or move your change out "
+                    f"of the folder and put it in a new migration after the clone.",
                     self.folder,
                 )
         return files
