@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from wizard.diff import SchemaDiff
     from wizard.fleet import FleetMuse, MusePlan, MuseStatus, Rollout
     from wizard.guard import PurityFinding
+    from wizard.migrations import MigrationFile
     from wizard.muses import MuseTemplate
     from wizard.scaffold import SpecProblem
     from wizard.sql import SchemaModel
@@ -196,6 +197,7 @@ class FleetChecked(Message):
 class FleetPlanned(Message):
     plans: list[MusePlan]
     problem: str | None
+    core: tuple[MigrationFile, ...] = ()  # what the plan compared with: its roll-out applies exactly that
 
 
 @dataclass

@@ -134,7 +134,14 @@ def test_a_rollout_killed_after_its_canary_resumes_to_the_same_end_and_applies_n
     assert killed.returncode == -9, killed.stdout + killed.stderr
     assert NEW_CORE[:14] in versions(world, "fleet-a") and NEW_CORE[:14] not in versions(world, "fleet-b")
 
-    resumed = run(world, "fleet", "upgrade", "--resume", "--json")
+    # its journal alone never chooses which SQL runs: the core folder is named again, and must be unchanged
+    unnamed = run(world, "fleet", "upgrade", "--resume")
+    assert unnamed.returncode == 2 and f"--resume --core-dir {world['good'].resolve()}" in unnamed.stderr, (
+        unnamed.stderr
+    )
+    assert NEW_CORE[:14] not in versions(world, "fleet-b")
+
+    resumed = run(world, "fleet", "upgrade", "--resume", "--core-dir", str(world["good"]), "--json")
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # two Muses were skipped
     outcome = {m["name"]: (m["state"], m["files"]) for m in json.loads(resumed.stdout)["muses"]}
     assert outcome == {  # what an uninterrupted roll-out reports

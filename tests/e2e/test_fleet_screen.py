@@ -145,24 +145,28 @@ async def test_one_selected_muse_is_upgraded_to_a_newer_core(env, monkeypatch):
 
 
 async def test_an_interrupted_rollout_is_offered_and_finished_with_R(env):
-    from wizard.fleet import MusePlan, new_rollout, portfolio, save_rollout
+    from wizard.fleet import MusePlan, core_for, new_rollout, portfolio, save_rollout
 
     # what a roll-out stopped before its Muse leaves behind: its journal, the Muse still pending
     muse_b = next(m for m in portfolio() if m.name == "muse-b")
-    left = new_rollout([MusePlan("muse-b", muse_b.clone_id, (NEW_CORE,))], core_dir=str(env["new_core"]), canary=1, keep_going=False)  # fmt: skip
+    core = core_for(env["new_core"])
+    left = new_rollout([MusePlan("muse-b", muse_b.clone_id, (NEW_CORE,))], core, core_dir=env["new_core"], canary=1, keep_going=False)  # fmt: skip
     save_rollout(left)
     app = MuseKitApp(workdir=env["root"])
     async with app.run_test(size=SIZE) as pilot:
         await open_fleet(pilot)
         text = screen_text(app)
-        assert left.id in text and "is unfinished: R finishes it" in text
-        await pilot.press("R")
+        assert f"Roll-out {left.id} was interrupted: R finishes it" in text
+        await pilot.press("R")  # its core is not this musekit's: the founder names the folder by confirming it
+        await wait_for(pilot, lambda: on(app, "ConfirmScreen"), "the confirmation")
+        assert str(env["new_core"].resolve()) in screen_text(app)
+        await pilot.press("y")
         await wait_for(pilot, lambda: "Roll-out finished" in screen_text(app), "the resumed roll-out", timeout=240)
         assert f"Roll-out {left.id}" in screen_text(app)
         await pilot.press("escape")
         await wait_for(pilot, lambda: "2 Muse(s):" in screen_text(app), "the fresh status", timeout=180)
         text = screen_text(app)
-        assert "interrupted roll-out" not in text
+        assert "was interrupted: R finishes it" not in text
         assert "2 with drift" in text  # both now run the newer core, compared here with the shipped one
 
     assert versions(env, "muse-b").count(NEW_CORE[:14]) == 1

@@ -133,6 +133,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
         MuseLogins,
         RolloutError,
         core_for,
+        core_to_resume,
         management_apis,
         new_rollout,
         plan_fleet,
@@ -146,8 +147,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
     rollout: Rollout | None = unfinished_rollout() if args.resume else None
     if args.resume and rollout is None:
         raise RolloutError("there is no unfinished roll-out to resume (`musekit fleet upgrade` starts one)")
-    core_dir = rollout.core_dir if rollout is not None else args.core_dir
-    core = core_for(core_dir)
+    core = core_to_resume(rollout, args.core_dir) if rollout is not None else core_for(args.core_dir)
     ids = {m.clone_id for m in rollout.muses} if rollout is not None else None
     muses = [m for m in portfolio(args.muse) if ids is None or m.clone_id in ids]
     store = SecretStore(notify=lambda line: print(line, file=sys.stderr))
@@ -164,7 +164,7 @@ async def _upgrade(args: argparse.Namespace) -> int:
             if not args.yes and not _confirm(sum(p.needed for p in plans)):
                 say("not confirmed; nothing was changed")
                 return ExitCode.FAILED
-            rollout = new_rollout(plans, core_dir=core_dir, canary=args.canary, keep_going=args.keep_going)
+            rollout = new_rollout(plans, core, core_dir=args.core_dir, canary=args.canary, keep_going=args.keep_going)
             save_rollout(rollout)
         else:
             say(f"resuming roll-out {rollout.id}")

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from wizard.errors import ExitCode, MusekitError
 
@@ -43,7 +43,9 @@ class Rollout(BaseModel):
 
     id: str
     started_at: datetime
-    core_dir: str | None
+    core_dir: str | None  # absolute; None: the core shipped with musekit
+    # file name -> sha256 of every core migration its plan compared with (journals before it: empty)
+    core_files: dict[str, str] = Field(default_factory=dict)
     canary: int
     keep_going: bool
     muses: list[MuseRollout]
@@ -60,7 +62,15 @@ def rollouts_dir() -> Path:
     return data_dir() / "rollouts"
 
 
-def new_rollout(plans: Sequence[MusePlan], *, core_dir: str | None, canary: int, keep_going: bool) -> Rollout:
+def new_rollout(
+    plans: Sequence[MusePlan],
+    core: Sequence[migrations.MigrationFile],
+    *,
+    core_dir: str | Path | None,
+    canary: int,
+    keep_going: bool,
+) -> Rollout:
+    """The journal of a roll-out of `plans`, made against `core` (read from `core_dir`, or shipped)."""
     from wizard.clone.journal import now
 
     muses = [
@@ -74,9 +84,55 @@ def new_rollout(plans: Sequence[MusePlan], *, core_dir: str | None, canary: int,
         for p in plans
     ]
     stamp = now()
-    rollout_id = f"{stamp:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    rollout_id = f"{stamp:%Y%m%d%H%M%S}{stamp.microsecond // 1000:03d}-{secrets.token_hex(3)}"  # sorts as started
     return Rollout(
-        id=rollout_id, started_at=stamp, core_dir=core_dir, canary=canary, keep_going=keep_going, muses=muses
+        id=rollout_id,
+        started_at=stamp,
+        core_dir=str(Path(core_dir).resolve()) if core_dir is not None else None,
+        core_files={f.filename: f.checksum for f in core},
+        canary=canary,
+        keep_going=keep_going,
+        muses=muses,
+    )
+
+
+def core_to_resume(rollout: Rollout, core_dir: str | Path | None) -> list[migrations.MigrationFile]:
+    """The core a resumed roll-out applies. A journal is a file anyone with access to the data dir can write,
+    so it never chooses which SQL runs: a core folder must be named again by the user (`core_dir`), and its
+    files must be the ones the plan saw, unchanged. RolloutError otherwise; nothing is applied then."""
+    from wizard.fleet.core import core_for
+
+    given = str(Path(core_dir).resolve()) if core_dir is not None else None
+    if given != rollout.core_dir:
+        if rollout.core_dir is None:
+            raise RolloutError(
+                f"roll-out {rollout.id} rolls out the core shipped with musekit, not {given}: "
+                f"resume it without --core-dir."
+            )
+        raise RolloutError(
+            f"roll-out {rollout.id} rolls out the core migrations in {rollout.core_dir}. Its journal alone never "
+            f"chooses which SQL runs: name that folder to resume it, "
+            f"`musekit fleet upgrade --resume --core-dir {rollout.core_dir}`."
+        )
+    core = core_for(rollout.core_dir)
+    changes = _changes(rollout.core_files, {f.filename: f.checksum for f in core})
+    if rollout.core_files and changes:
+        where = rollout.core_dir or "the core shipped with musekit (was musekit upgraded?)"
+        again = f" --core-dir {rollout.core_dir}" if rollout.core_dir else ""
+        raise RolloutError(
+            f"the core migrations changed since roll-out {rollout.id} started ({', '.join(changes)}) in {where}; "
+            f"nothing was applied. Start a new roll-out to see its plan: "
+            f"`musekit fleet upgrade{again} --dry-run`."
+        )
+    return core
+
+
+def _changes(planned: dict[str, str], now: dict[str, str]) -> list[str]:
+    changed = [f"{name} differs" for name in sorted(planned.keys() & now.keys()) if planned[name] != now[name]]
+    return (
+        [f"{name} is new" for name in sorted(now.keys() - planned.keys())]
+        + [f"{name} is gone" for name in sorted(planned.keys() - now.keys())]
+        + changed
     )
 
 
@@ -87,16 +143,18 @@ def save_rollout(rollout: Rollout) -> None:
 
 
 def unfinished_rollout() -> Rollout | None:
-    """The newest roll-out that did not finish; RolloutError when its journal cannot be read."""
+    """The last roll-out, if it did not finish; RolloutError when its journal cannot be read. An older one
+    left unfinished is not offered: the roll-out after it planned from what its Muses then held."""
     folder = rollouts_dir()
-    for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
-        try:
-            rollout = Rollout.model_validate_json(path.read_bytes())
-        except (OSError, ValidationError) as exc:
-            raise RolloutError(f"{path}: the roll-out journal cannot be read ({exc.__class__.__name__}).") from None
-        if not rollout.finished:
-            return rollout
-    return None
+    journals = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not journals:
+        return None
+    path = journals[-1]
+    try:
+        rollout = Rollout.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as exc:
+        raise RolloutError(f"{path}: the roll-out journal cannot be read ({exc.__class__.__name__}).") from None
+    return None if rollout.finished else rollout
 
 
 Report = Callable[[str], None]

@@ -45,6 +45,7 @@ from wizard.widgets import (
 
 if TYPE_CHECKING:
     from wizard.fleet import FleetMuse, MusePlan, MuseStatus, Rollout, UpgradeAccess
+    from wizard.migrations import MigrationFile
 
 View = Literal["fleet-status", "fleet-plan", "fleet-rollout", "fleet-diff"]
 CANARY = 1  # as `musekit fleet upgrade`: one Muse upgraded and verified before the others
@@ -114,6 +115,7 @@ class FleetScreen(WizardScreen[None]):
         self.rollout_worker: Worker[None] | None = None
         self.plan_worker: Worker[None] | None = None
         self.access: UpgradeAccess | None = None  # the plan's clients and login roles, for its roll-out
+        self.plan_core: tuple[MigrationFile, ...] = ()  # the core the shown plan compared with
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -281,7 +283,7 @@ class FleetScreen(WizardScreen[None]):
             await self.drop_access(access)
             self.post_message(FleetPlanned([], error_text(exc)))
         else:
-            self.post_message(FleetPlanned(plans, None))
+            self.post_message(FleetPlanned(plans, None, tuple(core)))
 
     async def drop_access(self, access: UpgradeAccess | None = None) -> None:
         """Remove the login roles of `access` (default: the current plan's), best effort and within a few
@@ -297,6 +299,7 @@ class FleetScreen(WizardScreen[None]):
             view.show_problem(message.problem)
             self.activity(f"✗ The upgrade could not be planned: {message.problem}", "failed")
         else:
+            self.plan_core = message.core
             view.show(message.plans, self.core_label)
             self.activity(
                 "The plan: nothing has changed yet." if view.needed else "Nothing to upgrade in this selection.",
@@ -326,28 +329,49 @@ class FleetScreen(WizardScreen[None]):
     def _start_rollout(self, plans: Sequence[MusePlan]) -> None:
         from wizard.fleet import new_rollout
 
-        rollout = new_rollout(plans, core_dir=self.core_dir, canary=CANARY, keep_going=False)
+        rollout = new_rollout(plans, self.plan_core, core_dir=self.core_dir, canary=CANARY, keep_going=False)
         access, self.access = self.access, None  # the plan's login roles serve its roll-out
-        self._run_rollout(rollout, access)
+        self._run_rollout(rollout, access, core_dir=self.core_dir)
 
     def action_resume(self) -> None:
-        if self.unfinished is None or self.rolling:
-            return
-        rollout, self.unfinished = self.unfinished, None
-        self._run_rollout(rollout, None)
+        from wizard.screens.confirm import ConfirmScreen
 
-    def _run_rollout(self, rollout: Rollout, access: UpgradeAccess | None) -> None:
+        rollout = self.unfinished
+        if rollout is None or self.rolling:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes and self.unfinished is rollout and not self.rolling:
+                self.unfinished = None
+                self._run_rollout(rollout, None, core_dir=rollout.core_dir)
+
+        if rollout.core_dir is None or rollout.core_dir == self.core_dir:
+            answer(True)
+            return
+        # a journal alone never chooses which SQL runs: the founder names the folder by confirming it
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Resume roll-out {rollout.id}?",
+                f"It applies the core migrations in {rollout.core_dir}, not the core of this musekit. Resume it "
+                f"only if you started it from that folder: its files must still be the ones its plan saw.",
+                yes="Resume",
+            ),
+            answer,
+        )
+
+    def _run_rollout(self, rollout: Rollout, access: UpgradeAccess | None, *, core_dir: str | None) -> None:
         self.show_view("fleet-rollout")
         self.activity(f"Rolling out to {sum(1 for m in rollout.muses if m.state != 'skipped')} Muse(s)…")
-        self.rollout_worker = self._roll(rollout, access)
+        self.rollout_worker = self._roll(rollout, access, core_dir)
         self.refresh_bindings()
 
     @work(exclusive=True, group="fleet-rollout", exit_on_error=False)
-    async def _roll(self, rollout: Rollout, access: UpgradeAccess | None) -> None:
-        from wizard.fleet import UpgradeAccess, core_for, portfolio, run_rollout, save_rollout
+    async def _roll(self, rollout: Rollout, access: UpgradeAccess | None, core_dir: str | None) -> None:
+        from wizard.fleet import UpgradeAccess, core_to_resume, portfolio, run_rollout, save_rollout
 
         try:
-            core = await asyncio.to_thread(core_for, rollout.core_dir)
+            # the core the plan saw (or the folder the founder confirmed), unchanged since
+            core = await asyncio.to_thread(core_to_resume, rollout, core_dir)
             ids = {m.clone_id for m in rollout.muses}
             muses = [m for m in await asyncio.to_thread(portfolio) if m.clone_id in ids]
             if access is None:  # a roll-out resumed from its journal: no plan before it
@@ -495,7 +519,7 @@ def status_summary(rows: Sequence[MuseStatus], unfinished: Rollout | None) -> st
     unavailable = sum(1 for r in rows if r.problem is not None)
     text = f"{len(rows)} Muse(s): {behind} with pending migrations, {drifted} with drift, {unavailable} unavailable"
     if unfinished is not None:
-        text += f"\nAn interrupted roll-out ({unfinished.id}) is unfinished: R finishes it"
+        text += f"\nRoll-out {unfinished.id} was interrupted: R finishes it"
     return text
 
 
