@@ -19,6 +19,7 @@ from tests.support.clone_helpers import (
     sandbox_world,
 )
 from tests.support.clone_helpers import run_musekit as musekit
+from tests.support.core_folders import core_folder
 from tests.support.supabase_cli import run_supabase
 from wizard.muses import core_files
 
@@ -31,16 +32,6 @@ MUSES = {  # name -> template
 }
 NEW_CORE = "20260101000800_core_organization_website.sql"
 BROKEN_CORE = "20260101000700_core_broken.sql"
-
-
-def core_dir(root, name: str, extra: dict[str, str]):
-    folder = root / name
-    folder.mkdir()
-    for f in core_files():
-        shutil.copy(f.path, folder / f.filename)
-    for filename, sql in extra.items():
-        (folder / filename).write_text(sql)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +51,8 @@ def world(cluster_dir_factory):
     with psycopg.connect(urls["fleet-c"], autocommit=True) as conn:  # a change made outside musekit
         conn.execute("alter table public.organizations add column nickname text")
     shutil.rmtree(root / "fleet-d")
-    good = core_dir(root, "core-new", {NEW_CORE: "alter table public.organizations add column website text;\n"})
-    broken = core_dir(root, "core-broken", {BROKEN_CORE: "alter table public.organizations add column x int;\nselect 1/0;\n"})  # fmt: skip
+    good = core_folder(root / "core-new", {NEW_CORE: "alter table public.organizations add column website text;\n"})
+    broken = core_folder(root / "core-broken", {BROKEN_CORE: "alter table public.organizations add column x int;\nselect 1/0;\n"})  # fmt: skip
     yield {"root": root, "env": env, "urls": urls, "good": good, "broken": broken, "sandbox": sandbox}
     sandbox.stop()
     cluster_dir_factory.remove_soon(root)

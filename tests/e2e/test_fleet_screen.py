@@ -6,16 +6,15 @@ rolls out, reports it upgraded, and that Muse's database history has the new ver
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.support.clone_helpers import DB_PASSWORD, history, project_db_url, sandbox_world
 from tests.support.clone_helpers import run_musekit as musekit
+from tests.support.core_folders import core_folder
 from tests.support.pilot import on, screen_text, wait_for
 from wizard.app import MuseKitApp
-from wizard.muses import core_files
 
 SIZE = (80, 24)
 MUSES = {"muse-a": "socioscheduler", "muse-b": "realtor"}  # name -> template (the table lists them by name)
@@ -35,11 +34,7 @@ def world(cluster_dir_factory):
         )  # fmt: skip
         assert made.returncode == 0, made.stderr
         refs[name] = json.loads((root / name / ".musekit" / "clone.json").read_text())["project_ref"]
-    new_core = root / "core-new"
-    new_core.mkdir()
-    for f in core_files():
-        shutil.copy(f.path, new_core / f.filename)
-    (new_core / NEW_CORE).write_text("alter table public.organizations add column website text;\n")
+    new_core = core_folder(root / "core-new", {NEW_CORE: "alter table public.organizations add column website text;\n"})
     urls = {name: project_db_url(sandbox.url, token, ref, DB_PASSWORD) for name, ref in refs.items()}
     yield {"root": root, "sandbox": sandbox, "token": token, "urls": urls, "new_core": new_core}
     sandbox.stop()

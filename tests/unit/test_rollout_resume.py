@@ -3,10 +3,9 @@ A core folder must be named again by the user, and hold exactly the files the pl
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
+from tests.support.core_folders import core_folder
 from wizard.fleet import RolloutError, core_for, core_to_resume, new_rollout, save_rollout, unfinished_rollout
 from wizard.fleet.upgrade import MusePlan
 from wizard.muses import core_files
@@ -21,32 +20,23 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
-def a_core_folder(root, extra: dict[str, str]):
-    root.mkdir()
-    for f in core_files():
-        shutil.copy(f.path, root / f.filename)
-    for name, sql in extra.items():
-        (root / name).write_text(sql)
-    return root
-
-
 def started_from(folder):
     return new_rollout(PLANS, core_for(folder), core_dir=folder, canary=1, keep_going=False)
 
 
 def test_a_resume_applies_the_planned_core_folder_when_the_user_names_it_again(tmp_path):
-    folder = a_core_folder(tmp_path / "core", {NEW: "alter table public.organizations add column website text;\n"})
+    folder = core_folder(tmp_path / "core", {NEW: "alter table public.organizations add column website text;\n"})
     rollout = started_from(folder)
     assert rollout.core_dir == str(folder.resolve()) and NEW in rollout.core_files
     assert [f.filename for f in core_to_resume(rollout, folder)] == [f.filename for f in core_for(folder)]
 
 
 def test_a_journal_alone_never_chooses_the_core_folder(tmp_path):
-    folder = a_core_folder(tmp_path / "core", {NEW: "alter table public.organizations add column website text;\n"})
+    folder = core_folder(tmp_path / "core", {NEW: "alter table public.organizations add column website text;\n"})
     rollout = started_from(folder)
     with pytest.raises(RolloutError, match=f"--resume --core-dir {folder.resolve()}"):
         core_to_resume(rollout, None)
-    other = a_core_folder(tmp_path / "other", {NEW: "alter table public.organizations add column website text;\n"})
+    other = core_folder(tmp_path / "other", {NEW: "alter table public.organizations add column website text;\n"})
     with pytest.raises(RolloutError, match="Its journal alone never chooses which SQL runs"):
         core_to_resume(rollout, other)
     # a journal edited to name another folder (with its checksums) still needs that folder named by the user
@@ -58,14 +48,14 @@ def test_a_journal_alone_never_chooses_the_core_folder(tmp_path):
 def test_a_roll_out_of_the_shipped_core_resumes_without_a_folder_and_refuses_one(tmp_path):
     rollout = new_rollout(PLANS, core_files(), core_dir=None, canary=1, keep_going=False)
     assert [f.filename for f in core_to_resume(rollout, None)] == [f.filename for f in core_files()]
-    folder = a_core_folder(tmp_path / "core", {})
+    folder = core_folder(tmp_path / "core", {})
     with pytest.raises(RolloutError, match="resume it without --core-dir"):
         core_to_resume(rollout, folder)
 
 
 @pytest.mark.parametrize("change", ["edited", "added", "removed"])
 def test_a_core_folder_changed_since_the_plan_is_refused(tmp_path, change):
-    folder = a_core_folder(tmp_path / "core", {NEW: "alter table public.organizations add column website text;\n"})
+    folder = core_folder(tmp_path / "core", {NEW: "alter table public.organizations add column website text;\n"})
     rollout = started_from(folder)
     if change == "edited":
         (folder / NEW).write_text("alter table public.organizations disable row level security;\n")
