@@ -33,6 +33,7 @@ examples:
   musekit fleet upgrade --dry-run                       the plan: which files go to which Muses
   musekit fleet upgrade --core-dir ../musekit/templates/core/migrations --canary 2 --yes
   musekit fleet upgrade --resume                        finish an interrupted roll-out
+  musekit fleet upgrade --resume --core-dir DIR         ... of DIR's core (named again: the journal never chooses)
 
 """ + exit_codes_help(
     ExitCode.OK,
@@ -59,7 +60,11 @@ def register(p: argparse.ArgumentParser) -> None:
     upgrade.add_argument("--canary", type=int, default=1, metavar="N", help="Muses upgraded and verified first (1)")
     upgrade.add_argument("--keep-going", action="store_true", help="after a failure, still upgrade the others")
     upgrade.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    upgrade.add_argument("--resume", action="store_true", help="finish the last interrupted roll-out")
+    upgrade.add_argument(
+        "--resume",
+        action="store_true",
+        help="finish the last interrupted roll-out (with the --core-dir it had, if any)",
+    )
 
 
 def _common(p: argparse.ArgumentParser) -> None:
