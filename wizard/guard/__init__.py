@@ -7,7 +7,7 @@ from wizard.guard.fingerprint import (
     rename_role,
     without_privilege,
 )
-from wizard.guard.purity import RULES, PurityFinding, check_static, format_findings, has_errors
+from wizard.guard.purity import RULES, PurityFinding, check_static, format_findings, has_errors, split_findings
 
 __all__ = [
     "INFORMATION_SCHEMA_NAMES",
@@ -22,5 +22,6 @@ __all__ = [
     "format_findings",
     "has_errors",
     "rename_role",
+    "split_findings",
     "without_privilege",
 ]

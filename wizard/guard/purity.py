@@ -16,13 +16,16 @@ catches those when the Muse is applied."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from wizard.guard.core_objects import AUTH_USERS, RESERVED_SCHEMAS, CoreObjects, catalog_name_clash
 from wizard.guard.fingerprint import Fingerprint, core_fingerprint, diff_fingerprints  # noqa: F401  (the dynamic guard)
 from wizard.sql import Effect, ObjectRef, SchemaModel, SqlSource, StatementInfo, parse_sql_files
+
+if TYPE_CHECKING:
+    from wizard.migrations import Statement
 
 Severity = Literal["error", "warning"]
 
@@ -58,6 +61,7 @@ RULES: dict[str, str] = {
     "sql-reading": "changes how the server reads SQL text (standard_conforming_strings, client_encoding ...)",
     "session-setting": "changes a session setting the run relies on (session_replication_role, RESET ALL ...)",
     "server-access": "runs a program, reads or writes server files, or loads server code",
+    "split-mismatch": "the statements sent one by one are not the statements the SQL parser reads (so not the ones checked)",
     "catalog-name": "names an object like a PostgreSQL catalog object (pg_*, information_schema)",
     "dynamic-sql": "runs SQL the static check cannot see",
 }
@@ -184,16 +188,59 @@ def check_static(
     `core_data_writes`: the core tables (schema-qualified) whose rows the template declares it
     writes (muse.toml); writes to those are warnings, writes to any other core table errors."""
     model = muse if isinstance(muse, SchemaModel) else parse_sql_files(muse)
+    split = [] if isinstance(muse, SchemaModel) else split_findings(muse)
     checker = _Checker(
         CoreObjects.from_model(core), frozenset(declared_schemas), frozenset(core_data_writes), _procedures(model)
     )
-    findings: list[PurityFinding] = []
+    findings: list[PurityFinding] = split
     for stmt in model.statements:
         findings += checker.statement(stmt)
     findings += checker.tables(model)
     order = {path: i for i, path in enumerate(model.files)}
     unique = dict.fromkeys(findings)
     return sorted(unique, key=lambda f: (order.get(f.file, len(order)), f.line, f.severity != "error", f.rule))
+
+
+def split_findings(sources: Sequence[SqlSource]) -> list[PurityFinding]:
+    """Where the migration engine's split (the Supabase CLI's, statement by statement) and the SQL parser
+    (what the rules above read) disagree, SQL could run that no rule saw: e.g. `a$$ -- $$; insert ...` is
+    one statement ending in a comment to the parser, and a dollar quote then a second statement to the
+    split. Every piece sent must be exactly the parser's next statement, of the same kind."""
+    import pglast
+    from pglast.parser import ParseError
+
+    from wizard.migrations import split_statements
+
+    findings: list[PurityFinding] = []
+    for source in sources:
+        try:
+            parsed = [type(raw.stmt).__name__ for raw in pglast.parse_sql(source.text)]
+        except ParseError:
+            continue  # the model's parse reports it
+        pieces = split_statements(source.text)
+        for i, piece in enumerate(pieces):
+            try:
+                kinds = [type(raw.stmt).__name__ for raw in pglast.parse_sql(piece.text)]
+            except ParseError:
+                kinds = ["an unparsable piece"]
+            if kinds != parsed[i : i + 1] or (i == len(pieces) - 1 and len(parsed) > len(pieces)):
+                findings.append(_split_mismatch(source.path, piece, kinds, parsed[i : i + 1]))
+                break
+    return findings
+
+
+def _split_mismatch(path: str, piece: Statement, sent: list[str], parsed: list[str]) -> PurityFinding:
+    return PurityFinding(
+        file=path,
+        line=piece.line,
+        statement=" ".join(piece.text.split())[:120],
+        rule="split-mismatch",
+        severity="error",
+        message=f"The statements musekit sends one by one are not the ones the SQL parser reads, so not the ones "
+        f"checked: from here it would send {', '.join(sent) or 'nothing'} where the parser reads "
+        f"{', '.join(parsed) or 'nothing'}. Write the SQL so both read it the same way (no dollar signs inside "
+        f"identifiers, no backslashes outside strings, dollar-quote tags of ASCII letters only).",
+    )
 
 
 def _procedures(model: SchemaModel) -> dict[str, list[StatementInfo]]:

@@ -19,6 +19,7 @@ from wizard.migrations.errors import (
 )
 from wizard.migrations.files import MigrationFile, load_folder
 from wizard.migrations.history import Plan
+from wizard.migrations.split import Statement, split_statements
 
 __all__ = [
     "ApplyResult",
@@ -33,10 +34,12 @@ __all__ = [
     "MigrationFolderError",
     "Plan",
     "Progress",
+    "Statement",
     "StatementFailed",
     "TransactionEscaped",
     "apply",
     "apply_on",
     "load_folder",
     "read_plan",
+    "split_statements",
 ]

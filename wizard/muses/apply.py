@@ -77,12 +77,12 @@ def static_findings(template: MuseTemplate) -> list[PurityFinding]:
 def _static_findings(
     sources: tuple[SqlSource, ...], schemas: tuple[str, ...], core_data_writes: tuple[str, ...]
 ) -> tuple[PurityFinding, ...]:
-    from wizard.guard import check_static
+    from wizard.guard import check_static, split_findings
     from wizard.sql import parse_sql_once
 
-    return tuple(
-        check_static(parse_sql_once(sources), core_model(), declared_schemas=schemas, core_data_writes=core_data_writes)
-    )
+    model = parse_sql_once(sources)  # the parse the previews share (check_static would parse again)
+    findings = check_static(model, core_model(), declared_schemas=schemas, core_data_writes=core_data_writes)
+    return tuple(split_findings(sources) + findings)
 
 
 class CoreChangedError(migrations.MigrationError):
