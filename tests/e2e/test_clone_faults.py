@@ -180,10 +180,13 @@ def test_an_edited_copy_in_the_folder_never_runs_on_resume(world, edited, said):
     tampered_resume_runs_nothing(world, f"tampered-{edited}", edited, "edited", said)
 
 
-def test_a_muse_copy_under_another_name_never_runs_on_resume(world):
-    tampered_resume_runs_nothing(
-        world, "tampered-muse-renamed", "20260601000200", "renamed", "no purity check passed it"
-    )
+@pytest.mark.parametrize(
+    ("how", "said"), [("renamed", "none of the template's files"), ("journal_too", "purity check")]
+)
+def test_a_muse_copy_is_the_template_file_whatever_the_journal_says(world, how, said):
+    """A Muse copy runs only if it is the template's file: the purity check read that one (found in review:
+    a copy edited together with its checksum in the journal was applied, and noticed only by verify)."""
+    tampered_resume_runs_nothing(world, f"tampered-muse-{how.replace('_', '-')}", "20260601000200", how, said)
 
 
 @pytest.mark.parametrize("how", ["renamed", "journal_too"])

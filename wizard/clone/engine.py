@@ -572,16 +572,18 @@ class Clone:
         return len(plan.applied)
 
     def _checked_folder_files(self, step: str) -> list[migrations.MigrationFile]:
-        """The folder's files, each of the core's and the template's being byte for byte the copy
-        that passed the purity check (recorded in the journal): an edited copy never runs."""
+        """The folder's files, each byte for byte the file musekit ships (a core copy) or the template's
+        file (a Muse copy, which the purity check reads before it runs): an edited copy never runs."""
         if not self.journal.checked_files:  # a journal from before checksums were recorded
             _static_purity(self.template)
             self.journal.checked_files = _checksums(self.template)
             save_journal(self.folder, self.journal)
         files = self._folder_files()
-        # a core copy runs without the guard: it must be the file this musekit ships, whatever the journal
-        # (a file anyone can edit) says; a Muse copy must be one the purity check passed, unchanged
+        # the journal is a file anyone can edit: the copies are compared with the files themselves. A core
+        # copy (it runs without the guard) must be the one this musekit ships; a Muse copy the template's,
+        # whose files the purity check reads before they run
         shipped = {f.version: f for f in core_files()}
+        template = {f.filename: f.checksum for f in self.template.files}
         for f in files:
             core = shipped.get(f.version)
             if core is not None and (f.filename, f.checksum) != (core.filename, core.checksum):
@@ -592,9 +594,9 @@ class Clone:
                     f"`musekit resume` again: it writes the shipped copy).",
                     self.folder,
                 )
-            checked = self.journal.checked_files.get(f.filename)
+            checked = template.get(f.filename)
             if core is None and checked != f.checksum:
-                what = "its sha256 differs from the checked copy's" if checked else "no purity check passed it"
+                what = "it differs from the template's copy" if checked else "it is none of the template's files"
                 raise CloneError(
                     step,
                     f"{f.path} is not a file the purity check passed ({what}). musekit runs only checked SQL: "
