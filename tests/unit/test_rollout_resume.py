@@ -81,3 +81,14 @@ def test_only_the_last_roll_out_is_offered_for_a_resume(data_dir):
     later.finished = True
     save_rollout(later)
     assert unfinished_rollout() is None  # the roll-out after it planned from what the Muses then held
+
+
+def test_a_journal_whose_id_is_a_path_is_refused_and_nothing_is_written_outside(data_dir, tmp_path):
+    """The id is the journal's file name: `../../x` would make a resume overwrite a file outside the data dir."""
+    rollout = new_rollout(PLANS, core_files(), core_dir=None, canary=1, keep_going=False)
+    save_rollout(rollout)
+    path = data_dir / "rollouts" / f"{rollout.id}.json"
+    path.write_text(path.read_text().replace(rollout.id, "../../escaped"))
+    with pytest.raises(RolloutError, match="cannot be read"):
+        unfinished_rollout()
+    assert not (tmp_path / "escaped.json").exists()

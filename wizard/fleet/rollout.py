@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from wizard.fleet.portfolio import ApiKey, FleetMuse
     from wizard.fleet.upgrade import MusePlan
 
+ROLLOUT_ID = r"^\d{14,17}-[0-9a-f]{6}$"  # when it started (to the millisecond), then a random part
 State = Literal["pending", "upgraded", "unchanged", "skipped", "failed", "not_started"]
 FINAL: frozenset[str] = frozenset({"upgraded", "unchanged", "skipped", "failed"})
 
@@ -41,7 +42,7 @@ class MuseRollout(BaseModel):
 class Rollout(BaseModel):
     """The roll-out journal."""
 
-    id: str
+    id: str = Field(pattern=ROLLOUT_ID)  # also the journal's file name: never a path
     started_at: datetime
     core_dir: str | None  # absolute; None: the core shipped with musekit
     # file name -> sha256 of every core migration its plan compared with (journals before it: empty)
