@@ -26,6 +26,26 @@ _WHY = {
 }
 
 
+class LinkRefused(WriteError):
+    """A path in a folder musekit works on goes through a symbolic link: it would read or write elsewhere."""
+
+
+def inside(folder: Path, relative: str | Path) -> Path:
+    """`folder / relative`, refusing a symbolic link anywhere below `folder` on the way (the path itself
+    included, when it exists): a Muse or template folder is a tree anyone can commit to, and a link in it
+    would make musekit read or write outside it (a README linked to ~/.ssh/authorized_keys ...)."""
+    path = Path(folder)
+    for part in Path(relative).parts:
+        path = path / part
+        if path.is_symlink():
+            raise LinkRefused(
+                f"{path} is a symbolic link (to {os.readlink(path)}). musekit reads and writes only real files "
+                f"and folders inside the folder it works on: replace the link with the file or folder itself, "
+                f"then run the same command again. Nothing was written."
+            )
+    return path
+
+
 def write_atomic(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     path = Path(path)
     try:

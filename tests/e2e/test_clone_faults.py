@@ -289,3 +289,31 @@ def test_a_core_migration_shipped_after_a_clone_finished_is_applied_by_resume(wo
     versions = [v for v, *_ in history(url)]
     assert newest.version in versions and len(versions) == len(set(versions)) == len(older) + 1 + 3
     assert (target / newest.filename).read_bytes() == newest.path.read_bytes()
+
+
+@pytest.mark.parametrize("link", ["README.md", ".gitignore", "supabase/migrations"])
+def test_a_symbolic_link_in_the_muse_folder_is_refused_never_followed(world, link):
+    """A Muse folder is a tree anyone can commit to. Found in review: a README linked to a file outside got the
+    table list appended (an ssh key in a table comment landed in ~/.ssh/authorized_keys), a linked .gitignore
+    brought an outside file's text into the folder, a linked supabase/migrations took the copies elsewhere."""
+    name = f"linked-{link.replace('/', '-').strip('.').lower()}"
+    folder = world["root"] / name
+    stopped = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
+        env={**world["env"], "MUSEKIT_FAILPOINT": "after:healthy"}, cwd=world["root"],
+    )  # fmt: skip
+    assert stopped.returncode != 0
+    outside = world["root"] / f"outside-{name}"
+    if link == "supabase/migrations":
+        outside.mkdir()
+        (folder / "supabase").mkdir(exist_ok=True)
+    else:
+        outside.write_text("ssh-ed25519 AAAA the owner's key\n")
+    (folder / link).symlink_to(outside)
+    before = sorted(p.name for p in outside.iterdir()) if outside.is_dir() else outside.read_text()
+
+    resumed = run_musekit("resume", str(folder), env=world["env"], cwd=world["root"])
+    assert resumed.returncode != 0, resumed.stdout
+    assert f"{folder / link} is a symbolic link" in resumed.stderr, resumed.stderr
+    assert (sorted(p.name for p in outside.iterdir()) if outside.is_dir() else outside.read_text()) == before
+    assert (folder / link).is_symlink()  # left as it was: the founder decides what it should be

@@ -441,21 +441,20 @@ class Clone:
 
     def _ensure_gitignore(self) -> None:
         """The journal and lock stay out of git: a Muse folder is meant to be committed."""
-        from wizard.fs import write_atomic
+        from wizard.fs import inside, write_atomic
 
-        path = self.folder / ".gitignore"
+        path = inside(self.folder, ".gitignore")
         lines = path.read_text().splitlines() if path.exists() else []
         if GITIGNORED not in lines:
             write_atomic(path, "".join(f"{line}\n" for line in [*lines, GITIGNORED]))
 
     def _copy_migrations(self) -> int:
-        from wizard.fs import write_atomic
+        from wizard.fs import inside, write_atomic
 
-        target = self.folder / MIGRATIONS_DIR
         written = 0
         for f in [*core_files(), *self.template.files]:
             data = f.path.read_bytes()
-            dest = target / f.path.name
+            dest = inside(self.folder, Path(MIGRATIONS_DIR) / f.path.name)
             if dest.exists():
                 if dest.read_bytes() == data:
                     continue

@@ -24,7 +24,7 @@ from pydantic import (
 from wizard.clone.names import project_name_problem
 from wizard.clone.verify import VerifyOutcome
 from wizard.errors import ExitCode, MusekitError
-from wizard.fs import write_atomic
+from wizard.fs import inside, write_atomic
 
 SCHEMA_VERSION = 1
 JOURNAL_DIR = ".musekit"
@@ -234,8 +234,10 @@ def load_journal(folder: Path) -> Journal:
 
 def save_journal(folder: Path, journal: Journal) -> None:
     journal.updated_at = now()
-    (Path(folder) / JOURNAL_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
-    write_atomic(journal_path(folder), journal.model_dump_json(indent=2) + "\n", mode=0o600)
+    inside(Path(folder), JOURNAL_DIR).mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_atomic(
+        inside(Path(folder), Path(JOURNAL_DIR) / JOURNAL_FILE), journal.model_dump_json(indent=2) + "\n", mode=0o600
+    )
 
 
 class CloneBusy(JournalError):

@@ -9,12 +9,13 @@ from datetime import datetime
 from pathlib import Path
 
 from wizard.clone.journal import JOURNAL_DIR, now
+from wizard.fs import LinkRefused, inside
 
 RUN_LOG = Path(JOURNAL_DIR) / "run.log"
 
 
 def run_log_path(folder: Path) -> Path:
-    return Path(folder) / RUN_LOG
+    return inside(Path(folder), RUN_LOG)  # a linked .musekit or run.log is refused, never written through
 
 
 def append_run_log(folder: Path, when: datetime, text: str) -> None:
@@ -28,14 +29,14 @@ def append_run_log(folder: Path, when: datetime, text: str) -> None:
         fd = os.open(run_log_path(folder), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as f:
             f.write(lines)
-    except OSError:
+    except (OSError, LinkRefused):
         pass
 
 
 def read_run_log(folder: Path) -> str | None:
     try:
         return run_log_path(folder).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError, LinkRefused):
         return None
 
 

@@ -275,6 +275,9 @@ def _intro(s: MuseSources) -> str:
 
 
 def _read(path: Path) -> str | None:
+    from wizard.fs import inside
+
+    inside(path.parent, path.name)  # never through a link: its target's text would be written back here
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -291,9 +294,9 @@ def _read(path: Path) -> str | None:
 
 
 def _write(path: Path, text: str) -> None:
-    from wizard.fs import write_atomic
+    from wizard.fs import inside, write_atomic
 
-    target = path.resolve() if path.is_symlink() else path
+    target = inside(path.parent, path.name)  # a link is refused, never followed (it may lead anywhere)
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644
     write_atomic(target, text.encode("utf-8"), mode=mode)
 
