@@ -141,6 +141,10 @@ def test_a_journal_pointing_at_another_api_never_gets_the_token(tmp_path, monkey
         ("postgresql://postgres.ref:pw@aws-0-eu-west-1.pooler.supabase.com:5432/postgres", {"sslmode": "require"}),
         ("postgresql://u:pw@db.example.com/postgres?sslmode=verify-full", {}),
         ("postgresql://u:pw@127.0.0.1:5432,db.example.com:5432/postgres", {"sslmode": "require"}),
+        ("postgresql://postgres:pw@127.0.0.2:5432/postgres", {}),
+        # a name that starts like a loopback address resolves anywhere (found in review)
+        ("postgresql://u:pw@127.0.0.1.nip.io:5432/postgres", {"sslmode": "require"}),
+        ("postgresql://u:pw@127.attacker.example/postgres", {"sslmode": "require"}),
     ],
 )
 def test_non_local_databases_are_reached_over_tls(url, options):

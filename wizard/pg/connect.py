@@ -120,7 +120,15 @@ _WEAK_SSLMODES = frozenset({"disable", "allow", "prefer"})
 
 
 def _is_local(host: str) -> bool:
-    return host in ("", "localhost", "::1") or host.startswith(("/", "@", "127."))
+    """A Unix socket or a loopback address (`127.0.0.1.nip.io` is a name, resolved anywhere: not local)."""
+    import ipaddress
+
+    if host in ("", "localhost") or host.startswith(("/", "@")):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def tls_options(parsed: dict[str, str]) -> dict[str, str]:
