@@ -517,3 +517,34 @@ async def test_canonical_comparison_is_independent_of_the_migrator_role_name(pg,
         pg.drop_database(name)
         with psycopg.connect(pg.admin_conninfo(), autocommit=True) as admin:
             admin.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+
+
+# -- rows of core tables, written where the static check cannot see ----------------------------------
+ROW_WRITES = {
+    "insert": "do $$ begin execute 'insert into public.' || 'feature_flags (key, enabled) values (''smuggled'', true)'; end $$;",
+    "update": "do $$ begin execute 'update public.' || 'memberships set role = ''owner'''; end $$;",
+    "delete": "do $$ begin execute 'delete from public.' || 'feature_flags'; end $$;",
+    "truncate": "do $$ begin execute 'truncate public.' || 'feature_flags'; end $$;",
+    "a called function": (
+        "create function public.hx_grant() returns void language plpgsql as $f$ begin"
+        " execute 'insert into public.' || 'feature_flags (key, enabled) values (''via_fn'', true)'; end $f$;"
+        " select public.hx_grant();"
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(ROW_WRITES))
+async def test_rows_of_core_tables_written_by_dynamic_sql_are_refused(world, tmp_path, how):
+    """The catalog fingerprint does not see rows: a computed EXECUTE wrote into core tables with only a
+    dynamic-sql warning (found in review). The transaction's own write counters see every write."""
+    differences = await refused(world, tmp_path, ROW_WRITES[how])
+    assert any(d.startswith("rows of core table public.") and "core_data_writes" in d for d in differences), differences
+
+
+async def test_rows_of_a_declared_core_table_may_be_written(world, tmp_path):
+    template = template_of(tmp_path, ROW_WRITES["insert"])
+    manifest = template.manifest.model_copy(update={"core_data_writes": ["public.feature_flags"]})
+    template = MuseTemplate(slug="hostile", path=template.path, manifest=manifest, files=template.files, shipped=False)
+    await muse_apply._apply_guarded(world, list(template.files), template, progress=None, dry_run=False)
+    with psycopg.connect(world) as conn:
+        assert conn.execute("select enabled from public.feature_flags where key = 'smuggled'").fetchone() == (True,)

@@ -1,4 +1,4 @@
-from wizard.guard.core_objects import INFORMATION_SCHEMA_NAMES, catalog_name_clash
+from wizard.guard.core_objects import INFORMATION_SCHEMA_NAMES, CoreObjects, catalog_name_clash
 from wizard.guard.fingerprint import (
     Fingerprint,
     core_fingerprint,
@@ -12,6 +12,7 @@ from wizard.guard.purity import RULES, PurityFinding, check_static, format_findi
 __all__ = [
     "INFORMATION_SCHEMA_NAMES",
     "RULES",
+    "CoreObjects",
     "Fingerprint",
     "PurityFinding",
     "catalog_name_clash",

@@ -11,7 +11,8 @@ declares it (`core_data_writes`), and a declared write is still shown as a warni
 
 `check_static` reads only the SQL. What it cannot see (EXECUTE of a computed string, a body in
 another language) it reports as a warning; the catalog fingerprint (`wizard.guard.fingerprint`)
-catches those when the Muse is applied."""
+and the transaction's write counters on core tables (`wizard.muses.apply.CoreGuard`) catch those
+when the Muse is applied."""
 
 from __future__ import annotations
 
@@ -620,8 +621,8 @@ class _Checker:
             stmt,
             "dynamic-sql",
             "warning",
-            f"{what}. Applying the Muse compares a catalog fingerprint of core before and after "
-            "and rolls back if core changed; prefer plain statements.",
+            f"{what}. Applying the Muse compares a catalog fingerprint of core, and the rows it wrote in core "
+            "tables, before and after, and rolls back if core changed; prefer plain statements.",
         )
 
     # --- whole-model rules ------------------------------------------------------------------------

@@ -106,28 +106,56 @@ class CoreChangedError(migrations.MigrationError):
         )
 
 
+# The core tables' rows as the migration's transaction left them: its own write counters (which see what
+# dynamic SQL, triggers and called functions wrote too) and the table's storage (TRUNCATE replaces it).
+_CORE_ROWS_SQL = """
+select n.nspname || '.' || c.relname, coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0),
+  pg_catalog.pg_relation_filenode(c.oid)
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+left join pg_catalog.pg_stat_xact_user_tables s on s.relid = c.oid
+where n.nspname || '.' || c.relname = any(%(names)s) and c.relkind in ('r', 'p')"""
+
+
 class CoreGuard:
     """migrations.Guard: the catalog fingerprint of the core and of the platform around it (roles,
-    settings, default privileges, extensions, publications, event triggers) must not change.
+    settings, default privileges, extensions, publications, event triggers) must not change, and no
+    row of a core table the template does not declare in `core_data_writes` may be written.
 
     Both snapshots run in the migration's session, the only one that sees its uncommitted changes;
     the fingerprint pins that session's settings and qualifies every catalog name while it reads,
     so what the Muse did to the session (search_path, temporary objects) does not count. After the
     transaction, `confirm` reads the committed state on a new connection."""
 
-    def __init__(self) -> None:
+    def __init__(self, declared_writes: Sequence[str] = ()) -> None:
         self.before: Fingerprint | None = None
+        self.declared_writes = frozenset(declared_writes)
+        self._rows_before: dict[str, tuple[int, ...]] = {}
 
     async def snapshot(self, conn: psycopg.AsyncConnection) -> Fingerprint:
-        from wizard.guard import core_fingerprint
+        from wizard.guard import Fingerprint, core_fingerprint
 
         if self.before is not None:
             # deferred constraint triggers would fire at COMMIT, after this last look: fire them now
             await conn.execute("set constraints all immediate", prepare=False)
         fingerprint = await core_fingerprint(conn, core_model())
+        rows = await self._core_rows(conn)
         if self.before is None:
-            self.before = fingerprint
-        return fingerprint
+            self.before, self._rows_before = fingerprint, rows
+            return fingerprint
+        # the static check sees only the writes the SQL spells out: these counters see every one
+        written: dict[str, dict[str, str]] = {
+            f"rows of core table {name} written by the Muse ({_rows_change(self._rows_before.get(name), now)})": {}
+            for name, now in rows.items()
+            if name not in self.declared_writes and now != self._rows_before.get(name)
+        }
+        return Fingerprint(objects={**fingerprint.objects, **written}) if written else fingerprint
+
+    async def _core_rows(self, conn: psycopg.AsyncConnection) -> dict[str, tuple[int, ...]]:
+        from wizard.guard import CoreObjects
+
+        names = sorted(CoreObjects.from_model(core_model()).tables)
+        cur = await conn.execute(_CORE_ROWS_SQL, {"names": names}, prepare=False)
+        return {name: tuple(counts) for name, *counts in await cur.fetchall()}
 
     def compare(self, before: Fingerprint, after: Fingerprint) -> list[str]:
         from wizard.guard import diff_fingerprints
@@ -176,7 +204,7 @@ async def _apply_guarded(
     dry_run: bool,
     before_file: BeforeFile | None = None,
 ) -> migrations.ApplyResult:
-    guard = CoreGuard()
+    guard = CoreGuard(template.manifest.core_data_writes)
     try:
         result = await migrations.apply(
             url,
@@ -197,6 +225,16 @@ async def _apply_guarded(
     if changed:
         raise CoreChangedError(changed, rolled_back=False)
     return result
+
+
+def _rows_change(before: tuple[int, ...] | None, now: tuple[int, ...]) -> str:
+    was = before or (0, 0, 0, now[3])
+    counts = [
+        f"{b - a} {what}" for a, b, what in zip(was, now, ("inserted", "updated", "deleted"), strict=False) if b != a
+    ]
+    if was[3] != now[3]:
+        counts.append("truncated or rewritten")
+    return ", ".join(counts) + "; declare it in muse.toml `core_data_writes` if the Muse must write there"
 
 
 async def _left_behind(guard: CoreGuard, url: str) -> list[str]:
