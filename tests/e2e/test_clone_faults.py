@@ -5,6 +5,7 @@ separate `musekit sandbox` process; the databases are real."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -63,6 +64,17 @@ def end_state(world, folder, name):
     # each clone has its own project: its ref (config.toml, the README's `supabase link`) is the one difference
     files = {name: data.replace(ref.encode(), b"<ref>") for name, data in folder_snapshot(folder).items()}
     return files, history(url), journal
+
+
+def stopped_at(world, name: str, failpoint: str) -> Path:
+    """The folder of a SocioScheduler clone named `name`, killed at `failpoint` (MUSEKIT_FAILPOINT)."""
+    folder = world["root"] / name
+    stopped = run_musekit(
+        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
+        env={**world["env"], "MUSEKIT_FAILPOINT": failpoint}, cwd=world["root"],
+    )  # fmt: skip
+    assert stopped.returncode != 0, stopped.stdout
+    return folder
 
 
 @pytest.mark.parametrize("failpoint", FAILPOINTS)
@@ -203,12 +215,7 @@ def tampered_resume_runs_nothing(world, name: str, version: str, how: str, said:
 
     import psycopg
 
-    folder = world["root"] / name
-    stopped = run_musekit(
-        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
-        env={**world["env"], "MUSEKIT_FAILPOINT": "after:files"}, cwd=world["root"],
-    )  # fmt: skip
-    assert stopped.returncode != 0
+    folder = stopped_at(world, name, "after:files")
     [copy] = (folder / "supabase" / "migrations").glob(f"{version}_*.sql")
     evil = copy.read_text() + "\nalter table public.users add column tampered int;\n"
     if how == "renamed":
@@ -235,12 +242,7 @@ def tampered_resume_runs_nothing(world, name: str, version: str, how: str, said:
 def test_a_journal_that_says_more_is_done_than_was_is_repaired_by_resume(world, said_done):
     """Steps marked done while nothing was applied: resume notices what is missing and redoes it."""
     name = f"liar-{said_done.replace('_', '-')}"
-    folder = world["root"] / name
-    stopped = run_musekit(
-        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
-        env={**world["env"], "MUSEKIT_FAILPOINT": "after:connection"}, cwd=world["root"],
-    )  # fmt: skip
-    assert stopped.returncode != 0
+    folder = stopped_at(world, name, "after:connection")
     path = folder / ".musekit" / "clone.json"
     journal = json.loads(path.read_text())
     steps = list(journal["steps"])
@@ -264,12 +266,8 @@ def test_a_core_migration_shipped_after_a_clone_finished_is_applied_by_resume(wo
 
     from wizard.muses import core_files, load_template
 
-    name, folder = "older-core", world["root"] / "older-core"
-    stopped = run_musekit(
-        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
-        env={**world["env"], "MUSEKIT_FAILPOINT": "after:connection"}, cwd=world["root"],
-    )  # fmt: skip
-    assert stopped.returncode != 0
+    name = "older-core"
+    folder = stopped_at(world, name, "after:connection")
     *older, newest = core_files()
     target = folder / "supabase" / "migrations"
     target.mkdir(parents=True)
@@ -297,12 +295,7 @@ def test_a_symbolic_link_in_the_muse_folder_is_refused_never_followed(world, lin
     table list appended (an ssh key in a table comment landed in ~/.ssh/authorized_keys), a linked .gitignore
     brought an outside file's text into the folder, a linked supabase/migrations took the copies elsewhere."""
     name = f"linked-{link.replace('/', '-').strip('.').lower()}"
-    folder = world["root"] / name
-    stopped = run_musekit(
-        "clone", "--muse", "socioscheduler", "--name", name, "--dir", str(folder), "--yes",
-        env={**world["env"], "MUSEKIT_FAILPOINT": "after:healthy"}, cwd=world["root"],
-    )  # fmt: skip
-    assert stopped.returncode != 0
+    folder = stopped_at(world, name, "after:healthy")
     outside = world["root"] / f"outside-{name}"
     if link == "supabase/migrations":
         outside.mkdir()
