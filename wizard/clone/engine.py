@@ -573,10 +573,6 @@ class Clone:
     def _checked_folder_files(self, step: str) -> list[migrations.MigrationFile]:
         """The folder's files, each byte for byte the file musekit ships (a core copy) or the template's
         file (a Muse copy, which the purity check reads before it runs): an edited copy never runs."""
-        if not self.journal.checked_files:  # a journal from before checksums were recorded
-            _static_purity(self.template)
-            self.journal.checked_files = _checksums(self.template)
-            save_journal(self.folder, self.journal)
         files = self._folder_files()
         # the journal is a file anyone can edit: the copies are compared with the files themselves. A core
         # copy (it runs without the guard) must be the one this musekit ships; a Muse copy the template's,

@@ -135,9 +135,10 @@ async def upgrade_muse(
 
 def _write_folder(muse: FleetMuse, template: MuseTemplate, files: Sequence[migrations.MigrationFile]) -> None:
     """The new files into supabase/migrations, so `supabase migration list` stays in sync."""
+    from wizard.clone import MIGRATIONS_DIR
     from wizard.fs import inside, write_atomic
 
     for f in files:
-        dest = inside(muse.folder, muse.migrations_dir.relative_to(muse.folder) / f.filename)
+        dest = inside(muse.folder, MIGRATIONS_DIR / f.filename)
         if not dest.exists():
             write_atomic(dest, f.path.read_bytes())
