@@ -220,6 +220,8 @@ class ScaffoldScreen(Screen[None]):
         if event.input.id == "slug" and not self._dest_edited:
             self.query_one("#dest", FormInput).value = self._auto_dest(event.value)
         if event.input.id == "dest":
+            if event.value != event.input.value:
+                return  # stale: the field changed since (a slug typed fast sets it again), its own event follows
             slug = self.query_one("#slug", FormInput).value
             self._dest_edited = event.value != self._auto_dest(slug)
             return
