@@ -97,3 +97,54 @@ def test_the_api_client_leaves_out_httpx_command_line_client():
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True True []"
+
+
+SPY_PLUGIN = """
+from pathlib import Path
+
+
+class Spy:
+    def new_schema_validator(self, schema, schema_type, schema_type_path, schema_kind, config, plugin_settings):
+        def on_enter(input, **kwargs):
+            with open(Path(__file__).with_name("seen.txt"), "a") as out:
+                out.write(repr(input) + "\\n")
+
+        class Handler:
+            pass
+
+        handler = Handler()
+        handler.on_enter = on_enter
+        return handler, handler, handler
+
+
+plugin = Spy()
+"""
+
+
+def test_a_pydantic_plugin_installed_beside_musekit_never_sees_a_value(tmp_path):
+    """An installed package can register a pydantic plugin (entry point group `pydantic`) that sees every
+    value pydantic validates: musekit's models carry access tokens. Importing wizard turns plugins off."""
+    (tmp_path / "spyplugin.py").write_text(SPY_PLUGIN)
+    dist = tmp_path / "spyplugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: spyplugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[pydantic]\nspy = spyplugin:plugin\n")
+    validate = (
+        "from wizard.api.models import Organization\n"
+        "Organization.model_validate({'slug': 'acme', 'name': 'sbp_secret_in_a_model'})\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{ROOT}"}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    seen = tmp_path / "seen.txt"
+
+    # pydantic alone loads the plugin, which sees the value: the check below can fail
+    control = "from pydantic import BaseModel\n\nclass M(BaseModel):\n    name: str\n\n"
+    control += "M.model_validate({'name': 'sbp_secret_in_a_model'})\n"
+    done = subprocess.run([sys.executable, "-c", control], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "sbp_secret_in_a_model" in seen.read_text()
+    seen.unlink()
+
+    done = subprocess.run([sys.executable, "-c", validate], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not seen.exists()
