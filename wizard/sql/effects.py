@@ -23,19 +23,18 @@ from wizard.sql.nodes import (
     def_options,
     def_value,
     index_name,
-    nested_writes,
     object_with_args,
     qualified,
     qualify,
     range_var,
     relations_read,
     role_name,
-    setting_calls,
     string_constant,
     svals,
     tree_references,
     type_qualified,
     unwrap,
+    writes_and_settings,
 )
 from wizard.sql.source import RawStatement, parse_source
 
@@ -687,12 +686,13 @@ def statement_effects(stmt: RawStatement, depth: int = 0) -> tuple[list[Effect],
 def _embedded_effects(stmt: RawStatement) -> list[Effect]:
     """What a statement does besides its own kind: set_config calls anywhere in it, and the
     INSERT/UPDATE/DELETE/MERGE nested in it (WITH queries, EXPLAIN ANALYZE, rule actions)."""
-    effects = [Effect("set", ObjectRef("setting", None, name), "set_config") for name in setting_calls(stmt.node)]
+    writes, settings = writes_and_settings(stmt.node)
+    effects = [Effect("set", ObjectRef("setting", None, name), "set_config") for name in settings]
     if stmt.kind == "ExplainStmt":
         options = def_options(stmt.node.get("options"))
         if "analyze" not in options or def_value(options["analyze"]) == "false":
             return effects  # plain EXPLAIN does not run the statement
-    for kind, node in nested_writes(stmt.node):
+    for kind, node in writes:
         if "relation" in node:
             detail = kind.removesuffix("Stmt").lower() + (" (explain analyze)" if stmt.kind == "ExplainStmt" else "")
             effects.append(Effect("write", relation(*range_var(node["relation"])), detail))

@@ -223,25 +223,28 @@ _DML = ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt")
 COMPUTED = "?"  # the name of a setting set_config computes at run time
 
 
-def nested_writes(node: Any) -> list[tuple[str, Node]]:
-    """(kind, node) of every INSERT/UPDATE/DELETE/MERGE nested in a statement: data-modifying WITH
-    queries, EXPLAIN ANALYZE, rule actions, BEGIN ATOMIC bodies."""
-    return [(kind, d[kind]) for d in walk(node) for kind in _DML if kind in d]
-
-
-def setting_calls(node: Any) -> list[str]:
-    """Settings a statement changes through `set_config(name, value, is_local)`, lower case;
-    COMPUTED when the name is not a constant."""
-    found: list[str] = []
+def writes_and_settings(node: Any) -> tuple[list[tuple[str, Node]], list[str]]:
+    """One pass over a statement's tree: (kind, node) of every INSERT/UPDATE/DELETE/MERGE nested in it
+    (data-modifying WITH queries, EXPLAIN ANALYZE, rule actions, BEGIN ATOMIC bodies), and the settings
+    it changes through `set_config(name, value, is_local)`, lower case; COMPUTED when the name is not a
+    constant."""
+    writes: list[tuple[str, Node]] = []
+    settings: list[str] = []
     for d in walk(node):
-        if "funcformat" not in d or svals(d.get("funcname"))[-1:] != ["set_config"]:
-            continue
-        if svals(d["funcname"])[:-1] not in ([], ["pg_catalog"]):
-            continue  # someone's own set_config, not the built-in one
-        args = d.get("args") or [{}]
-        name = string_constant(args[0])
-        found.append(name.lower() if name is not None else COMPUTED)
-    return found
+        writes += [(kind, d[kind]) for kind in _DML if kind in d]
+        if "funcformat" in d and (name := _set_config_name(d)) is not None:
+            settings.append(name)
+    return writes, settings
+
+
+def _set_config_name(call: Node) -> str | None:
+    """The setting a FuncCall of the built-in set_config changes (COMPUTED when not a constant), else None."""
+    names = svals(call.get("funcname"))
+    if names[-1:] != ["set_config"] or names[:-1] not in ([], ["pg_catalog"]):
+        return None  # another function, or someone's own set_config
+    args = call.get("args") or [{}]
+    name = string_constant(args[0])
+    return name.lower() if name is not None else COMPUTED
 
 
 def string_constant(expr: Node) -> str | None:
