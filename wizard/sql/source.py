@@ -8,6 +8,7 @@ them to the first real token and to 1-based lines."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from bisect import bisect_right
@@ -195,6 +196,7 @@ class TokenSpan:
         return toks[i + 1 :]
 
 
+@functools.lru_cache(maxsize=4096)  # the same predicates and defaults recur in every table of a template
 def deparse_expression(text: str) -> str:
     """An expression as pglast's (libpg_query's) deparser prints it, e.g. `id = (SELECT auth.uid())`.
 
