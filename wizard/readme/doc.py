@@ -12,10 +12,10 @@ so the SQL and the catalog render the same README for the same schema."""
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wizard.errors import ExitCode, MusekitError
 from wizard.sql import SchemaModel, StatementInfo, Table, canonical_type
@@ -282,9 +282,10 @@ def display_defaults(items: list[tuple[str | None, str]]) -> list[str | None]:
     if misses:
         if len(_EXPRESSIONS) > 20_000:
             _EXPRESSIONS.clear()
-        for key, node in zip(misses, _parse_expressions([expr for expr, _ in misses]), strict=False):
-            expr, typ = key
-            _EXPRESSIONS[key] = _print_expression(node, typ) if node is not None else " ".join(expr.split())
+        nodes = _parse_expressions([expr for expr, _ in misses])
+        printed = _print_expressions([(node, typ) for node, (_, typ) in zip(nodes, misses, strict=True) if node])
+        for (expr, typ), node in zip(misses, nodes, strict=True):
+            _EXPRESSIONS[(expr, typ)] = next(printed) if node is not None else " ".join(expr.split())
     return [_EXPRESSIONS[k] if k is not None else None for k in keys]
 
 
@@ -318,19 +319,41 @@ def _parse_expressions(exprs: list[str]) -> list[ast.Node | None]:
         return found
 
 
-def _print_expression(node: ast.Node, column_type: str) -> str:
+def _print_expressions(items: list[tuple[ast.Node, str]]) -> Iterator[str]:
+    """The printed text of each (expression, column type), in order: a literal cast to the column's own
+    type is dropped, CAST(... AS t) is written ...::t."""
     from pglast import ast
-    from pglast.stream import RawStream
 
-    if (
-        isinstance(node, ast.TypeCast)
-        and isinstance(node.arg, ast.A_Const)
-        and node.typeName is not None
-        and canonical_type(RawStream()(node.typeName)) == column_type
-    ):
-        node = node.arg
-    text = _CAST.sub(lambda m: f"{m[1]}::{canonical_type(m[2])}", RawStream()(node))
-    return text.lower() if text in ("TRUE", "FALSE", "NULL") else text
+    casts = {
+        i: node
+        for i, (node, _) in enumerate(items)
+        if isinstance(node, ast.TypeCast) and isinstance(node.arg, ast.A_Const) and node.typeName is not None
+    }
+    types = dict(zip(casts, _printed([cast.typeName for cast in casts.values()]), strict=True))
+    nodes = [
+        casts[i].arg if i in casts and canonical_type(types[i]) == typ else node for i, (node, typ) in enumerate(items)
+    ]
+    for text in _printed(nodes):
+        text = _CAST.sub(lambda m: f"{m[1]}::{canonical_type(m[2])}", text)
+        yield text.lower() if text in ("TRUE", "FALSE", "NULL") else text
+
+
+def _printed(nodes: list[Any]) -> list[str]:
+    """`RawStream()(node)` of each node, standalone. RawStream's call first marks every node's ancestors,
+    making a visitor class each time (most of the cost of a small expression): here that is done once,
+    for all of them (each a root of its own, as when printed alone)."""
+    from pglast.stream import RawStream
+    from pglast.visitors import populate_ancestors
+
+    if not nodes:
+        return []
+    populate_ancestors(tuple(nodes))
+    texts = []
+    for node in nodes:
+        stream = RawStream()
+        stream.print_node(node)
+        texts.append(stream.getvalue())
+    return texts
 
 
 # --- rendering --------------------------------------------------------------------------------
