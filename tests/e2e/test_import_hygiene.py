@@ -64,7 +64,7 @@ def test_the_ui_modules_do_import_textual():
 
 
 def test_musekit_help_imports_no_heavy_library():
-    heavy = ("textual", "psycopg", "pglast", "httpx", "pydantic")
+    heavy = ("textual", "psycopg", "pglast", "httpx", "pydantic", "asyncio")
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "wizard", "--help"],
         capture_output=True,

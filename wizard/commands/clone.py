@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -197,6 +196,8 @@ async def run_clone(
 ) -> int:
     """Open an API session, build the Clone with `clone_factory` and run it to the end; every
     musekit error is printed once and becomes its exit code."""
+    import asyncio
+
     from wizard.clone import api_session
 
     folder_hint = getattr(args, "dir", None) or "."
