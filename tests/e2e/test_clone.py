@@ -1,8 +1,11 @@
 """The clone engine in-process against a real sandbox (real HTTP, real databases)."""
 
+import asyncio
 import os
 from pathlib import Path
 
+import httpx
+import psycopg
 import pytest
 
 from tests.support.clone_helpers import (
@@ -15,6 +18,7 @@ from tests.support.clone_helpers import (
 )
 from wizard.api import ManagementAPI
 from wizard.clone import STEPS, Clone, CloneBusy, CloneInputError, CloneInputs, credentials, load_journal, registry
+from wizard.errors import MusekitError
 from wizard.muses import core_files, load_template
 
 
@@ -91,6 +95,45 @@ async def test_resume_of_a_finished_clone_checks_and_writes_nothing(sandbox, env
     assert history(url) == hist
     assert not [e for e in events if e.kind == "step_started"]
     assert any("README table list is current" in e.message for e in events)
+
+
+class ProjectReadFails(httpx.AsyncHTTPTransport):
+    """Real HTTP, except that reading the project answers 404 once the login role has been made (the check
+    logs in while it reads the project)."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__()
+        self.ref, self.login_made = ref, asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == f"/v1/projects/{self.ref}":
+            await asyncio.wait_for(self.login_made.wait(), 10)
+            await asyncio.sleep(0.2)  # the session is being opened, or is open: both must be closed
+            return httpx.Response(404, json={"message": "Project not found"}, request=request)
+        response = await super().handle_async_request(request)
+        if request.method == "POST" and request.url.path.endswith("/cli/login-role"):
+            self.login_made.set()
+        return response
+
+
+async def test_a_check_whose_project_read_fails_leaves_no_session_and_no_login_role(sandbox, env):
+    """The check of a finished clone logs in while it reads the project: when the read fails, its error is
+    the one reported, and the session and the login role made meanwhile are gone."""
+    folder = env / "checked"
+    journal = await clone_once(sandbox, folder, "check-fails")
+    assert journal.project_ref is not None
+    transport = ProjectReadFails(journal.project_ref)
+    async with ManagementAPI(sandbox.token, base_url=sandbox.url, transport=transport) as api:
+        clone = Clone.open(folder, api, store=credentials.SecretStore())
+        with pytest.raises(MusekitError, match="not found") as failed:
+            await clone.run()
+    assert journal.project_ref in str(failed.value)
+    assert transport.login_made.is_set()
+    url = project_db_url(sandbox.url, sandbox.token, journal.project_ref, DB_PASSWORD)
+    with psycopg.connect(url) as conn:
+        sessions = conn.execute("select count(*) from pg_stat_activity where usename like 'cli_login%'").fetchone()
+        roles = conn.execute("select count(*) from pg_roles where rolname like 'cli_login%'").fetchone()
+    assert sessions == (0,) and roles == (0,)
 
 
 async def test_unknown_template_is_refused_before_anything_is_created(sandbox, env):

@@ -34,6 +34,8 @@ from wizard.errors import ExitCode, MusekitError
 from wizard.muses import MuseTemplate, TemplateError, core_files, load_template
 
 if TYPE_CHECKING:
+    import asyncio
+
     import psycopg
 
     from wizard.api import ApiEvent, LoginSession, ManagementAPI
@@ -530,12 +532,21 @@ class Clone:
     # -- a finished clone: check, change nothing -------------------------------------------------
     async def check(self) -> list[str]:
         """Read-only confirmation that a finished clone still matches reality. Returns what was checked."""
+        import asyncio
+
         from wizard.readme import table_list_is_current_in
 
         ref = self._ref()
-        project = await self.api.get_project(ref)
+        # the login (a login role made over the API, then a session) goes on while the project is read: one
+        # round trip to the API fewer. The project's answer, and its error, still come first.
+        login = asyncio.ensure_future(self._connect())
+        try:
+            project = await self.api.get_project(ref)
+        except BaseException:
+            await _discard(login)
+            raise
         checked = [f"project {ref} is {project.status}"]
-        async with await self._connect() as conn:  # one login for the whole check
+        async with await login as conn:  # one login for the whole check
             applied = await self._all_applied(conn)
             checked.append("migration files match the templates")
             checked.append(f"all {applied} migrations applied")
@@ -687,6 +698,18 @@ class Clone:
         if self._login is not None:
             login, self._login = self._login, None
             await login.close()
+
+
+async def _discard(login: asyncio.Future[psycopg.AsyncConnection]) -> None:
+    """Stop a login still under way, or close the session it opened (its login role goes with the run's end)."""
+    import asyncio
+
+    login.cancel()
+    try:
+        conn = await login
+    except (asyncio.CancelledError, Exception):  # stopped, or it failed: nothing is open
+        return
+    await conn.close()
 
 
 def _remove_litter(folder: Path, created: bool) -> None:
