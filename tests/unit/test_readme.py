@@ -310,3 +310,63 @@ def test_code_spans_survive_backticks_and_pipes():
 def test_render_has_no_timestamps_or_paths(template: MuseTemplate, tmp_path: Path):
     text = render_table_list(sql_doc(template, tmp_path))
     assert str(tmp_path) not in text and os.sep + "migrations" not in text
+
+
+DEFAULTS = [
+    ("now()", "timestamp with time zone"),
+    ("gen_random_uuid()", "uuid"),
+    ("'draft'::item_status", "item_status"),
+    ("'draft'::item_status", "text"),
+    ("'{}'::text[]", "text[]"),
+    ("'{}'::jsonb", "jsonb"),
+    ("'7 days'::interval", "interval"),
+    ("interval '7 days'", "text"),
+    ("(0)::numeric(10,2)", "numeric(10,2)"),
+    ("'a'::character varying", "character varying"),
+    ("timezone('utc'::text, now())", "timestamp without time zone"),
+    ("(now() + '1 day'::interval)", "timestamp with time zone"),
+    ("nextval('s'::regclass)", "bigint"),
+    ("true", "boolean"),
+    ("NULL::text", "text"),
+    ("'it''s'::text", "text"),
+    ("ARRAY[]::text[]", "text[]"),
+    ("(-1)::bigint", "bigint"),
+    ("'x'::\"My Type\"", '"My Type"'),
+    ("(select 1)", "integer"),
+]
+
+
+def _printed_alone(expr: str, column_type: str) -> str:
+    """How one default printed before the batch: pglast's RawStream on each node by itself."""
+    import re
+
+    from pglast import ast, parse_sql
+    from pglast.stream import RawStream
+
+    stmt = parse_sql(f"select ({expr}\n)")[0].stmt
+    assert isinstance(stmt, ast.SelectStmt) and stmt.targetList
+    node = stmt.targetList[0].val
+    if (
+        isinstance(node, ast.TypeCast)
+        and isinstance(node.arg, ast.A_Const)
+        and node.typeName is not None
+        and canonical_type(RawStream()(node.typeName)) == column_type
+    ):
+        node = node.arg
+    cast = re.compile(r"CAST\(('(?:[^']|'')*') AS ([^()]+?(?:\([0-9, ]*\))?(?:\[\])*)\)")
+    text = cast.sub(lambda m: f"{m[1]}::{canonical_type(m[2])}", RawStream()(node))
+    return text.lower() if text in ("TRUE", "FALSE", "NULL") else text
+
+
+def test_defaults_printed_in_one_batch_read_as_each_printed_alone():
+    """display_defaults marks the ancestors of every node in one pass (pglast does it on each print):
+    the text must be what printing each expression by itself gives, in a batch and one at a time."""
+    from wizard.readme.doc import clear_expression_cache, display_defaults
+
+    expected = [_printed_alone(expr, typ) for expr, typ in DEFAULTS]
+    assert expected[2] == "'draft'" and expected[3] != "'draft'"  # the cast to the column's own type goes
+    clear_expression_cache()
+    assert display_defaults(list(DEFAULTS)) == expected
+    for item, text in zip(DEFAULTS, expected, strict=True):
+        clear_expression_cache()
+        assert display_defaults([item]) == [text]
