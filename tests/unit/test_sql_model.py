@@ -455,3 +455,20 @@ def test_parse_error_line_after_multibyte_text():
     with pytest.raises(SqlParseError) as caught:
         parse_sql_files([SqlSource("m.sql", text)])
     assert (caught.value.line, caught.value.statement) == (3, "selec 1;")
+
+
+def test_the_collector_paused_for_a_parse_is_back_after_it_even_when_the_sql_is_refused():
+    import gc
+
+    assert gc.isenabled()
+    parse_sql_files([SqlSource("ok.sql", "create table public.t (id int);")])
+    assert gc.isenabled()
+    with pytest.raises(SqlParseError):
+        parse_sql_files([SqlSource("bad.sql", "create tabel public.t (id int);")])
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        parse_sql_files([SqlSource("ok.sql", "create table public.t (id int);")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
