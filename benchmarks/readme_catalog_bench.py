@@ -36,7 +36,7 @@ async def measure(db_url: str, muse_sql: str, runs: int = 5) -> ReadmeBench:
     from wizard.muses import core_files
     from wizard.pg import connect
     from wizard.readme import clear_expression_cache, render_table_list, table_list_from_catalog
-    from wizard.sql import SqlSource, parse_sql_files
+    from wizard.sql import SqlSource, clear_deparse_cache, parse_sql_files
 
     core = [SqlSource(str(f.path), f.text) for f in core_files()]
     muse = SqlSource("99990101000000_bench.sql", muse_sql)
@@ -44,7 +44,8 @@ async def measure(db_url: str, muse_sql: str, runs: int = 5) -> ReadmeBench:
     parse, catalog, render, total, size = [], [], [], [], 0
     try:
         for _ in range(runs + 1):  # the first run warms imports and caches; not counted
-            clear_expression_cache()  # measure a fresh process: no canonical default cached yet
+            clear_expression_cache()  # measure a fresh process: no canonical default cached yet,
+            clear_deparse_cache()  # nor any expression of the SQL deparsed
             t0 = time.perf_counter()
             model = parse_sql_files([*core, muse])
             t1 = time.perf_counter()

@@ -10,6 +10,7 @@ from wizard.sql.model import (
     Table,
     View,
 )
+from wizard.sql.source import clear_deparse_cache
 from wizard.sql.types import canonical_type
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Table",
     "View",
     "canonical_type",
+    "clear_deparse_cache",
     "parse_sql_files",
     "parse_sql_once",
     "parse_sql_paths",

@@ -211,6 +211,11 @@ def deparse_expression(text: str) -> str:
     return printed.removeprefix("SELECT ")
 
 
+def clear_deparse_cache() -> None:
+    """Forget the deparsed expressions (a benchmark measures a new process this way)."""
+    deparse_expression.cache_clear()
+
+
 def parse_source(source: SqlSource) -> list[RawStatement]:
     """The statements of one file, in order. Raises SqlParseError with file and line."""
     from pglast.parser import ParseError, parse_sql_json
