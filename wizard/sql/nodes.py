@@ -230,20 +230,10 @@ def writes_and_settings(node: Any) -> tuple[list[tuple[str, Node]], list[str]]:
     constant."""
     writes: list[tuple[str, Node]] = []
     settings: list[str] = []
-    stack = [node]
-    pop, push = stack.pop, stack.append
-    while stack:  # walk() inlined: this runs on every statement of every file musekit reads
-        item = pop()
-        if type(item) is dict:
-            for kind in _DML:
-                if kind in item:
-                    writes.append((kind, item[kind]))
-            if "funcformat" in item and (name := _set_config_name(item)) is not None:
-                settings.append(name)
-            item = item.values()
-        for value in item:
-            if type(value) is dict or type(value) is list:
-                push(value)
+    for d in walk(node):
+        writes += [(kind, d[kind]) for kind in _DML if kind in d]
+        if "funcformat" in d and (name := _set_config_name(d)) is not None:
+            settings.append(name)
     return writes, settings
 
 
