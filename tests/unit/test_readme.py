@@ -338,10 +338,10 @@ DEFAULTS = [
 
 def _printed_alone(expr: str, column_type: str) -> str:
     """How one default printed before the batch: pglast's RawStream on each node by itself."""
-    import re
-
     from pglast import ast, parse_sql
     from pglast.stream import RawStream
+
+    from wizard.readme.doc import _CAST
 
     stmt = parse_sql(f"select ({expr}\n)")[0].stmt
     assert isinstance(stmt, ast.SelectStmt) and stmt.targetList
@@ -353,8 +353,7 @@ def _printed_alone(expr: str, column_type: str) -> str:
         and canonical_type(RawStream()(node.typeName)) == column_type
     ):
         node = node.arg
-    cast = re.compile(r"CAST\(('(?:[^']|'')*') AS ([^()]+?(?:\([0-9, ]*\))?(?:\[\])*)\)")
-    text = cast.sub(lambda m: f"{m[1]}::{canonical_type(m[2])}", RawStream()(node))
+    text = _CAST.sub(lambda m: f"{m[1]}::{canonical_type(m[2])}", RawStream()(node))
     return text.lower() if text in ("TRUE", "FALSE", "NULL") else text
 
 
