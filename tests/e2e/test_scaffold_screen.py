@@ -111,6 +111,36 @@ async def test_a_late_changed_of_the_destination_is_not_taken_for_the_founders_e
         await wait_for(pilot, lambda: value(screen, "#dest") == str(env / "templates" / "abcd"), "the dest to follow")
 
 
+async def test_the_destination_following_the_slug_posts_no_changed_of_its_own(env):
+    """The destination set to follow the slug posts no Changed: only the founder's own edits reach the screen
+    as edits. Its own Changed arrived late under load, read against a slug typed further meanwhile, and the
+    destination stopped following (`make test` failed on it: dest stuck at race-test- for slug race-test-1)."""
+    from wizard.widgets import FormInput
+
+    dest_changes: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, FormInput.Changed) and message.input.id == "dest":
+            dest_changes.append(message.value)
+
+    app = new_app(env)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        screen = await open_scaffold(pilot, dest_root=env / "templates")
+        await pilot.pause()
+        dest_changes.clear()  # the field's own, when it was mounted with its first value
+        await burst(pilot, *"race-test-1")
+        await wait_for(pilot, lambda: value(screen, "#dest") == str(env / "templates" / "race-test-1"), "the dest")
+        assert dest_changes == []
+        screen.query_one("#dest").focus()  # the founder's own edit is one, and the destination stops following
+        await burst(pilot, *"x")
+        await wait_for(pilot, lambda: dest_changes == [str(env / "templates" / "race-test-1x")], "the edit")
+        screen.query_one("#slug").focus()
+        await burst(pilot, *"2")
+        await wait_for(pilot, lambda: value(screen, "#slug") == "race-test-12", "the slug")
+        await pilot.pause()
+        assert value(screen, "#dest") == str(env / "templates" / "race-test-1x")
+
+
 # -- the cursor stays where the founder works -------------------------------------------------------
 async def add_table(pilot, screen, name: str) -> None:
     await pilot.press("t")

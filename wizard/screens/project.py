@@ -87,7 +87,8 @@ class ProjectScreen(WizardScreen[None]):
         name = event.value
         if not self._folder_edited:
             self._auto_folder = str(self._default_folder(name))
-            self.query_one("#folder", Input).value = self._auto_folder
+            with self.prevent(Input.Changed):  # the screen's own write is no edit: no Changed for it
+                self.query_one("#folder", Input).value = self._auto_folder
         self.taken, self.checked_name = None, None
         problem = project_name_problem(name)
         hint = self.query_one("#name-check", Static)

@@ -218,10 +218,12 @@ class ScaffoldScreen(Screen[None]):
     @on(FormInput.Changed)
     def _field_changed(self, event: FormInput.Changed) -> None:
         if event.input.id == "slug" and not self._dest_edited:
-            self.query_one("#dest", FormInput).value = self._auto_dest(event.value)
+            # set without a Changed: a late one would be read against a slug typed further, as the founder's edit
+            with self.prevent(FormInput.Changed):
+                self.query_one("#dest", FormInput).value = self._auto_dest(event.value)
         if event.input.id == "dest":
             if event.value != event.input.value:
-                return  # stale: the field changed since (a slug typed fast sets it again), its own event follows
+                return  # stale: the founder typed on since, the Changed of the newer value follows
             slug = self.query_one("#slug", FormInput).value
             self._dest_edited = event.value != self._auto_dest(slug)
             return
