@@ -64,4 +64,5 @@ class RateLimiter:
         return (now, 0) if now - started >= self.window else (started, count)
 
     def _reset(self, started: float, now: float) -> int:
-        return max(math.ceil(started + self.window - now), 0)
+        # window - elapsed, never (started + window) - now: that sum rounds, and a fresh window said 61 s
+        return max(math.ceil(self.window - (now - started)), 0)
