@@ -472,3 +472,59 @@ def test_the_collector_paused_for_a_parse_is_back_after_it_even_when_the_sql_is_
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+DYNAMIC_AND_NESTED = """do $$ begin execute format('alter table public.users add column %s int', 'x'); end $$;
+create function public.f() returns void language plpgsql as $$
+begin
+  insert into public.memberships (user_id) values (null);
+  perform set_config('role', 'postgres', true);
+  execute format('drop table %I', 'users');
+end $$;
+create function public.g() returns int language sql as 'select count(*)::int from public.users';
+with moved as (delete from public.api_keys returning *) select * from moved;
+explain analyze update public.users set email = email;
+"""
+
+
+def test_effects_read_later_are_the_statement_analysed_at_once_in_any_order():
+    """The builder defers each statement's analysis to its first read: whatever is read first,
+    effects or dynamic, both must be what statement_effects says of that statement."""
+    from wizard.sql.effects import statement_effects
+    from wizard.sql.source import parse_source
+
+    sources = [SqlSource(str(p), p.read_text(encoding="utf-8")) for p in sorted(core_migrations_dir().glob("*.sql"))]
+    sources += [
+        SqlSource(str(p), p.read_text(encoding="utf-8")) for p in sorted(muses_root().glob("*/migrations/*.sql"))
+    ]
+    sources += [SqlSource("dynamic.sql", DYNAMIC_AND_NESTED), SqlSource("tables.sql", TABLES)]
+    expected = [statement_effects(raw) for source in sources for raw in parse_source(source)]
+    effects_first, dynamic_first = parse_sql_files(sources), parse_sql_files(sources)
+    assert [(s.effects, s.dynamic) for s in effects_first.statements] == expected
+    assert [(s.dynamic, s.effects)[::-1] for s in dynamic_first.statements] == expected
+    assert sum(d for _, d in expected) >= 2 and sum(len(e) for e, _ in expected) > 400
+
+
+def test_statement_info_has_no_class_attribute_that_would_hide_a_deferred_analysis():
+    from wizard.sql import StatementInfo
+
+    m = model("do $$ begin execute format('drop table %I', 'users'); end $$;")
+    assert not hasattr(StatementInfo, "effects") and not hasattr(StatementInfo, "dynamic")
+    assert m.statements[0].dynamic is True  # read before effects
+    with pytest.raises(AttributeError, match="no attribute 'efects'"):
+        m.statements[0].efects  # noqa: B018
+
+
+def test_an_analysis_that_fails_is_an_error_not_a_missing_attribute():
+    """getattr(stmt, "effects", []) or hasattr would take an AttributeError from the analysis for "no effects"."""
+    from wizard.sql import StatementInfo
+    from wizard.sql.model import Location
+
+    def broken() -> tuple[list, bool]:
+        raise AttributeError("'NoneType' object has no attribute 'get'")
+
+    stmt = StatementInfo.deferred("DoStmt", "do $$ ... $$", Location("m/001.sql", 3), broken)
+    with pytest.raises(RuntimeError, match=r"m/001.sql.*no attribute 'get'"):
+        getattr(stmt, "effects", [])
+    with pytest.raises(RuntimeError):
+        hasattr(stmt, "dynamic")

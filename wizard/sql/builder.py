@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import marshal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Protocol
 
 from wizard.sql.effects import function_language, statement_effects
 from wizard.sql.model import (
+    Analysis,
     CheckConstraint,
     Column,
     EnumType,
@@ -101,6 +103,14 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
+def _analysis(stmt: RawStatement) -> Analysis:
+    """statement_effects(stmt), when first asked. The tree waits as marshal bytes: kept as dicts, its tens of
+    thousands of objects would be walked by every full garbage collection while the model lives."""
+    tree = marshal.dumps(stmt.node)
+    file, kind, start, end = stmt.file, stmt.kind, stmt.start, stmt.end
+    return lambda: statement_effects(RawStatement(file, kind, marshal.loads(tree), start, end))
+
+
 @functools.lru_cache(maxsize=16)
 def parse_sql_once(files: tuple[SqlSource, ...]) -> SchemaModel:
     """parse_sql_files(), once per process for the same paths and texts: a command that looks at many Muses
@@ -146,8 +156,8 @@ class _Builder:
         }
 
     def apply(self, stmt: RawStatement) -> None:
-        effects, dynamic = statement_effects(stmt)
-        self.model.statements.append(StatementInfo(stmt.kind, stmt.short_text(), stmt.location, effects, dynamic))
+        info = StatementInfo.deferred(stmt.kind, stmt.short_text(), stmt.location, _analysis(stmt))
+        self.model.statements.append(info)
         handler = self._handlers.get(stmt.kind)
         if handler is not None:
             handler(stmt)

@@ -8,6 +8,7 @@ Plain dataclasses inside; pydantic's TypeAdapter at the JSON boundary."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -271,13 +272,43 @@ class Effect:
     detail: str = ""
 
 
-@dataclass(slots=True)
+@dataclass
 class StatementInfo:
     kind: str  # pglast node name, e.g. "AlterTableStmt"
     text: str  # the statement, whitespace collapsed, shortened
     location: Location
-    effects: list[Effect] = field(default_factory=list)
-    dynamic: bool = False  # DO block / EXECUTE of dynamic SQL: effects unknown statically
+    # No defaults on these two: a default would be a class attribute, read instead of a deferred analysis.
+    effects: list[Effect]
+    dynamic: bool  # DO block / EXECUTE of dynamic SQL: effects unknown statically
+
+    @classmethod
+    def deferred(cls, kind: str, text: str, location: Location, analyse: Analysis) -> StatementInfo:
+        """A statement whose `effects` and `dynamic` are worked out by `analyse` when first read. The guard
+        reads them; a preview or a README from the catalog does not, and they are a third of a parse."""
+        info = cls.__new__(cls)
+        info.kind, info.text, info.location = kind, text, location
+        info.__dict__["_analyse"] = analyse
+        return info
+
+    if not TYPE_CHECKING:  # hidden from mypy, which would otherwise accept any attribute name
+
+        def __getattr__(self, name: str) -> Any:
+            # Called only for an attribute not set yet: a deferred statement's effects, read for the first time.
+            # Two threads may both analyse it (they store the same result), or find it done meanwhile.
+            analyse = self.__dict__.get("_analyse")
+            if name in ("effects", "dynamic") and name in self.__dict__:
+                return self.__dict__[name]
+            if analyse is None or name not in ("effects", "dynamic"):
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            try:
+                self.effects, self.dynamic = analyse()
+            except AttributeError as exc:  # raised from here it would read as "no such attribute" (hasattr)
+                raise RuntimeError(f"analysing the statement at {self.location} failed: {exc}") from exc
+            self.__dict__.pop("_analyse", None)  # the parse tree it holds goes with it
+            return getattr(self, name)
+
+
+Analysis = Callable[[], tuple[list[Effect], bool]]  # a statement's (effects, dynamic), worked out when asked
 
 
 @dataclass(slots=True)
