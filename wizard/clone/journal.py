@@ -132,7 +132,9 @@ class Journal(BaseModel):
     create_requested_at: datetime | None = None
     # projects this clone created that ended INIT_FAILED/REMOVED: given up, deleted, never adopted again
     abandoned_refs: list[str] = Field(default_factory=list)
-    # migration file name -> sha256 of the copy the purity check passed: only those bytes ever run
+    # migration file name -> sha256 of the files the purity check passed, a record for whoever reads the
+    # journal. Never read back: the journal is editable, so a resume compares the folder's copies with the
+    # shipped core and the template's files themselves (engine._checked_folder_files)
     checked_files: dict[str, str] = Field(default_factory=dict)
     connection: ConnectionRecord | None = None
     steps: dict[str, StepRecord] = Field(default_factory=lambda: {s: StepRecord() for s in STEPS})
