@@ -533,12 +533,68 @@ ROW_WRITES = {
 }
 
 
+# public.||(name, text) is an exact match for `nspname || '.'`: in the Muse's session it took over the
+# counters' own query, which then found no core table and compared nothing (found in review)
+BLIND_COUNTERS = """
+create function public.muse_label(name, text) returns text language sql immutable set search_path = ''
+  as $$ select 'muse'::text $$;
+create operator public.|| (leftarg = name, rightarg = text, function = public.muse_label);
+"""
+ROW_WRITES |= {
+    "through a view, the counters' query taken over by an operator": BLIND_COUNTERS
+    + """create view public.muse_members as select * from public.memberships;
+update public.muse_members set role = 'owner';
+drop view public.muse_members;""",
+    "a delete through a view, the counters' query taken over": BLIND_COUNTERS
+    + """create view public.muse_flags as select * from public.feature_flags;
+delete from public.muse_flags;
+drop view public.muse_flags;""",
+}
+
+
 @pytest.mark.parametrize("how", list(ROW_WRITES))
 async def test_rows_of_core_tables_written_by_dynamic_sql_are_refused(world, tmp_path, how):
     """The catalog fingerprint does not see rows: a computed EXECUTE wrote into core tables with only a
     dynamic-sql warning (found in review). The transaction's own write counters see every write."""
     differences = await refused(world, tmp_path, ROW_WRITES[how])
     assert any(d.startswith("rows of core table public.") and "core_data_writes" in d for d in differences), differences
+
+
+async def test_rows_of_auth_users_written_by_dynamic_sql_are_refused(world, tmp_path):
+    """auth.users is not core's, but core relies on it: rewriting an account's role or password hash through
+    dynamic SQL passed with a dynamic-sql warning (found in review). Its write counters are compared too."""
+    takeover = (
+        "do $$ begin execute pg_catalog.format('update %I.%I set role = %L, encrypted_password = %L', "
+        "'auth', 'users', 'service_role', 'bcrypt-of-mallory'); end $$;"
+    )
+    differences = await refused(world, tmp_path, takeover)
+    assert any(d.startswith("rows of auth.users, a platform table core relies on") for d in differences), differences
+    with psycopg.connect(world) as conn:
+        assert conn.execute("select count(*) from auth.users where role = 'service_role'").fetchone() == (0,)
+
+
+SHADOWS = {
+    "a function": "create function public.length(character varying) returns integer language sql as 'select 0';",
+    "an operator": BLIND_COUNTERS,
+    "a dynamic operator": "do $$ begin execute 'create operator public.= (leftarg = name, rightarg = name, "
+    "function = pg_catalog.namene)'; end $$;",
+}
+
+
+@pytest.mark.parametrize("how", list(SHADOWS))
+async def test_a_function_or_operator_named_like_a_built_in_is_refused(world, tmp_path, how):
+    """An exact match outside pg_catalog wins over a built-in that needs a cast: SQL run later with public on
+    its search_path (a core migration of a roll-out) would call the Muse's. Nothing of the kind may be added."""
+    differences = await refused(world, tmp_path, SHADOWS[how])
+    assert any("named like a built-in of pg_catalog" in d for d in differences), differences
+
+
+async def test_a_muse_function_with_its_own_name_is_no_shadow(world, tmp_path):
+    await guarded(
+        world,
+        tmp_path,
+        "create function public.muse_price_label(integer) returns text language sql immutable as 'select $1::text';",
+    )
 
 
 async def test_rows_of_a_declared_core_table_may_be_written(world, tmp_path):
@@ -548,3 +604,21 @@ async def test_rows_of_a_declared_core_table_may_be_written(world, tmp_path):
     await muse_apply._apply_guarded(world, list(template.files), template, progress=None, dry_run=False)
     with psycopg.connect(world) as conn:
         assert conn.execute("select enabled from public.feature_flags where key = 'smuggled'").fetchone() == (True,)
+
+
+async def test_verify_names_a_function_or_operator_named_like_a_built_in_made_before_the_guard_refused_them(world, pg):
+    """A Muse applied before the guard refused shadows (or an edit by hand) keeps them: verify, fleet status
+    and a roll-out's plan read core_differences, which names them; Supabase's schemas are left out."""
+    assert await muse_apply.core_differences(world) == []
+    execute(world, SHADOWS["a function"] + BLIND_COUNTERS)
+    # Supabase's own are not counted (Realtime has realtime.to_regrole(text)): auth stands for them here
+    execute(
+        pg.admin_conninfo(dbname(world)),
+        "create function auth.to_regrole(text) returns regrole language sql as 'select null::regrole'",
+    )
+    differences = await muse_apply.core_differences(world)
+    assert [d.split(" is named like")[0] for d in differences] == [
+        "function public.length(character varying)",
+        "operator public.||(name,text)",
+    ], differences
+    assert all("rename or drop it" in d for d in differences)

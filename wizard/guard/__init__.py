@@ -1,9 +1,10 @@
-from wizard.guard.core_objects import INFORMATION_SCHEMA_NAMES, CoreObjects, catalog_name_clash
+from wizard.guard.core_objects import INFORMATION_SCHEMA_NAMES, RESERVED_SCHEMAS, CoreObjects, catalog_name_clash
 from wizard.guard.fingerprint import (
     Fingerprint,
     core_fingerprint,
     core_part,
     diff_fingerprints,
+    pinned_catalog_session,
     rename_role,
     without_privilege,
 )
@@ -11,6 +12,7 @@ from wizard.guard.purity import RULES, PurityFinding, check_static, format_findi
 
 __all__ = [
     "INFORMATION_SCHEMA_NAMES",
+    "RESERVED_SCHEMAS",
     "RULES",
     "CoreObjects",
     "Fingerprint",
@@ -22,6 +24,7 @@ __all__ = [
     "diff_fingerprints",
     "format_findings",
     "has_errors",
+    "pinned_catalog_session",
     "rename_role",
     "split_findings",
     "without_privilege",

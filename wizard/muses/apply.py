@@ -106,14 +106,42 @@ class CoreChangedError(migrations.MigrationError):
         )
 
 
-# The core tables' rows as the migration's transaction left them: its own write counters (which see what
-# dynamic SQL, triggers and called functions wrote too) and the table's storage (TRUNCATE replaces it).
+# The core tables' rows (and those of the tables core hooks into: auth.users) as the migration's transaction
+# left them: its own write counters (which see what dynamic SQL, triggers and called functions wrote too)
+# and the table's storage (TRUNCATE replaces it). Read with the session pinned (pinned_catalog_session):
+# an operator of the Muse's, e.g. public.||(name, text), would otherwise take over this query's own.
 _CORE_ROWS_SQL = """
 select n.nspname || '.' || c.relname, coalesce(s.n_tup_ins, 0), coalesce(s.n_tup_upd, 0), coalesce(s.n_tup_del, 0),
   pg_catalog.pg_relation_filenode(c.oid)
 from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
 left join pg_catalog.pg_stat_xact_user_tables s on s.relid = c.oid
-where n.nspname || '.' || c.relname = any(%(names)s) and c.relkind in ('r', 'p')"""
+where n.nspname || '.' || c.relname = any(%(names)s::pg_catalog.text[]) and c.relkind in ('r', 'p')"""
+
+# Functions and operators outside pg_catalog named like one of pg_catalog's. SQL that runs later with
+# another search_path (a core migration of a roll-out, core's own unpinned functions) picks the closest
+# match among all of them: a Muse's public.length(varchar) or public.||(name, text) would take the call.
+# `skip`: schemas left out; `members`: whether an extension's own functions and operators count.
+_SHADOWS_SQL = """
+select 'function ' operator(pg_catalog.||) p.oid::pg_catalog.regprocedure::pg_catalog.text
+from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
+where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
+  and (%(members)s or not exists (select from pg_catalog.pg_depend d
+       where d.classid operator(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+         and d.objid operator(pg_catalog.=) p.oid and d.deptype operator(pg_catalog.=) 'e'::pg_catalog."char"))
+  and exists (select from pg_catalog.pg_proc b
+              where b.pronamespace operator(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                and b.proname operator(pg_catalog.=) p.proname)
+union all
+select 'operator ' operator(pg_catalog.||) o.oid::pg_catalog.regoperator::pg_catalog.text
+from pg_catalog.pg_operator o join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) o.oprnamespace
+where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
+  and (%(members)s or not exists (select from pg_catalog.pg_depend d
+       where d.classid operator(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
+         and d.objid operator(pg_catalog.=) o.oid and d.deptype operator(pg_catalog.=) 'e'::pg_catalog."char"))
+  and exists (select from pg_catalog.pg_operator b
+              where b.oprnamespace operator(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                and b.oprname operator(pg_catalog.=) o.oprname)"""
+_BUILT_INS_ONLY = {"skip": ["pg_catalog"], "members": True}  # for a comparison before and after
 
 
 class CoreGuard:
@@ -130,6 +158,8 @@ class CoreGuard:
         self.before: Fingerprint | None = None
         self.declared_writes = frozenset(declared_writes)
         self._rows_before: dict[str, tuple[int, ...]] = {}
+        self._shadows_before: set[str] = set()
+        self._core_tables: frozenset[str] = frozenset()
 
     async def snapshot(self, conn: psycopg.AsyncConnection) -> Fingerprint:
         from wizard.guard import Fingerprint, core_fingerprint
@@ -138,24 +168,35 @@ class CoreGuard:
             # deferred constraint triggers would fire at COMMIT, after this last look: fire them now
             await conn.execute("set constraints all immediate", prepare=False)
         fingerprint = await core_fingerprint(conn, core_model())
-        rows = await self._core_rows(conn)
+        rows, shadows = await self._rows_and_shadows(conn)
         if self.before is None:
-            self.before, self._rows_before = fingerprint, rows
+            self.before, self._rows_before, self._shadows_before = fingerprint, rows, shadows
             return fingerprint
         # the static check sees only the writes the SQL spells out: these counters see every one
-        written: dict[str, dict[str, str]] = {
-            f"rows of core table {name} written by the Muse ({_rows_change(self._rows_before.get(name), now)})": {}
+        found: dict[str, dict[str, str]] = {
+            _rows_written(name, name in self._core_tables, self._rows_before.get(name), now): {}
             for name, now in rows.items()
             if name not in self.declared_writes and now != self._rows_before.get(name)
         }
-        return Fingerprint(objects={**fingerprint.objects, **written}) if written else fingerprint
+        found |= {
+            f"{shadow}, named like a built-in of pg_catalog (SQL run later with its schema on the search_path, "
+            "core's included, could call it instead of the built-in),": {}
+            for shadow in sorted(shadows - self._shadows_before)
+        }
+        return Fingerprint(objects={**fingerprint.objects, **found}) if found else fingerprint
 
-    async def _core_rows(self, conn: psycopg.AsyncConnection) -> dict[str, tuple[int, ...]]:
-        from wizard.guard import CoreObjects
+    async def _rows_and_shadows(self, conn: psycopg.AsyncConnection) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+        from wizard.guard import CoreObjects, pinned_catalog_session
 
-        names = sorted(CoreObjects.from_model(core_model()).tables)
-        cur = await conn.execute(_CORE_ROWS_SQL, {"names": names}, prepare=False)
-        return {name: tuple(counts) for name, *counts in await cur.fetchall()}
+        objects = CoreObjects.from_model(core_model())
+        self._core_tables = objects.tables
+        names = sorted(objects.tables | objects.attached_tables)
+        async with pinned_catalog_session(conn):
+            cur = await conn.execute(_CORE_ROWS_SQL, {"names": names}, prepare=False)
+            rows = {name: tuple(counts) for name, *counts in await cur.fetchall()}
+            cur = await conn.execute(_SHADOWS_SQL, _BUILT_INS_ONLY, prepare=False)
+            shadows = {shadow for (shadow,) in await cur.fetchall()}
+        return rows, shadows
 
     def compare(self, before: Fingerprint, after: Fingerprint) -> list[str]:
         from wizard.guard import diff_fingerprints
@@ -227,14 +268,17 @@ async def _apply_guarded(
     return result
 
 
-def _rows_change(before: tuple[int, ...] | None, now: tuple[int, ...]) -> str:
+def _rows_written(name: str, core: bool, before: tuple[int, ...] | None, now: tuple[int, ...]) -> str:
     was = before or (0, 0, 0, now[3])
     counts = [
         f"{b - a} {what}" for a, b, what in zip(was, now, ("inserted", "updated", "deleted"), strict=False) if b != a
     ]
     if was[3] != now[3]:
         counts.append("truncated or rewritten")
-    return ", ".join(counts) + "; declare it in muse.toml `core_data_writes` if the Muse must write there"
+    if not core:  # auth.users, or another platform table core hooks into
+        return f"rows of {name}, a platform table core relies on, written by the Muse ({', '.join(counts)})"
+    hint = "declare it in muse.toml `core_data_writes` if the Muse must write there"
+    return f"rows of core table {name} written by the Muse ({', '.join(counts)}; {hint})"
 
 
 async def _left_behind(guard: CoreGuard, url: str) -> list[str]:
@@ -464,7 +508,23 @@ async def core_differences_in(
     expected = canonical.fingerprint
     if version < 170000 <= canonical.server_version:
         expected = without_privilege(expected, "MAINTAIN")  # a privilege PostgreSQL 17 introduced
-    return [f"the core differs from the shipped core migrations: {d}" for d in diff_fingerprints(expected, live_core)]
+    found = [f"the core differs from the shipped core migrations: {d}" for d in diff_fingerprints(expected, live_core)]
+    return found + await _shadows_in(conn)
+
+
+async def _shadows_in(conn: psycopg.AsyncConnection) -> list[str]:
+    """Functions and operators named like built-ins, outside Supabase's schemas and extensions (made before
+    the guard refused them, or by hand): core SQL run later could call them instead of the built-in."""
+    from wizard.guard import RESERVED_SCHEMAS, pinned_catalog_session
+
+    async with pinned_catalog_session(conn):  # regprocedure names the schema of all but pg_catalog's then
+        cur = await conn.execute(_SHADOWS_SQL, {"skip": sorted(RESERVED_SCHEMAS), "members": False}, prepare=False)
+        rows = await cur.fetchall()
+    return [
+        f"{shadow} is named like a built-in of pg_catalog: core SQL run with its schema on the search_path could "
+        "call it instead of the built-in (a roll-out's core migration among them); rename or drop it"
+        for (shadow,) in sorted(rows)
+    ]
 
 
 async def holds_core(url: str) -> bool:
