@@ -518,3 +518,113 @@ def test_the_shipped_templates_are_read_the_same_by_the_splitter_and_the_parser(
         sources = [SqlSource(str(f.path), f.text) for f in load_template(slug).files]
         assert split_findings(sources) == []
     assert split_findings([SqlSource(str(f.path), f.text) for f in core_files()]) == []
+
+
+# --- found in review: name resolution the model and the server read differently ---------------------
+
+TEMPORARY = [
+    # the Muse's own table, then a temporary one of the same name: the unqualified ALTER and CREATE POLICY
+    # reach the temporary table, and public.notes was left without row level security
+    "create temp table hx_notes (id int);",
+    "create temporary view hx_v as select 1;",
+    "select 1 as id into temp hx_t;",
+    "create temp table hx_t2 as select 1 as id;",
+    "create temporary sequence hx_s;",
+    "create table pg_temp.hx_x (id int);",
+    "create function pg_temp.hx_f() returns int language sql as 'select 1';",
+]
+
+
+@pytest.mark.parametrize("payload", TEMPORARY)
+def test_temporary_objects_are_refused(payload):
+    assert_refused(payload, "temporary-object", "pg_temp.hx_")
+
+
+def test_a_temporary_twin_cannot_take_the_rls_meant_for_a_muse_table():
+    payload = """create temp table hx_notes (id int);
+alter table hx_notes enable row level security;
+create policy hx_own on hx_notes using (true);"""
+    assert [f.rule for f in errors_of(payload)] == ["temporary-object"]
+
+
+OPERATORS = [
+    "create operator public.|| (leftarg = name, rightarg = text, function = public.hx_label);",
+    "alter operator public.||(name, text) set (restrict = eqsel);",
+    "create operator class hx_ops for type int using btree as operator 1 <;",
+    "create operator family hx_family using btree;",
+    "alter operator family hx_family using btree add operator 1 <(int, int);",
+    "create cast (int as text) with function public.hx_label(int);",
+]
+
+
+@pytest.mark.parametrize("payload", OPERATORS)
+def test_operators_and_casts_are_refused(payload):
+    """public.||(name, text) is an exact match for `nspname || '.'`: it took over the guard's own query (found in
+    review), and would take over core SQL run later with public on the search_path."""
+    assert_refused(payload, "operator", "Write a function with a name of the Muse's own")
+
+
+@pytest.mark.parametrize("how", ["update", "delete", "insert"])
+def test_writes_into_a_muse_view_over_a_core_table_are_writes_into_core_rows(how):
+    write = {
+        "update": "update public.hx_members set role = 'owner';",
+        "delete": "delete from public.hx_trail;",
+        "insert": "insert into public.hx_trail (action, target) values ('x', 'y');",
+    }[how]
+    payload = f"""create view public.hx_members as select * from public.memberships;
+create view public.hx_trail0 as select * from public.audit_logs;
+create view public.hx_trail as select * from public.hx_trail0;
+{write}
+drop view public.hx_members;"""
+    core_table = "public.memberships" if how == "update" else "public.audit_logs"
+    hits = [f for f in errors_of(payload) if f.rule == "core-data"]
+    assert len(hits) == 1 and core_table in hits[0].message and "through view public.hx_" in hits[0].message, hits
+    assert hits[0].line == LINE + 3
+
+
+def test_writes_into_a_muse_view_over_its_own_table_are_fine():
+    payload = """create view public.hx_mine with (security_invoker = true) as select * from public.hx_notes;
+insert into public.hx_mine (user_id) select id from public.users;"""
+    assert errors_of(payload) == []
+
+
+def test_a_schema_named_like_the_migrating_role_is_refused():
+    """search_path starts with "$user": in a schema named postgres, unqualified names would resolve there first."""
+    assert_refused("create schema postgres;", "schema-reserved", 'starts with "$user"')
+    findings = check_static(
+        [SqlSource(MUSE_FILE, PREAMBLE + "\ncreate table postgres.hx (id int);\n")],
+        core(),
+        declared_schemas=["postgres"],
+    )
+    assert [(f.rule, f.severity) for f in findings] == [("schema-reserved", "error")]
+
+
+VIEWS_AROUND_RLS = {
+    "a plain view over a core table": "create view public.hx_all_users as select * from public.users;",
+    "a plain view over the Muse's table": "create view public.hx_all_notes as select * from public.hx_notes;",
+    "security_invoker reset later": "create view public.hx_v with (security_invoker) as select * from public.hx_notes;\n"
+    "alter view public.hx_v reset (security_invoker);",
+    "security_invoker turned off later": "create view public.hx_v with (security_invoker = true) as select 1 as id;\n"
+    "alter view public.hx_v set (security_invoker = false);",
+    "a materialized view in public": "create materialized view public.hx_mv as select * from public.hx_notes;",
+}
+
+
+@pytest.mark.parametrize("how", list(VIEWS_AROUND_RLS))
+def test_a_view_row_level_security_does_not_hold_through_is_refused(how):
+    """Supabase grants the API's roles what is made in public: a view with its owner's rights (the default)
+    showed every row of public.users to anon, and neither the static check nor the apply said a word."""
+    hit = assert_refused(VIEWS_AROUND_RLS[how], "view-rls", "public.hx_")
+    assert "security_invoker" in hit.message
+
+
+def test_views_row_level_security_holds_through_are_fine():
+    payload = """create view public.hx_mine with (security_invoker = true) as select * from public.hx_notes;
+create view public.hx_on with (security_invoker = on) as select u.email from public.users u;"""
+    assert errors_of(payload) == []
+
+
+def test_a_view_with_its_owners_rights_outside_public_is_a_pattern_not_a_finding():
+    sql = PREAMBLE + "\ncreate schema hx_private;\ncreate view hx_private.all_notes as select * from public.hx_notes;\n"
+    sql += "create materialized view hx_private.counts as select count(*) from public.hx_notes;\n"
+    assert check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_private"]) == []

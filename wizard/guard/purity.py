@@ -16,14 +16,14 @@ when the Muse is applied."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from wizard.guard.core_objects import AUTH_USERS, RESERVED_SCHEMAS, CoreObjects, catalog_name_clash
 from wizard.guard.fingerprint import Fingerprint, core_fingerprint, diff_fingerprints  # noqa: F401  (the dynamic guard)
-from wizard.sql import Effect, ObjectRef, SchemaModel, SqlSource, StatementInfo, parse_sql_files
+from wizard.sql import TEMP_SCHEMA, Effect, ObjectRef, SchemaModel, SqlSource, StatementInfo, parse_sql_files
 
 if TYPE_CHECKING:
     from wizard.migrations import Statement
@@ -65,6 +65,9 @@ RULES: dict[str, str] = {
     "split-mismatch": "the statements sent one by one are not the statements the SQL parser reads (so not the ones checked)",
     "catalog-name": "names an object like a PostgreSQL catalog object (pg_*, information_schema)",
     "dynamic-sql": "runs SQL the static check cannot see",
+    "view-rls": "a view in public row level security does not hold through (no security_invoker, or materialized)",
+    "temporary-object": "creates or changes a temporary object (unqualified names reach it before public's)",
+    "operator": "creates or changes an operator, operator class or family, or a cast (core's SQL could pick it)",
 }
 
 _CORE_IS_FIXED = "MuseKit core is identical in every Muse and never altered by one"
@@ -93,6 +96,7 @@ _ACTION_RULES = {
 }
 _CHILD_RULES = {"policy": "core-policy", "trigger": "core-trigger", "rule": "core-rule", "index": "core-index"}
 _CREATES = frozenset({"create", "replace"})
+_MIGRATOR_SCHEMA = "postgres"  # "$user" on a hosted project's search_path: migrations run as postgres
 _SCHEMA_BOUND = frozenset({"relation", "type", "function"})
 _CATALOG_LIKE = frozenset({"relation", "type", "function", "index", "schema"})
 _DATABASE_KINDS = frozenset(
@@ -269,10 +273,12 @@ class _Checker:
         self.declared = declared
         self.core_writes = core_writes  # core tables muse.toml declares the Muse writes rows into
         self.procedures = procedures  # the Muse's own functions and procedures
+        self.view_reads: dict[str, frozenset[str]] = {}  # a Muse view -> the relations under it, so far
 
     def statement(self, stmt: StatementInfo) -> list[PurityFinding]:
         found = []
-        for i, effect in enumerate(stmt.effects):
+        self._note_view(stmt)
+        for i, effect in self._through_views(stmt.effects):
             finding = self._effect(stmt, effect)
             if finding is not None and _in_body(stmt, i, effect):
                 finding = finding.model_copy(update={"message": _inside(stmt) + _lower_first(finding.message)})
@@ -282,14 +288,38 @@ class _Checker:
             found.append(self._dynamic(stmt))
         return found
 
+    def _note_view(self, stmt: StatementInfo) -> None:
+        """What a view the Muse makes reads, down to the relations under its views (as far as the SQL says)."""
+        if stmt.kind != "ViewStmt" or not stmt.effects or stmt.effects[0].action not in _CREATES:
+            return
+        reads: set[str] = set()
+        for e in stmt.effects[1:]:
+            if e.action == "reference" and e.target.kind == "relation":
+                name = e.target.qualified_name
+                reads |= self.view_reads.get(name, {name})
+        self.view_reads[stmt.effects[0].target.qualified_name] = frozenset(reads)
+
+    def _through_views(self, effects: list[Effect]) -> Iterator[tuple[int, Effect]]:
+        """Each effect, and after a write into a Muse view a write into each relation its query reads: a
+        simple view passes its writes on to the table under it."""
+        for i, effect in enumerate(effects):
+            yield i, effect
+            if effect.action == "write" and effect.target.kind == "relation":
+                view = effect.target.qualified_name
+                for name in sorted(self.view_reads.get(view, ())):
+                    detail = f"{effect.detail} through view {view}"
+                    yield i, Effect("write", ObjectRef("relation", *name.split(".", 1)), detail)
+
     def _effect(self, stmt: StatementInfo, effect: Effect) -> PurityFinding | None:
         target = effect.target
         checks = (
             self._session,
+            self._operator,
             self._auth_users,
             self._platform,
             self._reserved,
             self._catalog_name,
+            self._temporary,
             self._core,
             self._schema,
         )
@@ -490,8 +520,44 @@ class _Checker:
             )
         return None
 
+    def _temporary(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        schema = _schema_of(target) or ""
+        if effect.action == "reference" or not (schema == TEMP_SCHEMA or schema.startswith(TEMP_SCHEMA + "_")):
+            return None
+        return _finding(
+            stmt,
+            "temporary-object",
+            "error",
+            f"{_act(effect, target)}, a temporary object. Until the migration's session ends, unqualified "
+            "names reach it before public's: what the SQL seems to do to a Muse table (enable row level "
+            "security, add a policy) would be done to it instead, and it vanishes at the session's end. "
+            "Use a CTE, or a table of the Muse's own that the migration drops when done with it.",
+        )
+
+    def _operator(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        if effect.action == "reference" or target.kind not in ("operator", "cast"):
+            return None
+        return _finding(
+            stmt,
+            "operator",
+            "error",
+            f"{_act(effect, target)}. PostgreSQL picks the closest match among the operators and casts it can "
+            "see, so a Muse's one can take over an expression in core's SQL (a roll-out's core migration, a "
+            "check musekit runs). Write a function with a name of the Muse's own and call it.",
+        )
+
     def _reserved(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
         schema = _schema_of(target)
+        if schema == _MIGRATOR_SCHEMA and effect.action != "reference":
+            return _finding(
+                stmt,
+                "schema-reserved",
+                "error",
+                f"{_act(effect, target)}{'' if target.kind == 'schema' else f' in schema {schema}'}, named like "
+                "the role migrations run as: "
+                'search_path starts with "$user", so unqualified names would reach that schema before '
+                "public, and what the SQL says would not be what runs. Give the schema another name.",
+            )
         if schema not in RESERVED_SCHEMAS or effect.action == "reference":
             return None
         return _finding(
@@ -631,8 +697,8 @@ class _Checker:
         found = []
         for table in model.tables:
             name = table.qualified_name
-            if name in self.core.relations or table.schema in RESERVED_SCHEMAS:
-                continue  # already reported as core-replace / schema-reserved
+            if name in self.core.relations or table.schema in RESERVED_SCHEMAS | {_MIGRATOR_SCHEMA, TEMP_SCHEMA}:
+                continue  # already reported as core-replace / schema-reserved / temporary-object
             statement = f"create table {name} (...)"
             if not table.rls_enabled:
                 found.append(
@@ -660,6 +726,45 @@ class _Checker:
                         "(e.g. using (private.is_org_member(org_id))).",
                     )
                 )
+        return found + self._views(model)
+
+    def _views(self, model: SchemaModel) -> list[PurityFinding]:
+        """A view runs with its owner's rights unless it says security_invoker: through it anyone granted it
+        (in public, the API's roles, by Supabase's default privileges) reads every row of what it reads.
+        Elsewhere (a private schema behind a security definer function) that is a pattern, as in core."""
+        found = []
+        for view in model.views:
+            name = view.qualified_name
+            if name in self.core.relations or view.schema != "public":
+                continue  # core's, reported already, or in a schema the API does not expose by default
+            if view.materialized:
+                message = (
+                    f"Materialized view {name} is in public, where the API's roles can read it, and row level "
+                    "security cannot apply to a materialized view: every row it holds is readable. Put it in a "
+                    "schema the template declares (not exposed to the API), or make it a view with "
+                    "(security_invoker = true)."
+                )
+            elif not view.materialized and not view.security_invoker:
+                message = (
+                    f"View {name} is in public, where the API's roles can read it, and runs with its owner's "
+                    "rights: the row level security of the tables it reads does not hold for whoever reads it "
+                    "(Supabase's advisor: security_definer_view). "
+                    f"Create it with (security_invoker = true): `create view {name} with (security_invoker = "
+                    "true) as ...`."
+                )
+            else:
+                continue
+            statement = f"create {'materialized ' if view.materialized else ''}view {name} ..."
+            found.append(
+                PurityFinding(
+                    file=view.location.file,
+                    line=view.location.line,
+                    statement=statement,
+                    rule="view-rls",
+                    severity="error",
+                    message=message,
+                )
+            )
         return found
 
 

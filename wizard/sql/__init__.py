@@ -10,10 +10,12 @@ from wizard.sql.model import (
     Table,
     View,
 )
+from wizard.sql.nodes import TEMP_SCHEMA
 from wizard.sql.source import clear_deparse_cache
 from wizard.sql.types import canonical_type
 
 __all__ = [
+    "TEMP_SCHEMA",
     "Column",
     "Effect",
     "ObjectRef",

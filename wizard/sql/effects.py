@@ -77,6 +77,10 @@ _KINDS = {
     "OBJECT_SUBSCRIPTION": "subscription",
     "OBJECT_TABLESPACE": "tablespace",
     "OBJECT_ACCESS_METHOD": "access-method",
+    "OBJECT_OPERATOR": "operator",
+    "OBJECT_OPCLASS": "operator",
+    "OBJECT_OPFAMILY": "operator",
+    "OBJECT_CAST": "cast",
 }
 _CHILD_KINDS = frozenset({"policy", "trigger", "rule", "constraint"})
 # Objects of the whole database or cluster, named without a schema.
@@ -157,6 +161,23 @@ def _composite_type(stmt: RawStatement) -> list[Effect]:
 def _define(stmt: RawStatement) -> list[Effect]:
     kind = kind_of(stmt.node.get("kind", ""))
     return [Effect("create", ObjectRef(kind, *qualify(svals(stmt.node.get("defnames")))))]
+
+
+def _operator_object(key: str, action: str) -> Callable[[RawStatement], list[Effect]]:
+    """CREATE / ALTER OPERATOR CLASS and FAMILY, ALTER OPERATOR: `key` holds the name."""
+
+    def effects(stmt: RawStatement) -> list[Effect]:
+        name = stmt.node.get(key)
+        if isinstance(name, dict):  # ALTER OPERATOR: an ObjectWithArgs
+            return [Effect(action, ObjectRef("operator", *object_with_args(name)[:2]))]
+        return [Effect(action, ObjectRef("operator", *qualify(svals(name))))]
+
+    return effects
+
+
+def _cast(stmt: RawStatement) -> list[Effect]:
+    source, target = (".".join(filter(None, type_qualified(stmt.node[k]))) for k in ("sourcetype", "targettype"))
+    return [Effect("create", ObjectRef("cast", None, f"({source} as {target})"))]
 
 
 def _alter_type(key: str) -> Callable[[RawStatement], list[Effect]]:
@@ -585,6 +606,11 @@ _HANDLERS: dict[str, Callable[[RawStatement], list[Effect]]] = {
     "CreateRangeStmt": _create_type_from_names("typeName"),
     "CompositeTypeStmt": _composite_type,
     "DefineStmt": _define,
+    "AlterOperatorStmt": _operator_object("opername", "alter"),
+    "CreateOpClassStmt": _operator_object("opclassname", "create"),
+    "CreateOpFamilyStmt": _operator_object("opfamilyname", "create"),
+    "AlterOpFamilyStmt": _operator_object("opfamilyname", "alter"),
+    "CreateCastStmt": _cast,
     "AlterEnumStmt": _alter_type("typeName"),
     "AlterDomainStmt": _alter_type("typeName"),
     "AlterTypeStmt": _alter_type("typeName"),

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 DEFAULT_SCHEMA = "public"
+TEMP_SCHEMA = "pg_temp"  # where CREATE TEMP puts a relation (a session's own pg_temp_N)
 Node = dict[str, Any]
 
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
@@ -38,9 +39,11 @@ def qualify(names: list[str], default_schema: str = DEFAULT_SCHEMA) -> tuple[str
 
 
 def range_var(rv: Node) -> tuple[str, str]:
+    """(schema, name) of a RangeVar: a temporary relation made without a schema is pg_temp's, not public's."""
     if "RangeVar" in rv:
         rv = rv["RangeVar"]
-    return rv.get("schemaname") or DEFAULT_SCHEMA, rv["relname"]
+    default = TEMP_SCHEMA if rv.get("relpersistence") == "t" else DEFAULT_SCHEMA
+    return rv.get("schemaname") or default, rv["relname"]
 
 
 def qualified(schema: str, name: str) -> str:
