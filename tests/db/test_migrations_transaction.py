@@ -56,3 +56,20 @@ async def test_a_clean_file_still_applies(tmp_path, db_url):
     result = await migrations.apply(db_url, files)
     assert [f.filename for f in result.applied] == ["20260101000001_escape.sql"]
     assert _history(db_url) == ["20260101000001"]
+
+
+async def test_an_operator_of_the_files_own_cannot_hide_the_end_of_its_transaction(tmp_path, db_url):
+    """The check after the statements compares two texts: with public first on the search_path, a text = text
+    operator of the file's own that always says true would have taken that comparison over."""
+    files = _folder(
+        tmp_path,
+        "create function public.always(text, text) returns boolean language sql as 'select true';\n"
+        "create operator public.= (leftarg = text, rightarg = text, function = public.always);\n"
+        "select pg_catalog.set_config('search_path', 'public, pg_catalog', false);\n"
+        "commit;\n"
+        "create table public.after_it (id int);\n",
+    )
+    with pytest.raises(migrations.TransactionEscaped, match="ended the transaction"):
+        await migrations.apply(db_url, files)
+    assert not _exists(db_url, "public.after_it")
+    assert _history(db_url) == []

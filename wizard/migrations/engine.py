@@ -29,9 +29,11 @@ if TYPE_CHECKING:
 # ends it: the check then fails, and the queries after the COMMIT, which the server ran in the
 # pipeline's implicit transaction, are rolled back with it.
 _MARK_TRANSACTION = Query(b"select pg_catalog.set_config('musekit.xact', pg_catalog.txid_current()::text, true)")
+# Every operator and type named with its schema: the migration's SQL may have changed the search_path
 _SAME_TRANSACTION = Query(
-    b"do $musekit$ begin if pg_catalog.current_setting('musekit.xact', true) is distinct from "
-    b"pg_catalog.txid_current()::text then raise exception using errcode = 'MK001', "
+    b"do $musekit$ begin if pg_catalog.current_setting('musekit.xact', true) is null or not "
+    b"(pg_catalog.current_setting('musekit.xact', true) operator(pg_catalog.=) "
+    b"pg_catalog.txid_current()::pg_catalog.text) then raise exception using errcode = 'MK001', "
     b"message = 'musekit: the migration ended the transaction it runs in'; end if; end $musekit$"
 )
 _OWN_TRANSACTION = (Query(b"begin"), Query(b"reset all"), _MARK_TRANSACTION)
