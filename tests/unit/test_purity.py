@@ -267,5 +267,8 @@ def test_shipped_muses_are_clean(slug):
 def test_core_checked_against_itself_is_all_core_findings():
     # sanity: the core model recognises every object it creates as core
     findings = check_static(core(), core())
-    assert findings and all(f.rule.startswith("core-") or f.rule == "auth-users" for f in findings)
+    # core's security definer helpers read core rows, which a Muse's may not
+    assert findings and all(
+        f.rule.startswith("core-") or f.rule in ("auth-users", "definer-function") for f in findings
+    )
     assert any(f.rule == "core-replace" and "public.users" in f.message for f in findings)

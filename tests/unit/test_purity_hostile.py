@@ -213,7 +213,7 @@ def test_changing_search_path_for_the_session_is_an_error(payload):
 
 
 def test_a_muse_functions_own_search_path_is_allowed():
-    payload = """create function public.hx_count() returns bigint language sql stable security definer
+    payload = """create function public.hx_count() returns bigint language sql stable
   set search_path = '' as $$ select count(*) from public.hx_notes $$;
 alter function public.hx_count() set search_path = public, pg_catalog;"""
     assert check(payload) == []
@@ -624,7 +624,92 @@ create view public.hx_on with (security_invoker = on) as select u.email from pub
     assert errors_of(payload) == []
 
 
-def test_a_view_with_its_owners_rights_outside_public_is_a_pattern_not_a_finding():
+def test_a_view_with_its_owners_rights_is_refused_in_a_declared_schema_too_a_materialized_one_is_not():
+    """A view of public with security_invoker over a view with its owner's rights in a declared schema read every
+    membership for anon (found in review): the view below is what has to say security_invoker."""
     sql = PREAMBLE + "\ncreate schema hx_private;\ncreate view hx_private.all_notes as select * from public.hx_notes;\n"
     sql += "create materialized view hx_private.counts as select count(*) from public.hx_notes;\n"
+    findings = check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_private"])
+    assert [(f.rule, f.line) for f in findings] == [("view-rls", LINE + 1)]
+    assert "hx_private.all_notes" in findings[0].message
+
+
+# --- found in the second review: what runs later, with its owner's rights -----------------------------
+
+AFTER_THE_GUARD = {
+    # anon called it through the API and read every user
+    "a definer function in public": (
+        "create function public.hx_authors() returns setof public.users language sql stable security definer "
+        "set search_path = '' as $$ select * from public.users $$;",
+        "is in public",
+    ),
+    "a definer function reading core rows elsewhere": (
+        "create function hx_private.authors() returns setof public.users language sql stable security definer "
+        "set search_path = '' as $$ select * from public.users $$;",
+        "reads or writes public.users",
+    ),
+    # anon made a member the owner of someone else's organization, months after the apply
+    "a definer function with dynamic SQL": (
+        "create function hx_private.promote() returns void language plpgsql security definer set search_path = '' "
+        "as $$ begin execute format('update %I.%I set role = %L', 'public', 'memberships', 'owner'); end $$;",
+        "runs SQL built at run time",
+    ),
+    "a definer function writing core rows through a view made after it": (
+        "create function hx_private.join_team(o uuid) returns void language plpgsql security definer "
+        "set search_path = '' as $$ begin insert into public.hx_roster (org_id, user_id, role) "
+        "values (o, auth.uid(), 'owner'); end $$;\n"
+        "create view public.hx_roster with (security_invoker = true) as select * from public.memberships;",
+        "public.memberships",
+    ),
+    "made definer after its creation": (
+        "create function hx_private.n() returns bigint language sql as 'select count(*) from public.hx_notes';\n"
+        "alter function hx_private.n() security definer;",
+        "after its creation",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(AFTER_THE_GUARD))
+def test_a_security_definer_function_row_level_security_would_not_hold_through_is_refused(how):
+    payload, said = AFTER_THE_GUARD[how]
+    sql = PREAMBLE + "\ncreate schema hx_private;\n" + payload + "\n"
+    findings = check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_private"])
+    hits = [f for f in findings if f.rule == "definer-function"]
+    assert len(hits) == 1 and hits[0].severity == "error" and said in hits[0].message, format_findings(findings)
+    assert "Make it security invoker" in hits[0].message
+
+
+def test_a_definer_function_of_a_declared_schema_reading_only_the_muses_tables_is_fine():
+    sql = PREAMBLE + "\ncreate schema hx_private;\ncreate function hx_private.notes() returns bigint language sql "
+    sql += "stable security definer set search_path = '' as $$ select count(*) from public.hx_notes $$;\n"
     assert check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_private"]) == []
+
+
+def test_a_write_through_a_view_renamed_or_moved_is_a_write_into_what_it_reads():
+    payload = """create view public.hx_a with (security_invoker = true) as select * from public.memberships;
+alter view public.hx_a rename to hx_b;
+update public.hx_b set role = 'owner';"""
+    hits = [f for f in errors_of(payload) if f.rule == "core-data"]
+    assert len(hits) == 1 and "public.memberships (update through view public.hx_b)" in hits[0].message
+
+
+def test_a_view_moved_into_public_is_judged_where_it_was_made():
+    payload = """create view hx_app.people as select id, email from public.users;
+alter view hx_app.people set schema public;"""
+    findings = check_static(
+        [SqlSource(MUSE_FILE, PREAMBLE + "\n" + payload + "\n")], core(), declared_schemas=["hx_app"]
+    )
+    assert [f.rule for f in findings] == ["view-rls"]
+
+
+@pytest.mark.parametrize("function", ["private.handle_user_email_change", "private.handle_user_deleted"])
+def test_a_muse_trigger_running_a_core_function_that_acts_on_core_rows_is_refused(function):
+    """Fired by any user's write into a Muse table, core's function rewrote another user's email, or deleted
+    their organization (found in review)."""
+    payload = f"create trigger hx_t after insert on public.hx_notes for each row execute function {function}();"
+    assert_refused(payload, "core-function-trigger", function)
+
+
+def test_a_muse_trigger_may_use_cores_updated_at_helper():
+    payload = "create trigger hx_touch before update on public.hx_notes for each row execute function private.set_updated_at();"
+    assert check(payload) == []

@@ -65,7 +65,9 @@ RULES: dict[str, str] = {
     "split-mismatch": "the statements sent one by one are not the statements the SQL parser reads (so not the ones checked)",
     "catalog-name": "names an object like a PostgreSQL catalog object (pg_*, information_schema)",
     "dynamic-sql": "runs SQL the static check cannot see",
-    "view-rls": "a view in public row level security does not hold through (no security_invoker, or materialized)",
+    "view-rls": "a view row level security does not hold through (no security_invoker, or materialized in public)",
+    "definer-function": "a security definer function in public, or one that reads or writes core rows or runs dynamic SQL",
+    "core-function-trigger": "a Muse trigger runs a core function (core's trigger functions act on core rows)",
     "temporary-object": "creates or changes a temporary object (unqualified names reach it before public's)",
     "operator": "creates or changes an operator, operator class or family, or a cast (core's SQL could pick it)",
 }
@@ -197,7 +199,9 @@ def check_static(
     checker = _Checker(
         CoreObjects.from_model(core), frozenset(declared_schemas), frozenset(core_data_writes), _procedures(model)
     )
+    checker.core_acting = _acting_functions(core)
     findings: list[PurityFinding] = split
+    checker.note_views(model.statements)
     for stmt in model.statements:
         findings += checker.statement(stmt)
     findings += checker.tables(model)
@@ -273,12 +277,17 @@ class _Checker:
         self.declared = declared
         self.core_writes = core_writes  # core tables muse.toml declares the Muse writes rows into
         self.procedures = procedures  # the Muse's own functions and procedures
-        self.view_reads: dict[str, frozenset[str]] = {}  # a Muse view -> the relations under it, so far
+        self.view_reads: dict[str, frozenset[str]] = {}  # a Muse view -> the relations under it (note_views)
+        self.core_acting: frozenset[str] = frozenset()  # core functions that write rows or run as their owner
 
     def statement(self, stmt: StatementInfo) -> list[PurityFinding]:
         found = []
-        self._note_view(stmt)
+        for effect in stmt.effects:
+            if effect.action == "definer":
+                found += self._definer(stmt, effect.target)
         for i, effect in self._through_views(stmt.effects):
+            if effect.action == "definer":
+                continue
             finding = self._effect(stmt, effect)
             if finding is not None and _in_body(stmt, i, effect):
                 finding = finding.model_copy(update={"message": _inside(stmt) + _lower_first(finding.message)})
@@ -288,16 +297,58 @@ class _Checker:
             found.append(self._dynamic(stmt))
         return found
 
-    def _note_view(self, stmt: StatementInfo) -> None:
-        """What a view the Muse makes reads, down to the relations under its views (as far as the SQL says)."""
-        if stmt.kind != "ViewStmt" or not stmt.effects or stmt.effects[0].action not in _CREATES:
-            return
-        reads: set[str] = set()
-        for e in stmt.effects[1:]:
-            if e.action == "reference" and e.target.kind == "relation":
-                name = e.target.qualified_name
-                reads |= self.view_reads.get(name, {name})
-        self.view_reads[stmt.effects[0].target.qualified_name] = frozenset(reads)
+    def note_views(self, statements: Sequence[StatementInfo]) -> None:
+        """What each view the Muse makes reads, down to the relations under its views, whenever in the files it
+        is made, renamed or moved (a function made before the view writes into it when called)."""
+        changed = True
+        while changed:  # until every view's relations are the ones under the views it reads
+            changed = False
+            for stmt in statements:
+                for name, reads in _view_reads(stmt):
+                    under = set(self.view_reads.get(name, ()))
+                    for read in reads:
+                        under |= self.view_reads.get(read, {read})
+                    if under != set(self.view_reads.get(name, ())):
+                        self.view_reads[name], changed = frozenset(under), True
+
+    def _definer(self, stmt: StatementInfo, function: ObjectRef) -> list[PurityFinding]:
+        """A security definer function runs with its owner's rights, past row level security, whoever calls it,
+        long after the guard: it may not be in public (the API runs it for anon), nor touch core rows, nor run
+        SQL the check cannot see."""
+        problems = []
+        if function.schema == "public":
+            problems.append("is in public, where the API lets anon and every user call it")
+        if stmt.kind != "CreateFunctionStmt":  # what the body reads is read where the function is created
+            problems.append("is made security definer after its creation; say so in its CREATE FUNCTION")
+        for s in [stmt] if stmt.kind == "CreateFunctionStmt" else []:
+            touched = sorted({name for e in s.effects[1:] for name in self._core_rows_of(e)})
+            if touched:
+                problems.append(f"reads or writes {', '.join(touched)} with its owner's rights")
+            if s.dynamic:
+                problems.append("runs SQL built at run time, which no check sees, with its owner's rights")
+        if not problems:
+            return []
+        return [
+            _finding(
+                stmt,
+                "definer-function",
+                "error",
+                f"Security definer function {function.qualified_name} {'; it '.join(problems)}. Row level security "
+                "does not hold through it. Make it security invoker; if it must see past RLS, keep it in a "
+                "schema the template declares, reading only the Muse's tables, and call core's helpers "
+                "(private.is_org_member ...) for core.",
+            )
+        ]
+
+    def _core_rows_of(self, effect: Effect) -> set[str]:
+        """The core tables (and auth.users) whose rows `effect` reads or writes, also through the Muse's views."""
+        target = effect.target
+        if target.kind != "relation" or effect.action not in ("reference", "write", "truncate"):
+            return set()
+        if effect.action == "reference" and effect.detail == "foreign key":
+            return set()
+        names = {target.qualified_name} | self.view_reads.get(target.qualified_name, frozenset())
+        return {n for n in names if n in self.core.relations or n == AUTH_USERS or n in self.core.attached_tables}
 
     def _through_views(self, effects: list[Effect]) -> Iterator[tuple[int, Effect]]:
         """Each effect, and after a write into a Muse view a write into each relation its query reads: a
@@ -314,6 +365,7 @@ class _Checker:
         target = effect.target
         checks = (
             self._session,
+            self._trigger_function,
             self._operator,
             self._auth_users,
             self._platform,
@@ -534,6 +586,18 @@ class _Checker:
             "Use a CTE, or a table of the Muse's own that the migration drops when done with it.",
         )
 
+    def _trigger_function(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        if effect.detail != "trigger function" or target.qualified_name not in self.core_acting:
+            return None  # not core's, or a helper like private.set_updated_at that only sets the new row
+        return _finding(
+            stmt,
+            "core-function-trigger",
+            "error",
+            f"runs core function {target.qualified_name} as a trigger of the Muse's. Core's trigger functions act "
+            "on core rows with their owner's rights (a user's email, their organizations), here whenever anyone "
+            "writes the Muse's table. Write the Muse's own trigger function, acting on the Muse's tables.",
+        )
+
     def _operator(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
         if effect.action == "reference" or target.kind not in ("operator", "cast"):
             return None
@@ -687,8 +751,9 @@ class _Checker:
             stmt,
             "dynamic-sql",
             "warning",
-            f"{what}. Applying the Muse compares a catalog fingerprint of core, and the rows it wrote in core "
-            "tables, before and after, and rolls back if core changed; prefer plain statements.",
+            f"{what}. Applying the Muse compares a catalog fingerprint of core, the rows it wrote in core "
+            "tables, its relations' row level security and functions named like built-ins, before and after, and "
+            "rolls back if any changed; a function's dynamic SQL runs later, unchecked. Prefer plain statements.",
         )
 
     # --- whole-model rules ------------------------------------------------------------------------
@@ -730,14 +795,13 @@ class _Checker:
 
     def _views(self, model: SchemaModel) -> list[PurityFinding]:
         """A view runs with its owner's rights unless it says security_invoker: through it anyone granted it
-        (in public, the API's roles, by Supabase's default privileges) reads every row of what it reads.
-        Elsewhere (a private schema behind a security definer function) that is a pattern, as in core."""
+        (in public, the API's roles, by Supabase's default privileges) reads every row of what it reads."""
         found = []
         for view in model.views:
             name = view.qualified_name
-            if name in self.core.relations or view.schema != "public":
-                continue  # core's, reported already, or in a schema the API does not expose by default
-            if view.materialized:
+            if name in self.core.relations or view.schema in RESERVED_SCHEMAS | {_MIGRATOR_SCHEMA, TEMP_SCHEMA}:
+                continue  # core's, or reported already
+            if view.materialized and view.schema == "public":
                 message = (
                     f"Materialized view {name} is in public, where the API's roles can read it, and row level "
                     "security cannot apply to a materialized view: every row it holds is readable. Put it in a "
@@ -746,9 +810,9 @@ class _Checker:
                 )
             elif not view.materialized and not view.security_invoker:
                 message = (
-                    f"View {name} is in public, where the API's roles can read it, and runs with its owner's "
-                    "rights: the row level security of the tables it reads does not hold for whoever reads it "
-                    "(Supabase's advisor: security_definer_view). "
+                    f"View {name} runs with its owner's rights: the row level security of the tables it reads "
+                    "does not hold for whoever reads it, in public the API's roles (Supabase's advisor: "
+                    "security_definer_view), elsewhere anyone granted it or a view of public over it. "
                     f"Create it with (security_invoker = true): `create view {name} with (security_invoker = "
                     "true) as ...`."
                 )
@@ -777,6 +841,33 @@ def _finding(stmt: StatementInfo, rule: str, severity: Severity, message: str) -
         severity=severity,
         message=message[0].upper() + message[1:],
     )
+
+
+def _acting_functions(core: SchemaModel) -> frozenset[str]:
+    """Core functions that write rows, run SQL no check sees, or run with their owner's rights."""
+    return frozenset(
+        stmt.effects[0].target.qualified_name
+        for stmt in core.statements
+        if stmt.kind == "CreateFunctionStmt"
+        and (stmt.dynamic or any(e.action in ("write", "truncate", "definer") for e in stmt.effects[1:]))
+    )
+
+
+def _view_reads(stmt: StatementInfo) -> Iterator[tuple[str, set[str]]]:
+    """(view, relations it reads) for a view made; (new name, {old name}) for a relation renamed or moved."""
+    effects = stmt.effects
+    if stmt.kind == "ViewStmt" and effects and effects[0].action in _CREATES:
+        reads = {
+            e.target.qualified_name for e in effects[1:] if e.action == "reference" and e.target.kind == "relation"
+        }
+        yield effects[0].target.qualified_name, reads
+    for e in effects:
+        if e.target.kind != "relation":
+            continue
+        if e.action == "rename" and e.detail.startswith("rename to ") and e.target.schema:
+            yield f"{e.target.schema}.{e.detail.removeprefix('rename to ')}", {e.target.qualified_name}
+        if e.action == "alter" and e.detail.startswith("set schema "):
+            yield f"{e.detail.removeprefix('set schema ')}.{e.target.name}", {e.target.qualified_name}
 
 
 def _in_body(stmt: StatementInfo, index: int, effect: Effect) -> bool:

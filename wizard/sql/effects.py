@@ -703,10 +703,29 @@ def statement_effects(stmt: RawStatement, depth: int = 0) -> tuple[list[Effect],
     `depth` counts the bodies this statement is nested in (a DO block inside a DO block ...)."""
     handler = _HANDLERS.get(stmt.kind, _relation_maintenance(stmt.kind))
     effects = handler(stmt) + _embedded_effects(stmt)
+    definer = _makes_definer(stmt)
+    if definer is not None:
+        effects.append(Effect("definer", definer, "security definer"))
     body = _body(stmt, depth)
     if body is None:
         return effects, False
-    return effects + body.effects, body.unseen
+    # a security definer function reads with its owner's rights, past row level security: what it reads counts
+    reads = body.reads if definer is not None else []
+    return effects + body.effects + reads, body.unseen
+
+
+def _makes_definer(stmt: RawStatement) -> ObjectRef | None:
+    """The function a CREATE or ALTER FUNCTION makes security definer, else None."""
+    node = stmt.node
+    if stmt.kind == "CreateFunctionStmt":
+        options = def_options(node.get("options"))
+        name = ObjectRef("function", *qualify(svals(node.get("funcname"))))
+    elif stmt.kind == "AlterFunctionStmt":
+        options = def_options(node.get("actions"))
+        name = ObjectRef("function", *object_with_args(node["func"])[:2])
+    else:
+        return None
+    return name if "security" in options and def_value(options["security"]) == "true" else None
 
 
 def _embedded_effects(stmt: RawStatement) -> list[Effect]:
@@ -751,6 +770,7 @@ class _Body:
     def __init__(self, depth: int) -> None:
         self.depth = depth
         self.effects: list[Effect] = []
+        self.reads: list[Effect] = []  # the relations it reads, kept apart: reading is allowed, but not to all
         self.unseen = False
 
     def sql(self, text: str) -> None:
@@ -762,6 +782,11 @@ class _Body:
         for raw in statements:
             effects, dynamic = statement_effects(raw, self.depth + 1)
             self.effects += [e for e in effects if e.action != "reference"]
+            self.reads += [
+                Effect("reference", e.target, "security definer function body")
+                for e in effects
+                if e.action == "reference" and e.target.kind == "relation"
+            ]
             self.unseen |= dynamic
 
     def plpgsql(self, statement: str) -> None:
