@@ -622,3 +622,41 @@ async def test_verify_names_a_function_or_operator_named_like_a_built_in_made_be
         "operator public.||(name,text)",
     ], differences
     assert all("rename or drop it" in d for d in differences)
+
+
+UNGUARDED = {
+    "a view with its owner's rights": (
+        "do $$ begin execute pg_catalog.format('create view %I.hx_people as select id, email from public.users', "
+        "'public'); end $$;",
+        "view public.hx_people without security_invoker",
+    ),
+    "a table without row level security": (
+        "do $$ begin execute pg_catalog.format('create table %I.hx_copy as select id, email from public.users', "
+        "'public'); end $$;",
+        "table public.hx_copy without row level security",
+    ),
+    "a materialized view in public": (
+        "do $$ begin execute 'create materialized view public.hx_mv as select 1 as x'; end $$;",
+        "materialized view public.hx_mv in public",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(UNGUARDED))
+async def test_relations_row_level_security_does_not_hold_through_made_by_dynamic_sql_are_refused(world, tmp_path, how):
+    """A DO block made a view and a copy of public.users that anon could read, with a dynamic-sql warning only
+    (found in review): the rules the static check applies to what it sees are applied to the catalog."""
+    payload, said = UNGUARDED[how]
+    differences = await refused(world, tmp_path, payload)
+    assert any(d.startswith(said) for d in differences), differences
+
+
+async def test_relations_row_level_security_holds_through_made_by_dynamic_sql_pass(world, tmp_path):
+    await guarded(
+        world,
+        tmp_path,
+        "do $$ begin execute 'create table public.hx_fine (id int)'; "
+        "execute 'alter table public.hx_fine enable row level security'; "
+        "execute 'create view public.hx_fine_v with (security_invoker = true) as select * from public.hx_fine'; "
+        "end $$;",
+    )

@@ -10,9 +10,16 @@ import json
 import stat
 from pathlib import Path
 
+import psycopg
 import pytest
 
-from tests.support.clone_helpers import DB_PASSWORD, assert_no_secret_in_files, run_musekit, sandbox_world
+from tests.support.clone_helpers import (
+    DB_PASSWORD,
+    assert_no_secret_in_files,
+    project_db_url,
+    run_musekit,
+    sandbox_world,
+)
 from tests.support.legacy_journal import old_journal_json
 from tests.support.pilot import on, screen_text, wait_for
 from wizard.app import MuseKitApp
@@ -28,7 +35,7 @@ def world(cluster_dir_factory):
     root = cluster_dir_factory("run-log")
     env, sandbox = sandbox_world(root)
     env.update(MUSEKIT_DB_PASSWORD=DB_PASSWORD)
-    yield {"root": root, "env": env, "token": sandbox.token}
+    yield {"root": root, "env": env, "token": sandbox.token, "sandbox": sandbox}
     sandbox.stop()
     cluster_dir_factory.remove_soon(root)
 
@@ -64,13 +71,12 @@ create index open_notes_user_id_idx on public.open_notes (user_id);
 alter table public.open_notes enable row level security;
 create policy open_notes_own on public.open_notes for all to authenticated
   using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
--- what the static checks cannot see; the verification after the apply does
-do $$ begin execute 'alter table public.open_notes disable row level security'; end $$;
 """
 
 
 def open_notes_template(root: Path) -> Path:
-    """A user's Muse that turns its table's row level security off: the verification must fail."""
+    """A user's Muse whose table's row level security is turned off by hand before the verification (the
+    guard refuses a Muse that does it itself), which must then fail."""
     folder = root / "open-notes-muse"
     (folder / "migrations").mkdir(parents=True)
     core_version = max(f.version for f in core_files())
@@ -152,10 +158,15 @@ async def test_a_headless_clone_and_its_resume_keep_the_run_log_and_report_the_v
 def test_a_failing_verification_records_its_lint_among_the_lints(world):
     root, env = world["root"], world["env"]
     folder = root / "open-notes"
-    failed = run_musekit(
+    stopped = run_musekit(
         "clone", "--muse", str(open_notes_template(root)), "--name", "open-notes", "--dir", str(folder), "--yes",
-        "--json", env=env, cwd=root,
+        "--json", env=dict(env, MUSEKIT_FAILPOINT="after:muse_migrations"), cwd=root,
     )  # fmt: skip
+    assert stopped.returncode == -9, stopped.stdout + stopped.stderr
+    url = project_db_url(world["sandbox"].url, world["token"], load_journal(folder).project_ref, DB_PASSWORD)
+    with psycopg.connect(url, autocommit=True) as conn:  # what the founder did meanwhile, by hand
+        conn.execute("alter table public.open_notes disable row level security")
+    failed = run_musekit("resume", str(folder), "--json", env=env, cwd=root)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     [event] = [e for e in json_events(failed.stdout) if e["event"] == "step_failed" and e.get("step") == "verify"]
     found = event["verify"]

@@ -143,6 +143,23 @@ where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
                 and b.oprname operator(pg_catalog.=) o.oprname)"""
 _BUILT_INS_ONLY = {"skip": ["pg_catalog"], "members": True}  # for a comparison before and after
 
+# Relations row level security does not hold through, outside Supabase's schemas: a table without it, a view
+# without security_invoker, a materialized view in public (what the static rules refuse, made by dynamic SQL).
+_UNGUARDED_SQL = """
+select case c.relkind when 'v' then 'view ' when 'm' then 'materialized view ' else 'table ' end
+  operator(pg_catalog.||) n.nspname operator(pg_catalog.||) '.' operator(pg_catalog.||) c.relname
+  operator(pg_catalog.||) case c.relkind when 'v' then ' without security_invoker'
+    when 'm' then ' in public' else ' without row level security' end
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) c.relnamespace
+where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
+  and n.nspname operator(pg_catalog.!~~) 'pg\\_%%'
+  and ((c.relkind operator(pg_catalog.=) any('{r,p}'::pg_catalog."char"[]) and not c.relrowsecurity)
+    or (c.relkind operator(pg_catalog.=) 'v'::pg_catalog."char" and not exists (
+          select from pg_catalog.pg_options_to_table(c.reloptions) o
+          where o.option_name operator(pg_catalog.=) 'security_invoker'
+            and pg_catalog.lower(o.option_value) operator(pg_catalog.=) any('{true,on,yes,1}'::pg_catalog.text[])))
+    or (c.relkind operator(pg_catalog.=) 'm'::pg_catalog."char" and n.nspname operator(pg_catalog.=) 'public'))"""
+
 
 class CoreGuard:
     """migrations.Guard: the catalog fingerprint of the core and of the platform around it (roles,
@@ -172,21 +189,18 @@ class CoreGuard:
         if self.before is None:
             self.before, self._rows_before, self._shadows_before = fingerprint, rows, shadows
             return fingerprint
+        # shadows: functions named like built-ins, and relations row level security does not hold through
         # the static check sees only the writes the SQL spells out: these counters see every one
         found: dict[str, dict[str, str]] = {
             _rows_written(name, name in self._core_tables, self._rows_before.get(name), now): {}
             for name, now in rows.items()
             if name not in self.declared_writes and now != self._rows_before.get(name)
         }
-        found |= {
-            f"{shadow}, named like a built-in of pg_catalog (SQL run later with its schema on the search_path, "
-            "core's included, could call it instead of the built-in),": {}
-            for shadow in sorted(shadows - self._shadows_before)
-        }
+        found |= {shadow: {} for shadow in sorted(shadows - self._shadows_before)}
         return Fingerprint(objects={**fingerprint.objects, **found}) if found else fingerprint
 
     async def _rows_and_shadows(self, conn: psycopg.AsyncConnection) -> tuple[dict[str, tuple[int, ...]], set[str]]:
-        from wizard.guard import CoreObjects, pinned_catalog_session
+        from wizard.guard import RESERVED_SCHEMAS, CoreObjects, pinned_catalog_session
 
         objects = CoreObjects.from_model(core_model())
         self._core_tables = objects.tables
@@ -195,7 +209,16 @@ class CoreGuard:
             cur = await conn.execute(_CORE_ROWS_SQL, {"names": names}, prepare=False)
             rows = {name: tuple(counts) for name, *counts in await cur.fetchall()}
             cur = await conn.execute(_SHADOWS_SQL, _BUILT_INS_ONLY, prepare=False)
-            shadows = {shadow for (shadow,) in await cur.fetchall()}
+            shadows = {
+                f"{shadow}, named like a built-in of pg_catalog (SQL run later with its schema on the search_path, "
+                "core's included, could call it instead of the built-in),"
+                for (shadow,) in await cur.fetchall()
+            }
+            cur = await conn.execute(_UNGUARDED_SQL, {"skip": sorted(RESERVED_SCHEMAS)}, prepare=False)
+            shadows |= {
+                f"{relation} (made by SQL the static check could not see: row level security does not hold through it),"
+                for (relation,) in await cur.fetchall()
+            }
         return rows, shadows
 
     def compare(self, before: Fingerprint, after: Fingerprint) -> list[str]:
