@@ -27,6 +27,7 @@ from wizard.sql import TEMP_SCHEMA, Effect, ObjectRef, SchemaModel, SqlSource, S
 
 if TYPE_CHECKING:
     from wizard.migrations import Statement
+    from wizard.sql.model import Location
 
 Severity = Literal["error", "warning"]
 
@@ -766,31 +767,19 @@ class _Checker:
                 continue  # already reported as core-replace / schema-reserved / temporary-object
             statement = f"create table {name} (...)"
             if not table.rls_enabled:
-                found.append(
-                    PurityFinding(
-                        file=table.location.file,
-                        line=table.location.line,
-                        statement=statement,
-                        rule="table-rls",
-                        severity="error",
-                        message=f"Table {name} does not enable row level security. Add `alter table {name} enable "
-                        "row level security;` and policies tied to user_id and/or org_id.",
-                    )
+                message = (
+                    f"Table {name} does not enable row level security. Add `alter table {name} enable "
+                    "row level security;` and policies tied to user_id and/or org_id."
                 )
+                found.append(_object_finding(table.location, statement, "table-rls", message))
             elif not model.policies_on(name):
-                found.append(
-                    PurityFinding(
-                        file=table.location.file,
-                        line=table.location.line,
-                        statement=statement,
-                        rule="table-policy",
-                        severity="error",
-                        message=f"Table {name} has row level security but no policy, so nobody but service_role "
-                        f"can use it. Add at least one `create policy ... on {name}` tied to user_id "
-                        "(e.g. using (user_id = (select auth.uid()))) and/or org_id "
-                        "(e.g. using (private.is_org_member(org_id))).",
-                    )
+                message = (
+                    f"Table {name} has row level security but no policy, so nobody but service_role "
+                    f"can use it. Add at least one `create policy ... on {name}` tied to user_id "
+                    "(e.g. using (user_id = (select auth.uid()))) and/or org_id "
+                    "(e.g. using (private.is_org_member(org_id)))."
                 )
+                found.append(_object_finding(table.location, statement, "table-policy", message))
         return found + self._views(model)
 
     def _views(self, model: SchemaModel) -> list[PurityFinding]:
@@ -819,17 +808,15 @@ class _Checker:
             else:
                 continue
             statement = f"create {'materialized ' if view.materialized else ''}view {name} ..."
-            found.append(
-                PurityFinding(
-                    file=view.location.file,
-                    line=view.location.line,
-                    statement=statement,
-                    rule="view-rls",
-                    severity="error",
-                    message=message,
-                )
-            )
+            found.append(_object_finding(view.location, statement, "view-rls", message))
         return found
+
+
+def _object_finding(location: Location, statement: str, rule: str, message: str) -> PurityFinding:
+    """An error about an object as the files leave it (not about one statement)."""
+    return PurityFinding(
+        file=location.file, line=location.line, statement=statement, rule=rule, severity="error", message=message
+    )
 
 
 def _finding(stmt: StatementInfo, rule: str, severity: Severity, message: str) -> PurityFinding:

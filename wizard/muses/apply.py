@@ -121,26 +121,23 @@ where n.nspname || '.' || c.relname = any(%(names)s::pg_catalog.text[]) and c.re
 # another search_path (a core migration of a roll-out, core's own unpinned functions) picks the closest
 # match among all of them: a Muse's public.length(varchar) or public.||(name, text) would take the call.
 # `skip`: schemas left out; `members`: whether an extension's own functions and operators count.
-_SHADOWS_SQL = """
-select 'function ' operator(pg_catalog.||) p.oid::pg_catalog.regprocedure::pg_catalog.text
-from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) p.pronamespace
+_SHADOWS_OF = """
+select '{kind} ' operator(pg_catalog.||) x.oid::pg_catalog.{reg}::pg_catalog.text
+from pg_catalog.{table} x join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) x.{ns}
 where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
   and (%(members)s or not exists (select from pg_catalog.pg_depend d
-       where d.classid operator(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
-         and d.objid operator(pg_catalog.=) p.oid and d.deptype operator(pg_catalog.=) 'e'::pg_catalog."char"))
-  and exists (select from pg_catalog.pg_proc b
-              where b.pronamespace operator(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
-                and b.proname operator(pg_catalog.=) p.proname)
-union all
-select 'operator ' operator(pg_catalog.||) o.oid::pg_catalog.regoperator::pg_catalog.text
-from pg_catalog.pg_operator o join pg_catalog.pg_namespace n on n.oid operator(pg_catalog.=) o.oprnamespace
-where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
-  and (%(members)s or not exists (select from pg_catalog.pg_depend d
-       where d.classid operator(pg_catalog.=) 'pg_catalog.pg_operator'::pg_catalog.regclass
-         and d.objid operator(pg_catalog.=) o.oid and d.deptype operator(pg_catalog.=) 'e'::pg_catalog."char"))
-  and exists (select from pg_catalog.pg_operator b
-              where b.oprnamespace operator(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
-                and b.oprname operator(pg_catalog.=) o.oprname)"""
+       where d.classid operator(pg_catalog.=) 'pg_catalog.{table}'::pg_catalog.regclass
+         and d.objid operator(pg_catalog.=) x.oid and d.deptype operator(pg_catalog.=) 'e'::pg_catalog."char"))
+  and exists (select from pg_catalog.{table} b
+              where b.{ns} operator(pg_catalog.=) 'pg_catalog'::pg_catalog.regnamespace
+                and b.{name} operator(pg_catalog.=) x.{name})"""
+_SHADOWS_SQL = "\nunion all".join(
+    _SHADOWS_OF.format(kind=kind, reg=reg, table=table, ns=ns, name=name)
+    for kind, reg, table, ns, name in (
+        ("function", "regprocedure", "pg_proc", "pronamespace", "proname"),
+        ("operator", "regoperator", "pg_operator", "oprnamespace", "oprname"),
+    )
+)
 _BUILT_INS_ONLY = {"skip": ["pg_catalog"], "members": True}  # for a comparison before and after
 
 # Relations row level security does not hold through, outside Supabase's schemas: a table without it, a view
