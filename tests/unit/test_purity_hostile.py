@@ -713,3 +713,102 @@ def test_a_muse_trigger_running_a_core_function_that_acts_on_core_rows_is_refuse
 def test_a_muse_trigger_may_use_cores_updated_at_helper():
     payload = "create trigger hx_touch before update on public.hx_notes for each row execute function private.set_updated_at();"
     assert check(payload) == []
+
+
+# --- found in the third review: who the Muse's objects run as ----------------------------------------
+
+FUNCTION_SET_CLAUSES = {
+    "set role": (
+        "create function public.hx_people() returns setof public.users language sql set role = 'service_role' "
+        "as $$ select * from public.users $$;",
+        "role-change",
+    ),
+    "alter function set role": ("alter function public.hx_helper() set role = 'service_role';", "role-change"),
+    "session_authorization": (
+        "create function public.hx_s() returns int language sql set session_authorization = 'postgres' as 'select 1';",
+        "role-change",
+    ),
+    "session_replication_role": (
+        "create function public.hx_r() returns int language sql set session_replication_role = 'replica' "
+        "as 'select 1';",
+        "session-setting",
+    ),
+    "request.jwt.claims": (
+        "create function public.hx_j() returns int language sql set \"request.jwt.claims\" = '{}' as 'select 1';",
+        "session-setting",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(FUNCTION_SET_CLAUSES))
+def test_a_function_set_clause_that_changes_who_it_runs_as_is_refused(how):
+    """Through PostgREST's authenticator, anon called a function with `set role = 'service_role'` (BYPASSRLS)
+    and read and deleted every user (found in review)."""
+    payload, rule = FUNCTION_SET_CLAUSES[how]
+    assert_refused(payload, rule, "SET clause")
+
+
+def test_a_function_pinning_its_search_path_and_a_timeout_is_fine():
+    payload = """create function public.hx_n() returns bigint language sql stable
+  set search_path = '' set statement_timeout = '5s' as $$ select count(*) from public.hx_notes $$;"""
+    assert check(payload) == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "alter table public.hx_notes owner to authenticated;",
+        "alter function public.hx_helper() owner to service_role;",
+        "alter view public.hx_v owner to anon;",
+        "alter schema hx_private owner to authenticated;",
+    ],
+)
+def test_giving_a_muse_object_to_another_role_is_refused(payload):
+    """A table's owner is exempt from its row level security: owned by authenticated, every user read every
+    diary (found in review)."""
+    assert_refused(payload, "owner-change", "owner to")
+
+
+def test_core_rows_copied_into_a_table_every_reader_may_read_in_full_are_refused():
+    """A Muse copied every user's email and API key hash into a table with `for select to anon using (true)`
+    (found in review): row level security held on the copy, and let everyone see all of it."""
+    payload = """create table public.hx_directory (id uuid primary key, email text);
+alter table public.hx_directory enable row level security;
+create policy hx_dir_read on public.hx_directory for select to anon, authenticated using (true);
+insert into public.hx_directory (id, email) select u.id, u.email from public.users u;"""
+    hit = assert_refused(payload, "core-copy", "public.users into public.hx_directory", line=LINE + 3)
+    assert "anon, authenticated" in hit.message
+
+
+def test_a_copy_into_a_table_made_by_create_table_as_is_judged_the_same():
+    payload = """create table public.hx_d2 as select id, email from public.users;
+alter table public.hx_d2 enable row level security;
+create policy hx_r on public.hx_d2 for select using (true);"""
+    assert_refused(payload, "core-copy", "public.hx_d2")
+
+
+def test_a_backfill_from_core_under_policies_tied_to_the_user_is_fine():
+    payload = """create table public.hx_prefs (user_id uuid primary key references public.users (id));
+alter table public.hx_prefs enable row level security;
+create policy hx_own on public.hx_prefs for all to authenticated using (user_id = (select auth.uid()));
+insert into public.hx_prefs (user_id) select id from public.users;"""
+    assert check(payload) == []
+
+
+def test_a_materialized_view_of_core_rows_is_refused_in_any_schema():
+    """Under a security_invoker view of public, a materialized view of public.users in a declared schema showed
+    every user's email to anon (found in review)."""
+    sql = PREAMBLE + "\ncreate schema hx_cache;\ncreate materialized view hx_cache.people as select id, email "
+    sql += "from public.users;\n"
+    findings = check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_cache"])
+    assert [(f.rule, f.line) for f in findings] == [("view-rls", LINE + 1)]
+    assert "copy of rows of public.users" in findings[0].message
+
+
+@pytest.mark.parametrize("using", ["1 = 1", "not false", "'a' = 'a'"])
+def test_a_policy_true_for_every_row_however_written_opens_a_copy_of_core_rows(using):
+    payload = f"""create table public.hx_dir (id uuid primary key, email text);
+alter table public.hx_dir enable row level security;
+create policy hx_all on public.hx_dir for select to authenticated using ({using});
+insert into public.hx_dir select id, email from public.users;"""
+    assert_refused(payload, "core-copy", "public.hx_dir", line=LINE + 3)

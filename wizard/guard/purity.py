@@ -68,6 +68,8 @@ RULES: dict[str, str] = {
     "dynamic-sql": "runs SQL the static check cannot see",
     "view-rls": "a view row level security does not hold through (no security_invoker, or materialized in public)",
     "definer-function": "a security definer function in public, or one that reads or writes core rows or runs dynamic SQL",
+    "core-copy": "copies core rows into a Muse table a policy opens to every reader",
+    "owner-change": "gives an object to another role (its owner is exempt from its row level security)",
     "core-function-trigger": "a Muse trigger runs a core function (core's trigger functions act on core rows)",
     "temporary-object": "creates or changes a temporary object (unqualified names reach it before public's)",
     "operator": "creates or changes an operator, operator class or family, or a cast (core's SQL could pick it)",
@@ -280,9 +282,11 @@ class _Checker:
         self.procedures = procedures  # the Muse's own functions and procedures
         self.view_reads: dict[str, frozenset[str]] = {}  # a Muse view -> the relations under it (note_views)
         self.core_acting: frozenset[str] = frozenset()  # core functions that write rows or run as their owner
+        self.copies: dict[str, tuple[StatementInfo, list[str]]] = {}  # Muse table -> (a copy into it, core read)
 
     def statement(self, stmt: StatementInfo) -> list[PurityFinding]:
         found = []
+        self._note_copy(stmt)
         for effect in stmt.effects:
             if effect.action == "definer":
                 found += self._definer(stmt, effect.target)
@@ -311,6 +315,17 @@ class _Checker:
                         under |= self.view_reads.get(read, {read})
                     if under != set(self.view_reads.get(name, ())):
                         self.view_reads[name], changed = frozenset(under), True
+
+    def _note_copy(self, stmt: StatementInfo) -> None:
+        """Muse tables a statement fills with what it reads from core rows (INSERT ... SELECT, CREATE TABLE AS,
+        SELECT INTO), with the core tables read."""
+        if stmt.kind not in ("InsertStmt", "MergeStmt", "CreateTableAsStmt", "SelectStmt"):
+            return
+        read = sorted({name for e in stmt.effects if e.action == "reference" for name in self._core_rows_of(e)})
+        filled = [e.target for e in stmt.effects if e.action in ("write", "create") and e.target.kind == "relation"]
+        for target in filled:
+            if read and not self.core.owns(target):
+                self.copies.setdefault(target.qualified_name, (stmt, []))[1].extend(read)
 
     def _definer(self, stmt: StatementInfo, function: ObjectRef) -> list[PurityFinding]:
         """A security definer function runs with its owner's rights, past row level security, whoever calls it,
@@ -374,6 +389,7 @@ class _Checker:
             self._catalog_name,
             self._temporary,
             self._core,
+            self._owner,
             self._schema,
         )
         for check in checks:
@@ -418,6 +434,8 @@ class _Checker:
         return None
 
     def _setting(self, stmt: StatementInfo, effect: Effect, name: str) -> PurityFinding | None:
+        if effect.detail == "function set clause":
+            return self._function_setting(stmt, name)
         rule_and_text = self._setting_rule(name)
         if rule_and_text is None:
             return None
@@ -429,6 +447,36 @@ class _Checker:
         else:
             what = f"{_SET_VERBS.get(effect.detail, 'sets')} {name}"
         return _finding(stmt, rule, "error", what + consequence)
+
+    @staticmethod
+    def _function_setting(stmt: StatementInfo, name: str) -> PurityFinding | None:
+        """A function's own SET clause holds while it runs: search_path and the like are its business, but
+        not who it runs as, whether triggers fire, or whose request (the JWT claims core's policies read)."""
+        if name in _ROLE_SETTINGS:
+            rule, why = "role-change", "runs every call of it as that role, the caller's rights and RLS aside"
+        elif name == "session_replication_role" or name.startswith("request."):
+            rule, why = "session-setting", "turns off triggers, or poses as another user to core's policies"
+        else:
+            return None
+        return _finding(
+            stmt,
+            rule,
+            "error",
+            f"sets {name} in a function's SET clause, which {why}. Remove the clause; grant the Muse's own "
+            "objects to the roles that need them instead.",
+        )
+
+    def _owner(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        if effect.action != "alter" or not effect.detail.startswith("owner to "):
+            return None
+        return _finding(
+            stmt,
+            "owner-change",
+            "error",
+            f"{_act(effect, target)}. An object's owner is exempt from its row level security and may drop its "
+            "policies: given to an API role, every user would be. Leave the Muse's objects with the role "
+            "musekit migrates as; grant the privileges they need.",
+        )
 
     @staticmethod
     def _setting_rule(name: str) -> tuple[str, str] | None:
@@ -780,7 +828,35 @@ class _Checker:
                     "(e.g. using (private.is_org_member(org_id)))."
                 )
                 found.append(_object_finding(table.location, statement, "table-policy", message))
-        return found + self._views(model)
+        return found + self._views(model) + self._open_copies(model)
+
+    def _open_copies(self, model: SchemaModel) -> list[PurityFinding]:
+        """Core rows copied into a Muse table that a policy opens to every reader: RLS holds on the copy, but
+        lets everyone see what core's policies showed each user only of their own."""
+        found = []
+        for table, (stmt, read) in self.copies.items():
+            open_to = sorted(
+                {
+                    role
+                    for p in model.policies_on(table)
+                    if p.permissive and p.command in ("all", "select") and _holds_for_every_row(p.using)
+                    for role in p.roles
+                    if role in ("public", "anon", "authenticated")
+                }
+            )
+            if open_to:
+                found.append(
+                    _finding(
+                        stmt,
+                        "core-copy",
+                        "error",
+                        f"copies rows of {', '.join(sorted(set(read)))} into {table}, which a policy lets "
+                        f"{', '.join(open_to)} read in full (a USING that reads nothing of the row): core's row level security shows "
+                        "each user only their own rows. Tie the copy's policies to user_id or org_id as core's "
+                        "are, or read core through core's tables where its policies hold.",
+                    )
+                )
+        return found
 
     def _views(self, model: SchemaModel) -> list[PurityFinding]:
         """A view runs with its owner's rights unless it says security_invoker: through it anyone granted it
@@ -790,7 +866,16 @@ class _Checker:
             name = view.qualified_name
             if name in self.core.relations or view.schema in RESERVED_SCHEMAS | {_MIGRATOR_SCHEMA, TEMP_SCHEMA}:
                 continue  # core's, or reported already
-            if view.materialized and view.schema == "public":
+            core_read = sorted(
+                {n for ref in view.references for n in self._core_rows_of(Effect("reference", _relation_ref(ref)))}
+            )
+            if view.materialized and core_read:
+                message = (
+                    f"Materialized view {name} holds a copy of rows of {', '.join(core_read)}, and row level "
+                    "security cannot apply to a materialized view: whoever can read it (or a view over it) "
+                    "reads every row. Make it a view with (security_invoker = true)."
+                )
+            elif view.materialized and view.schema == "public":
                 message = (
                     f"Materialized view {name} is in public, where the API's roles can read it, and row level "
                     "security cannot apply to a materialized view: every row it holds is readable. Put it in a "
@@ -810,6 +895,30 @@ class _Checker:
             statement = f"create {'materialized ' if view.materialized else ''}view {name} ..."
             found.append(_object_finding(view.location, statement, "view-rls", message))
         return found
+
+
+def _holds_for_every_row(expression: str | None) -> bool:
+    """Whether a policy's USING reads nothing of the row, the user or the database (`true`, `1 = 1` ...):
+    then it lets every reader see every row."""
+    import json
+
+    from pglast.parser import ParseError, parse_sql_json
+
+    from wizard.sql.nodes import walk
+
+    if expression is None:
+        return False
+    try:
+        tree = json.loads(parse_sql_json("SELECT " + expression))
+    except ParseError:
+        return False
+    reads = ("ColumnRef", "FuncCall", "SubLink", "ParamRef", "SQLValueFunction", "CurrentOfExpr")
+    return not any(key in node for node in walk(tree) for key in reads)
+
+
+def _relation_ref(qualified_name: str) -> ObjectRef:
+    schema, _, name = qualified_name.partition(".")
+    return ObjectRef("relation", schema, name)
 
 
 def _object_finding(location: Location, statement: str, rule: str, message: str) -> PurityFinding:

@@ -706,12 +706,28 @@ def statement_effects(stmt: RawStatement, depth: int = 0) -> tuple[list[Effect],
     definer = _makes_definer(stmt)
     if definer is not None:
         effects.append(Effect("definer", definer, "security definer"))
+    effects += _function_settings(stmt)
     body = _body(stmt, depth)
     if body is None:
         return effects, False
     # a security definer function reads with its owner's rights, past row level security: what it reads counts
     reads = body.reads if definer is not None else []
     return effects + body.effects + reads, body.unseen
+
+
+def _function_settings(stmt: RawStatement) -> list[Effect]:
+    """The settings a function's SET clauses change at each call of it (CREATE or ALTER FUNCTION)."""
+    key = {"CreateFunctionStmt": "options", "AlterFunctionStmt": "actions"}.get(stmt.kind)
+    if key is None:
+        return []
+    effects = []
+    for item in stmt.node.get(key) or ():
+        elem = item.get("DefElem", {})
+        setting = (elem.get("arg") or {}).get("VariableSetStmt")
+        if elem.get("defname") == "set" and setting is not None:
+            name = setting.get("name", "all").lower()
+            effects.append(Effect("set", ObjectRef("setting", None, name), "function set clause"))
+    return effects
 
 
 def _makes_definer(stmt: RawStatement) -> ObjectRef | None:
