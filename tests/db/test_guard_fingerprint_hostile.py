@@ -660,3 +660,28 @@ async def test_relations_row_level_security_holds_through_made_by_dynamic_sql_pa
         "execute 'create view public.hx_fine_v with (security_invoker = true) as select * from public.hx_fine'; "
         "end $$;",
     )
+
+
+# a SET clause of an invoker function holds at each call: through PostgREST's authenticator, anon ran one as
+# service_role (BYPASSRLS) and deleted users; an object's owner is exempt from its RLS: a table owned by
+# authenticated let every user read every row (both found in review)
+ROLE_TRICKS = {
+    "a function run as another role": (
+        "do $$ begin execute 'create function public.hx_people() returns bigint language sql "
+        "set role = ''service_role'' as ''select count(*) from public.users'''; end $$;",
+        "function public.hx_people() with role=service_role in its SET clause",
+    ),
+    "a table given to an API role": (
+        "create schema hx_d;\ngrant usage, create on schema hx_d to authenticated;\n"
+        "create table hx_d.diary (id int);\nalter table hx_d.diary enable row level security;\n"
+        "do $$ begin execute 'alter table hx_d.diary owner to ' || 'authenticated'; end $$;",
+        "relation hx_d.diary owned by authenticated",
+    ),
+}
+
+
+@pytest.mark.parametrize("how", list(ROLE_TRICKS))
+async def test_who_a_muses_objects_run_as_is_checked_when_dynamic_sql_sets_it(world, tmp_path, how):
+    payload, said = ROLE_TRICKS[how]
+    differences = await refused(world, tmp_path, payload)
+    assert any(d.startswith(said) for d in differences), differences

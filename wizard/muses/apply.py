@@ -141,7 +141,9 @@ _SHADOWS_SQL = "\nunion all".join(
 _BUILT_INS_ONLY = {"skip": ["pg_catalog"], "members": True}  # for a comparison before and after
 
 # Relations row level security does not hold through, outside Supabase's schemas: a table without it, a view
-# without security_invoker, a materialized view in public (what the static rules refuse, made by dynamic SQL).
+# without security_invoker, a materialized view in public; objects given to another role (their owner is exempt
+# from their RLS); functions whose SET clause changes who they run as (what the static rules refuse, made by
+# dynamic SQL).
 _UNGUARDED_SQL = """
 select case c.relkind when 'v' then 'view ' when 'm' then 'materialized view ' else 'table ' end
   operator(pg_catalog.||) n.nspname operator(pg_catalog.||) '.' operator(pg_catalog.||) c.relname
@@ -155,7 +157,25 @@ where n.nspname operator(pg_catalog.<>) all(%(skip)s::pg_catalog.text[])
           select from pg_catalog.pg_options_to_table(c.reloptions) o
           where o.option_name operator(pg_catalog.=) 'security_invoker'
             and pg_catalog.lower(o.option_value) operator(pg_catalog.=) any('{true,on,yes,1}'::pg_catalog.text[])))
-    or (c.relkind operator(pg_catalog.=) 'm'::pg_catalog."char" and n.nspname operator(pg_catalog.=) 'public'))"""
+    or (c.relkind operator(pg_catalog.=) 'm'::pg_catalog."char" and n.nspname operator(pg_catalog.=) 'public'))
+union all
+-- read with the session pinned (search_path pg_catalog): the operators below are pg_catalog's
+select case when c.relkind in ('v', 'm') then 'view ' else 'relation ' end || n.nspname || '.' || c.relname
+  || ' owned by ' || pg_catalog.pg_get_userbyid(c.relowner)
+from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where n.nspname <> all(%(skip)s::pg_catalog.text[]) and n.nspname !~~ 'pg\\_%%'
+  and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and c.relowner <> pg_catalog.current_user()::pg_catalog.regrole
+union all
+select 'function ' || p.oid::pg_catalog.regprocedure::pg_catalog.text || case
+    when p.proowner <> pg_catalog.current_user()::pg_catalog.regrole
+    then ' owned by ' || pg_catalog.pg_get_userbyid(p.proowner)
+    else ' with ' || pg_catalog.array_to_string(p.proconfig, ', ') || ' in its SET clause' end
+from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+where n.nspname <> all(%(skip)s::pg_catalog.text[]) and n.nspname !~~ 'pg\\_%%'
+  and (p.proowner <> pg_catalog.current_user()::pg_catalog.regrole or exists (
+    select from pg_catalog.unnest(p.proconfig) setting
+    where pg_catalog.split_part(setting, '=', 1) in ('role', 'session_authorization', 'session_replication_role')
+       or setting ~~ 'request.%%'))"""
 
 
 class CoreGuard:
