@@ -664,7 +664,7 @@ AFTER_THE_GUARD = {
     "made definer after its creation": (
         "create function hx_private.n() returns bigint language sql as 'select count(*) from public.hx_notes';\n"
         "alter function hx_private.n() security definer;",
-        "after its creation",
+        "Makes hx_private.n a security definer function",
     ),
 }
 
@@ -679,10 +679,16 @@ def test_a_security_definer_function_row_level_security_would_not_hold_through_i
     assert "Make it security invoker" in hits[0].message
 
 
-def test_a_definer_function_of_a_declared_schema_reading_only_the_muses_tables_is_fine():
+def test_any_security_definer_function_is_refused_even_one_reading_only_the_muses_tables():
+    """It runs as core's owner: a Muse function of its caller's rights that it calls read api_keys for anon, and
+    one running EXECUTE let anon rewrite public.users (found in the fourth review)."""
     sql = PREAMBLE + "\ncreate schema hx_private;\ncreate function hx_private.notes() returns bigint language sql "
     sql += "stable security definer set search_path = '' as $$ select count(*) from public.hx_notes $$;\n"
-    assert check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_private"]) == []
+    sql += "create function hx_private.run(q text) returns void language sql security definer "
+    sql += "as $$ select public.hx_exec(q) $$;\n"
+    findings = check_static([SqlSource(MUSE_FILE, sql)], core(), declared_schemas=["hx_private"])
+    assert [(f.rule, f.line) for f in findings] == [("definer-function", LINE + 1), ("definer-function", LINE + 2)]
+    assert all(f.severity == "error" and "Make it security invoker" in f.message for f in findings)
 
 
 def test_a_write_through_a_view_renamed_or_moved_is_a_write_into_what_it_reads():
@@ -812,3 +818,69 @@ alter table public.hx_dir enable row level security;
 create policy hx_all on public.hx_dir for select to authenticated using ({using});
 insert into public.hx_dir select id, email from public.users;"""
     assert_refused(payload, "core-copy", "public.hx_dir", line=LINE + 3)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "create rule hx_copy as on insert to public.hx_notes do also insert into public.hx_notes (user_id) "
+        "select id from public.users;",
+        "create rule hx_echo as on insert to public.hx_notes do instead select id, email from public.users;",
+    ],
+)
+def test_a_rule_of_the_muses_is_refused(payload):
+    """A rule's actions run as the table's owner: an insert by anon copied core rows into an open table, or
+    returned them (found in the fourth review)."""
+    assert_refused(payload, "rule", "Use a trigger")
+
+
+def test_core_rows_copied_by_an_update_from_core_are_judged_as_a_copy():
+    payload = """create table public.hx_dir (id uuid primary key, email text);
+alter table public.hx_dir enable row level security;
+create policy hx_all on public.hx_dir for select to anon using (true);
+update public.hx_dir d set email = u.email from public.users u where u.id = d.id;"""
+    assert_refused(payload, "core-copy", "public.hx_dir", line=LINE + 3)
+
+
+OPEN_POLICIES = {
+    "id is not null": "create policy hx_all on public.hx_dir for select to anon using (id is not null);",
+    "auth.uid() is not null": "create policy hx_all on public.hx_dir for select to authenticated "
+    "using (auth.uid() is not null);",
+}
+COPIES_ELSEWHERE = {
+    "in a function the migration calls": "create function public.hx_fill() returns void language plpgsql as $$ "
+    "begin insert into public.hx_dir select id, email from public.users; end $$;\nselect public.hx_fill();",
+    "in a trigger the migration fires": "create function public.hx_copy() returns trigger language plpgsql as $$ "
+    "begin insert into public.hx_dir select id, email from public.users; return new; end $$;\n"
+    "create trigger hx_t after insert on public.hx_notes for each row execute function public.hx_copy();",
+    "in a DO block": "do $$ begin insert into public.hx_dir select id, email from public.users; end $$;",
+}
+DIR = """create table public.hx_dir (id uuid primary key, email text);
+alter table public.hx_dir enable row level security;
+"""
+
+
+@pytest.mark.parametrize("how", list(OPEN_POLICIES))
+def test_a_policy_that_reads_the_row_but_not_who_reads_it_opens_a_copy_of_core_rows(how):
+    """`using (id is not null)` let anon read every copied email (found in the fourth review)."""
+    payload = DIR + OPEN_POLICIES[how] + "\ninsert into public.hx_dir select id, email from public.users;"
+    assert_refused(payload, "core-copy", "public.hx_dir", line=LINE + 3)
+
+
+@pytest.mark.parametrize("how", list(COPIES_ELSEWHERE))
+def test_a_copy_of_core_rows_made_inside_a_body_is_judged_as_a_copy(how):
+    payload = DIR + "create policy hx_all on public.hx_dir for select to anon using (true);\n" + COPIES_ELSEWHERE[how]
+    hits = [f for f in errors_of(payload) if f.rule == "core-copy"]
+    assert len(hits) == 1 and "public.users into public.hx_dir" in hits[0].message, hits
+
+
+@pytest.mark.parametrize(
+    "using",
+    ["user_id = (select auth.uid())", "private.is_org_member(org_id)", "(select auth.uid()) = user_id"],
+)
+def test_a_copy_under_policies_that_tie_each_row_to_its_reader_is_fine(using):
+    payload = f"""create table public.hx_own (user_id uuid primary key references public.users (id), org_id uuid);
+alter table public.hx_own enable row level security;
+create policy hx_mine on public.hx_own for select to authenticated using ({using});
+insert into public.hx_own (user_id) select id from public.users;"""
+    assert check(payload) == []

@@ -67,8 +67,9 @@ RULES: dict[str, str] = {
     "catalog-name": "names an object like a PostgreSQL catalog object (pg_*, information_schema)",
     "dynamic-sql": "runs SQL the static check cannot see",
     "view-rls": "a view row level security does not hold through (no security_invoker, or materialized in public)",
-    "definer-function": "a security definer function in public, or one that reads or writes core rows or runs dynamic SQL",
+    "definer-function": "makes a security definer function (it runs as core's owner, past every row level security)",
     "core-copy": "copies core rows into a Muse table a policy opens to every reader",
+    "rule": "creates a rule (its actions run as the table's owner, past row level security)",
     "owner-change": "gives an object to another role (its owner is exempt from its row level security)",
     "core-function-trigger": "a Muse trigger runs a core function (core's trigger functions act on core rows)",
     "temporary-object": "creates or changes a temporary object (unqualified names reach it before public's)",
@@ -291,7 +292,7 @@ class _Checker:
             if effect.action == "definer":
                 found += self._definer(stmt, effect.target)
         for i, effect in self._through_views(stmt.effects):
-            if effect.action == "definer":
+            if effect.action in ("definer", "body-read"):
                 continue
             finding = self._effect(stmt, effect)
             if finding is not None and _in_body(stmt, i, effect):
@@ -319,47 +320,47 @@ class _Checker:
     def _note_copy(self, stmt: StatementInfo) -> None:
         """Muse tables a statement fills with what it reads from core rows (INSERT ... SELECT, CREATE TABLE AS,
         SELECT INTO), with the core tables read."""
-        if stmt.kind not in ("InsertStmt", "MergeStmt", "CreateTableAsStmt", "SelectStmt"):
+        if stmt.kind in ("DoStmt", "CreateFunctionStmt"):  # a body: what it reads, and then writes
+            read = sorted({name for e in stmt.effects if e.action == "body-read" for name in self._core_rows_of(e)})
+        elif stmt.kind in ("InsertStmt", "UpdateStmt", "MergeStmt", "CreateTableAsStmt", "SelectStmt"):
+            read = sorted({name for e in stmt.effects if e.action == "reference" for name in self._core_rows_of(e)})
+        else:
             return
-        read = sorted({name for e in stmt.effects if e.action == "reference" for name in self._core_rows_of(e)})
         filled = [e.target for e in stmt.effects if e.action in ("write", "create") and e.target.kind == "relation"]
         for target in filled:
             if read and not self.core.owns(target):
                 self.copies.setdefault(target.qualified_name, (stmt, []))[1].extend(read)
 
     def _definer(self, stmt: StatementInfo, function: ObjectRef) -> list[PurityFinding]:
-        """A security definer function runs with its owner's rights, past row level security, whoever calls it,
-        long after the guard: it may not be in public (the API runs it for anon), nor touch core rows, nor run
-        SQL the check cannot see."""
+        """A security definer function runs with its owner's rights, whoever calls it, long after the guard: the
+        owner is the role that owns core's tables, so core's row level security holds neither in it nor in
+        anything it calls (a Muse function of its caller's rights, an EXECUTE). A Muse may not make one."""
         problems = []
         if function.schema == "public":
-            problems.append("is in public, where the API lets anon and every user call it")
-        if stmt.kind != "CreateFunctionStmt":  # what the body reads is read where the function is created
-            problems.append("is made security definer after its creation; say so in its CREATE FUNCTION")
+            problems.append("it is in public, where the API lets anon and every user call it")
         for s in [stmt] if stmt.kind == "CreateFunctionStmt" else []:
             touched = sorted({name for e in s.effects[1:] for name in self._core_rows_of(e)})
             if touched:
-                problems.append(f"reads or writes {', '.join(touched)} with its owner's rights")
+                problems.append(f"it reads or writes {', '.join(touched)}")
             if s.dynamic:
-                problems.append("runs SQL built at run time, which no check sees, with its owner's rights")
-        if not problems:
-            return []
+                problems.append("it runs SQL built at run time, which no check sees")
+        because = f" ({'; '.join(problems)})" if problems else ""
         return [
             _finding(
                 stmt,
                 "definer-function",
                 "error",
-                f"Security definer function {function.qualified_name} {'; it '.join(problems)}. Row level security "
-                "does not hold through it. Make it security invoker; if it must see past RLS, keep it in a "
-                "schema the template declares, reading only the Muse's tables, and call core's helpers "
-                "(private.is_org_member ...) for core.",
+                f"makes {function.qualified_name} a security definer function{because}: it runs with the rights of "
+                "the role that owns core's tables, so row level security holds neither in it nor in what it calls, "
+                "whoever calls it. Make it security invoker (drop SECURITY DEFINER); in policies, ask core's "
+                "helpers (private.is_org_member ...) about core.",
             )
         ]
 
     def _core_rows_of(self, effect: Effect) -> set[str]:
         """The core tables (and auth.users) whose rows `effect` reads or writes, also through the Muse's views."""
         target = effect.target
-        if target.kind != "relation" or effect.action not in ("reference", "write", "truncate"):
+        if target.kind != "relation" or effect.action not in ("reference", "body-read", "write", "truncate"):
             return set()
         if effect.action == "reference" and effect.detail == "foreign key":
             return set()
@@ -389,6 +390,7 @@ class _Checker:
             self._catalog_name,
             self._temporary,
             self._core,
+            self._muse_rule,
             self._owner,
             self._schema,
         )
@@ -464,6 +466,18 @@ class _Checker:
             "error",
             f"sets {name} in a function's SET clause, which {why}. Remove the clause; grant the Muse's own "
             "objects to the roles that need them instead.",
+        )
+
+    def _muse_rule(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
+        if target.kind != "rule" or effect.action not in _CREATES:
+            return None
+        return _finding(
+            stmt,
+            "rule",
+            "error",
+            f"{_act(effect, target)}. A rule's actions run with the rights of the table's owner, the role that owns "
+            "core's tables: a rule of the Muse's read api_keys and users for anon (found in review). Use a "
+            "trigger with a function of the caller's rights instead.",
         )
 
     def _owner(self, stmt: StatementInfo, effect: Effect, target: ObjectRef) -> PurityFinding | None:
@@ -851,7 +865,7 @@ class _Checker:
                         "core-copy",
                         "error",
                         f"copies rows of {', '.join(sorted(set(read)))} into {table}, which a policy lets "
-                        f"{', '.join(open_to)} read in full (a USING that reads nothing of the row): core's row level security shows "
+                        f"{', '.join(open_to)} read in full (its USING does not tie a row to its reader): core's row level security shows "
                         "each user only their own rows. Tie the copy's policies to user_id or org_id as core's "
                         "are, or read core through core's tables where its policies hold.",
                     )
@@ -898,13 +912,14 @@ class _Checker:
 
 
 def _holds_for_every_row(expression: str | None) -> bool:
-    """Whether a policy's USING reads nothing of the row, the user or the database (`true`, `1 = 1` ...):
-    then it lets every reader see every row."""
+    """Whether a policy's USING lets every reader see every row: unless it compares something of the row with
+    who is reading (auth.uid(), auth.jwt(), core's private helpers, current_user, a subquery), it does
+    (`true`, `1 = 1`, `id is not null`, `auth.uid() is not null`)."""
     import json
 
     from pglast.parser import ParseError, parse_sql_json
 
-    from wizard.sql.nodes import walk
+    from wizard.sql.nodes import svals, walk
 
     if expression is None:
         return False
@@ -912,8 +927,12 @@ def _holds_for_every_row(expression: str | None) -> bool:
         tree = json.loads(parse_sql_json("SELECT " + expression))
     except ParseError:
         return False
-    reads = ("ColumnRef", "FuncCall", "SubLink", "ParamRef", "SQLValueFunction", "CurrentOfExpr")
-    return not any(key in node for node in walk(tree) for key in reads)
+    nodes = list(walk(tree))
+    of_the_row = any("ColumnRef" in node for node in nodes)
+    who = any("SubLink" in node or "SQLValueFunction" in node for node in nodes) or any(
+        svals(node["FuncCall"].get("funcname"))[:1] in (["auth"], ["private"]) for node in nodes if "FuncCall" in node
+    )
+    return not (of_the_row and who)
 
 
 def _relation_ref(qualified_name: str) -> ObjectRef:

@@ -175,7 +175,19 @@ where n.nspname <> all(%(skip)s::pg_catalog.text[]) and n.nspname !~~ 'pg\\_%%'
   and (p.proowner <> pg_catalog.current_user()::pg_catalog.regrole or exists (
     select from pg_catalog.unnest(p.proconfig) setting
     where pg_catalog.split_part(setting, '=', 1) in ('role', 'session_authorization', 'session_replication_role')
-       or setting ~~ 'request.%%'))"""
+       or setting ~~ 'request.%%'))
+union all
+select 'function ' || p.oid::pg_catalog.regprocedure::pg_catalog.text || ' security definer'
+from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+where n.nspname <> all(%(skip)s::pg_catalog.text[]) and n.nspname !~~ 'pg\\_%%' and p.prosecdef
+union all
+select 'rule ' || r.rulename || ' on ' || n.nspname || '.' || c.relname
+from pg_catalog.pg_rewrite r join pg_catalog.pg_class c on c.oid = r.ev_class
+join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+where n.nspname <> all(%(skip)s::pg_catalog.text[]) and n.nspname !~~ 'pg\\_%%' and r.rulename <> '_RETURN'
+union all
+select 'large object ' || l.oid::pg_catalog.text || ' owned by ' || pg_catalog.pg_get_userbyid(l.lomowner)
+from pg_catalog.pg_largeobject_metadata l"""
 
 
 class CoreGuard:

@@ -710,9 +710,11 @@ def statement_effects(stmt: RawStatement, depth: int = 0) -> tuple[list[Effect],
     body = _body(stmt, depth)
     if body is None:
         return effects, False
-    # a security definer function reads with its owner's rights, past row level security: what it reads counts
+    # a security definer function reads with its owner's rights, past row level security: what it reads counts;
+    # any body's reads are kept apart ("body-read"): reading is allowed, copying core rows into the open is not
     reads = body.reads if definer is not None else []
-    return effects + body.effects + reads, body.unseen
+    body_reads = [Effect("body-read", e.target, "body") for e in body.reads]
+    return effects + body.effects + reads + body_reads, body.unseen
 
 
 def _function_settings(stmt: RawStatement) -> list[Effect]:
