@@ -201,11 +201,14 @@ def check_static(
     model = muse if isinstance(muse, SchemaModel) else parse_sql_files(muse)
     split = [] if isinstance(muse, SchemaModel) else split_findings(muse)
     checker = _Checker(
-        CoreObjects.from_model(core), frozenset(declared_schemas), frozenset(core_data_writes), _procedures(model)
+        CoreObjects.from_model(core),
+        frozenset(declared_schemas),
+        frozenset(core_data_writes),
+        _procedures(model),
+        _acting_functions(core),
     )
-    checker.core_acting = _acting_functions(core)
-    findings: list[PurityFinding] = split
     checker.note_views(model.statements)
+    findings: list[PurityFinding] = split
     for stmt in model.statements:
         findings += checker.statement(stmt)
     findings += checker.tables(model)
@@ -276,13 +279,14 @@ class _Checker:
         declared: frozenset[str],
         core_writes: frozenset[str],
         procedures: dict[str, list[StatementInfo]],
+        core_acting: frozenset[str],
     ) -> None:
         self.core = core
         self.declared = declared
         self.core_writes = core_writes  # core tables muse.toml declares the Muse writes rows into
         self.procedures = procedures  # the Muse's own functions and procedures
+        self.core_acting = core_acting  # core functions that write rows or run as their owner
         self.view_reads: dict[str, frozenset[str]] = {}  # a Muse view -> the relations under it (note_views)
-        self.core_acting: frozenset[str] = frozenset()  # core functions that write rows or run as their owner
         self.copies: dict[str, tuple[StatementInfo, list[str]]] = {}  # Muse table -> (a copy into it, core read)
 
     def statement(self, stmt: StatementInfo) -> list[PurityFinding]:
@@ -364,7 +368,11 @@ class _Checker:
             return set()
         if effect.action == "reference" and effect.detail == "foreign key":
             return set()
-        names = {target.qualified_name} | self.view_reads.get(target.qualified_name, frozenset())
+        return self._core_under(target.qualified_name)
+
+    def _core_under(self, relation: str) -> set[str]:
+        """The core tables (and auth.users) among `relation` and the relations under it, if it is a Muse view."""
+        names = {relation} | self.view_reads.get(relation, frozenset())
         return {n for n in names if n in self.core.relations or n == AUTH_USERS or n in self.core.attached_tables}
 
     def _through_views(self, effects: list[Effect]) -> Iterator[tuple[int, Effect]]:
@@ -880,9 +888,7 @@ class _Checker:
             name = view.qualified_name
             if name in self.core.relations or view.schema in RESERVED_SCHEMAS | {_MIGRATOR_SCHEMA, TEMP_SCHEMA}:
                 continue  # core's, or reported already
-            core_read = sorted(
-                {n for ref in view.references for n in self._core_rows_of(Effect("reference", _relation_ref(ref)))}
-            )
+            core_read = sorted({n for ref in view.references for n in self._core_under(ref)})
             if view.materialized and core_read:
                 message = (
                     f"Materialized view {name} holds a copy of rows of {', '.join(core_read)}, and row level "
@@ -933,11 +939,6 @@ def _holds_for_every_row(expression: str | None) -> bool:
         svals(node["FuncCall"].get("funcname"))[:1] in (["auth"], ["private"]) for node in nodes if "FuncCall" in node
     )
     return not (of_the_row and who)
-
-
-def _relation_ref(qualified_name: str) -> ObjectRef:
-    schema, _, name = qualified_name.partition(".")
-    return ObjectRef("relation", schema, name)
 
 
 def _object_finding(location: Location, statement: str, rule: str, message: str) -> PurityFinding:

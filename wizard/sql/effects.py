@@ -710,11 +710,9 @@ def statement_effects(stmt: RawStatement, depth: int = 0) -> tuple[list[Effect],
     body = _body(stmt, depth)
     if body is None:
         return effects, False
-    # a security definer function reads with its owner's rights, past row level security: what it reads counts;
-    # any body's reads are kept apart ("body-read"): reading is allowed, copying core rows into the open is not
-    reads = body.reads if definer is not None else []
-    body_reads = [Effect("body-read", e.target, "body") for e in body.reads]
-    return effects + body.effects + reads + body_reads, body.unseen
+    # a body's reads are kept apart ("body-read"): reading is allowed, reading with the owner's rights or copying
+    # core rows into the open is not
+    return effects + body.effects + body.reads, body.unseen
 
 
 def _function_settings(stmt: RawStatement) -> list[Effect]:
@@ -788,7 +786,7 @@ class _Body:
     def __init__(self, depth: int) -> None:
         self.depth = depth
         self.effects: list[Effect] = []
-        self.reads: list[Effect] = []  # the relations it reads, kept apart: reading is allowed, but not to all
+        self.reads: list[Effect] = []  # "body-read" of each relation it reads (also in bodies nested in it)
         self.unseen = False
 
     def sql(self, text: str) -> None:
@@ -799,11 +797,11 @@ class _Body:
             return
         for raw in statements:
             effects, dynamic = statement_effects(raw, self.depth + 1)
-            self.effects += [e for e in effects if e.action != "reference"]
+            self.effects += [e for e in effects if e.action not in ("reference", "body-read")]
             self.reads += [
-                Effect("reference", e.target, "security definer function body")
+                Effect("body-read", e.target, "body")
                 for e in effects
-                if e.action == "reference" and e.target.kind == "relation"
+                if e.action in ("reference", "body-read") and e.target.kind == "relation"
             ]
             self.unseen |= dynamic
 
