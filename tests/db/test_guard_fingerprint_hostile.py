@@ -184,6 +184,12 @@ async def refused(url: str, root: Path, text: str) -> list[str]:
     return err.value.differences
 
 
+async def refused_saying(url: str, root: Path, text: str, said: str) -> None:
+    """`refused`, and among what differs a line that starts with `said`."""
+    differences = await refused(url, root, text)
+    assert any(d.startswith(said) for d in differences), differences
+
+
 ADD_COLUMN = "do $$ begin execute 'alter table public.users add column hacked int'; end $$;"
 HACKED = "table public.users: column hacked added (integer null)"
 
@@ -646,9 +652,7 @@ UNGUARDED = {
 async def test_relations_row_level_security_does_not_hold_through_made_by_dynamic_sql_are_refused(world, tmp_path, how):
     """A DO block made a view and a copy of public.users that anon could read, with a dynamic-sql warning only
     (found in review): the rules the static check applies to what it sees are applied to the catalog."""
-    payload, said = UNGUARDED[how]
-    differences = await refused(world, tmp_path, payload)
-    assert any(d.startswith(said) for d in differences), differences
+    await refused_saying(world, tmp_path, *UNGUARDED[how])
 
 
 async def test_relations_row_level_security_holds_through_made_by_dynamic_sql_pass(world, tmp_path):
@@ -682,9 +686,7 @@ ROLE_TRICKS = {
 
 @pytest.mark.parametrize("how", list(ROLE_TRICKS))
 async def test_who_a_muses_objects_run_as_is_checked_when_dynamic_sql_sets_it(world, tmp_path, how):
-    payload, said = ROLE_TRICKS[how]
-    differences = await refused(world, tmp_path, payload)
-    assert any(d.startswith(said) for d in differences), differences
+    await refused_saying(world, tmp_path, *ROLE_TRICKS[how])
 
 
 # what runs as core's owner later, made where the static check cannot see (found in the fourth review)
@@ -709,6 +711,4 @@ OWNER_RIGHTS = {
 
 @pytest.mark.parametrize("how", list(OWNER_RIGHTS))
 async def test_what_runs_as_cores_owner_later_is_refused_at_run_time(world, tmp_path, how):
-    payload, said = OWNER_RIGHTS[how]
-    differences = await refused(world, tmp_path, payload)
-    assert any(d.startswith(said) for d in differences), differences
+    await refused_saying(world, tmp_path, *OWNER_RIGHTS[how])

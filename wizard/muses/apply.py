@@ -204,7 +204,7 @@ class CoreGuard:
         self.before: Fingerprint | None = None
         self.declared_writes = frozenset(declared_writes)
         self._rows_before: dict[str, tuple[int, ...]] = {}
-        self._shadows_before: set[str] = set()
+        self._additions_before: set[str] = set()
         self._core_tables: frozenset[str] = frozenset()
 
     async def snapshot(self, conn: psycopg.AsyncConnection) -> Fingerprint:
@@ -214,21 +214,22 @@ class CoreGuard:
             # deferred constraint triggers would fire at COMMIT, after this last look: fire them now
             await conn.execute("set constraints all immediate", prepare=False)
         fingerprint = await core_fingerprint(conn, core_model())
-        rows, shadows = await self._rows_and_shadows(conn)
+        rows, additions = await self._rows_and_additions(conn)
         if self.before is None:
-            self.before, self._rows_before, self._shadows_before = fingerprint, rows, shadows
+            self.before, self._rows_before, self._additions_before = fingerprint, rows, additions
             return fingerprint
-        # shadows: functions named like built-ins, and relations row level security does not hold through
         # the static check sees only the writes the SQL spells out: these counters see every one
         found: dict[str, dict[str, str]] = {
             _rows_written(name, name in self._core_tables, self._rows_before.get(name), now): {}
             for name, now in rows.items()
             if name not in self.declared_writes and now != self._rows_before.get(name)
         }
-        found |= {shadow: {} for shadow in sorted(shadows - self._shadows_before)}
+        found |= {added: {} for added in sorted(additions - self._additions_before)}
         return Fingerprint(objects={**fingerprint.objects, **found}) if found else fingerprint
 
-    async def _rows_and_shadows(self, conn: psycopg.AsyncConnection) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+    async def _rows_and_additions(self, conn: psycopg.AsyncConnection) -> tuple[dict[str, tuple[int, ...]], set[str]]:
+        """The core rows' write counters, and what a Muse may not add: functions and operators named like
+        built-ins, and objects row level security does not hold through (one line each)."""
         from wizard.guard import RESERVED_SCHEMAS, CoreObjects, pinned_catalog_session
 
         objects = CoreObjects.from_model(core_model())
@@ -238,17 +239,17 @@ class CoreGuard:
             cur = await conn.execute(_CORE_ROWS_SQL, {"names": names}, prepare=False)
             rows = {name: tuple(counts) for name, *counts in await cur.fetchall()}
             cur = await conn.execute(_SHADOWS_SQL, _BUILT_INS_ONLY, prepare=False)
-            shadows = {
+            additions = {
                 f"{shadow}, named like a built-in of pg_catalog (SQL run later with its schema on the search_path, "
                 "core's included, could call it instead of the built-in),"
                 for (shadow,) in await cur.fetchall()
             }
             cur = await conn.execute(_UNGUARDED_SQL, {"skip": sorted(RESERVED_SCHEMAS)}, prepare=False)
-            shadows |= {
+            additions |= {
                 f"{relation} (made by SQL the static check could not see: row level security does not hold through it),"
                 for (relation,) in await cur.fetchall()
             }
-        return rows, shadows
+        return rows, additions
 
     def compare(self, before: Fingerprint, after: Fingerprint) -> list[str]:
         from wizard.guard import diff_fingerprints
